@@ -1,0 +1,89 @@
+// widget.js: the Rerun Viewer as an anywidget module, driven by a Go
+// program compiled with GOOS=js GOARCH=wasm (the loader). Importing this
+// module compiles and fetches nothing: the loader boots at the first
+// initialize or render on the page, once per build, and is shared by every
+// widget and every module instance of the same build.
+// fetchViewer is defined ahead of this code, outside the minified part.
+const BUILD_ID = "__BUILD_ID__";
+
+// The Viewer's wasm-bindgen glue as a factory: each call returns a fresh
+// glue instance with its own Wasm memory.
+const createGlue = __GLUE__;
+
+// Go's wasm_exec.js, run only when the first loader boots.
+function installGo() {
+  __WASM_EXEC__
+  return globalThis.Go;
+}
+
+const runtimes = (globalThis[Symbol.for("rerun.goLoader.runtimes")] ??= new Map());
+
+function bytesOf(base64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
+  const s = atob(base64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+async function boot() {
+  const Go = installGo();
+  const gz = new Blob([bytesOf("__LOADER_WASM_GZIP__")]);
+  const wasm = await new Response(gz.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  const go = new Go();
+  const { instance } = await WebAssembly.instantiate(wasm, go.importObject);
+  return new Promise((resolve, reject) => {
+    // The Go program takes this hook before go.run returns.
+    globalThis.__rerunGoLoaderBoot = { resolve };
+    let exited;
+    try {
+      exited = go.run(instance);
+    } finally {
+      delete globalThis.__rerunGoLoaderBoot;
+    }
+    exited.then(() => {
+      runtimes.delete(BUILD_ID);
+      reject(new Error("the Rerun loader exited"));
+    }, reject);
+  });
+}
+
+function runtime() {
+  let rt = runtimes.get(BUILD_ID);
+  if (!rt) {
+    rt = boot();
+    runtimes.set(BUILD_ID, rt);
+    rt.catch(() => runtimes.delete(BUILD_ID));
+  }
+  return rt;
+}
+
+function initialize() {
+  // Start booting early; render reports any failure in its widget.
+  runtime().catch(() => {});
+}
+
+async function render({ model, el, signal }) {
+  const lifetime = new AbortController();
+  const stop = () => lifetime.abort();
+  if (signal) {
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+  }
+  try {
+    const api = await runtime();
+    api.render({ model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue });
+  } catch (e) {
+    console.error("rerun loader:", e);
+    const box = document.createElement("pre");
+    box.className = "rerun-loader-error";
+    box.textContent = "The Rerun loader could not start: " + (e && e.message ? e.message : String(e));
+    el.append(box);
+  }
+  return () => {
+    signal?.removeEventListener("abort", stop);
+    stop();
+  };
+}
+
+export default { initialize, render };

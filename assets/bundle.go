@@ -1,0 +1,290 @@
+// Package assets composes the notebook bundle: widget.js (a small
+// bootstrap, Go's wasm_exec.js, the Viewer's wasm-bindgen glue and the Go
+// loader Wasm, minified into one ES module) next to the Viewer's
+// re_viewer_bg.wasm. It knows how the bundle is made, not how it is served.
+package assets
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/minify/v2/js"
+)
+
+// The names of the two files of a bundle.
+const (
+	WidgetFile = "widget.js"
+	ViewerFile = "re_viewer_bg.wasm"
+)
+
+// The inline markers rerun-notebook looks for (PROTOCOL.md §1).
+const (
+	MarkerOpen  = "//!<INLINE-MARKER-OPEN>"
+	MarkerClose = "//!<INLINE-MARKER-CLOSE>"
+)
+
+//go:embed bootstrap.js
+var bootstrapJS string
+
+// fetchViewerJS is the marker function. The minifier hoists comments to the
+// start of their block, which would leave the markers enclosing nothing, so
+// this function stays out of the minified part: the bootstrap refers to it
+// as a free name the minifier cannot rename.
+//
+//go:embed fetchviewer.js
+var fetchViewerJS string
+
+// Options says what to build.
+type Options struct {
+	// ViewerDir is an unpacked @rerun-io/web-viewer package.
+	ViewerDir string
+	// OutDir receives widget.js and re_viewer_bg.wasm.
+	OutDir string
+	// Log receives progress; nil discards it.
+	Log io.Writer
+}
+
+// Result describes a finished build.
+type Result struct {
+	BuildID       string
+	ViewerVersion string
+	LoaderWasm    int // bytes of the Go loader Wasm, uncompressed
+	LoaderGzip    int // bytes of it as embedded in widget.js, before base64
+	WidgetJS      int // bytes of widget.js
+	ViewerWasm    int64
+}
+
+// Build writes OutDir/widget.js and OutDir/re_viewer_bg.wasm for the Viewer
+// in opts.ViewerDir. It builds the Go loader Wasm with the Go toolchain on
+// PATH and takes wasm_exec.js from that same toolchain.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	viewer, err := readViewer(opts.ViewerDir)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "building the Go loader (GOOS=js GOARCH=wasm)…\n")
+	loader, err := BuildLoaderWasm(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	viewerSum, err := sha256File(viewer.wasmPath)
+	if err != nil {
+		return nil, err
+	}
+	id := sha256.New()
+	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum)} {
+		fmt.Fprintf(id, "%d:", len(part))
+		id.Write(part)
+	}
+	buildID := hex.EncodeToString(id.Sum(nil))[:16]
+
+	widget, gz, err := composeWidget(buildID, viewer.glue, loader.wasmExec, loader.wasm)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(opts.OutDir, WidgetFile), bytes.NewReader(widget)); err != nil {
+		return nil, err
+	}
+	size, err := copyViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, ViewerFile), viewerSum)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		BuildID:       buildID,
+		ViewerVersion: viewer.version,
+		LoaderWasm:    len(loader.wasm),
+		LoaderGzip:    gz,
+		WidgetJS:      len(widget),
+		ViewerWasm:    size,
+	}
+	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes (%d gzip), %s %d bytes\n",
+		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, res.LoaderGzip, ViewerFile, res.ViewerWasm)
+	return res, nil
+}
+
+type viewerPackage struct {
+	version  string
+	glue     string // re_viewer.js with its default export turned into an expression
+	wasmPath string
+}
+
+// glueExport is how wasm-bindgen's "no-modules"-to-ESM glue, as packaged by
+// @rerun-io/web-viewer, exposes its factory.
+var glueExport = regexp.MustCompile(`(?m)^export default function\s*\(`)
+
+func readViewer(dir string) (*viewerPackage, error) {
+	if dir == "" {
+		return nil, errors.New("no viewer package directory given")
+	}
+	var pkg struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read viewer package: %w", err)
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		return nil, fmt.Errorf("read viewer package.json: %w", err)
+	}
+	if pkg.Name != ViewerPackage {
+		return nil, fmt.Errorf("%s holds %q, not %s", dir, pkg.Name, ViewerPackage)
+	}
+	glue, err := os.ReadFile(filepath.Join(dir, "re_viewer.js"))
+	if err != nil {
+		return nil, fmt.Errorf("read viewer glue: %w", err)
+	}
+	wasmPath := filepath.Join(dir, ViewerFile)
+	if _, err := os.Stat(wasmPath); err != nil {
+		return nil, fmt.Errorf("viewer package: %w", err)
+	}
+	expr, err := glueFactory(string(glue))
+	if err != nil {
+		return nil, fmt.Errorf("viewer %s glue: %w", pkg.Version, err)
+	}
+	return &viewerPackage{version: pkg.Version, glue: expr, wasmPath: wasmPath}, nil
+}
+
+// glueFactory turns re_viewer.js, a module whose only export is
+// `export default function () {…}`, into the function expression alone so
+// it can live inside widget.js.
+func glueFactory(src string) (string, error) {
+	locs := glueExport.FindAllStringIndex(src, -1)
+	if len(locs) != 1 {
+		return "", fmt.Errorf("expected one `export default function (`, found %d", len(locs))
+	}
+	expr := src[:locs[0][0]] + "function (" + src[locs[0][1]:]
+	for _, bad := range []string{MarkerOpen, MarkerClose} {
+		if strings.Contains(expr, bad) {
+			return "", fmt.Errorf("glue contains %s, which would confuse inline mode", bad)
+		}
+	}
+	if regexp.MustCompile(`(?m)^\s*(export|import)\s`).MatchString(expr) {
+		return "", errors.New("glue has other import or export statements")
+	}
+	return strings.TrimSpace(expr), nil
+}
+
+// composeWidget fills the bootstrap, minifies it, and checks that the
+// inline markers still enclose the fetch.
+func composeWidget(buildID, glue, wasmExec string, loaderWasm []byte) ([]byte, int, error) {
+	src := strings.NewReplacer(
+		"__BUILD_ID__", buildID,
+		"__GLUE__", glue,
+		"__WASM_EXEC__", wasmExec,
+	).Replace(bootstrapJS)
+
+	m := minify.New()
+	var out bytes.Buffer
+	if err := (&js.Minifier{}).Minify(m, &out, strings.NewReader(src), nil); err != nil {
+		return nil, 0, fmt.Errorf("minify widget.js: %w", err)
+	}
+
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(loaderWasm)
+	if err := zw.Close(); err != nil {
+		return nil, 0, fmt.Errorf("compress loader: %w", err)
+	}
+	const hole = "__LOADER_WASM_GZIP__"
+	if strings.Count(out.String(), hole) != 1 {
+		return nil, 0, errors.New("minified widget.js lost the loader placeholder")
+	}
+	widget := []byte(fetchViewerJS + strings.Replace(out.String(), hole, base64.StdEncoding.EncodeToString(gz.Bytes()), 1))
+	if err := CheckMarkers(widget); err != nil {
+		return nil, 0, fmt.Errorf("minified widget.js: %w", err)
+	}
+	return widget, gz.Len(), nil
+}
+
+// CheckMarkers verifies what rerun-notebook's inline mode relies on: each
+// marker once, in order, enclosing the fetch of the Viewer, inside an async
+// function.
+func CheckMarkers(widget []byte) error {
+	s := string(widget)
+	if n := strings.Count(s, MarkerOpen); n != 1 {
+		return fmt.Errorf("%s appears %d times, want 1", MarkerOpen, n)
+	}
+	if n := strings.Count(s, MarkerClose); n != 1 {
+		return fmt.Errorf("%s appears %d times, want 1", MarkerClose, n)
+	}
+	open := strings.Index(s, MarkerOpen) + len(MarkerOpen)
+	close := strings.Index(s, MarkerClose)
+	if close < open {
+		return errors.New("the inline markers are out of order")
+	}
+	if !strings.Contains(s[open:close], "fetch(") {
+		return fmt.Errorf("the inline markers no longer enclose the fetch: %q", s[open:close])
+	}
+	fn := strings.LastIndex(s[:open], "async function")
+	if fn < 0 || strings.Contains(s[fn:open], "}") {
+		return errors.New("the inline markers are not inside an async function")
+	}
+	return nil
+}
+
+// copyViewerWasm places the Viewer Wasm in the bundle, skipping the copy
+// when an identical file is already there.
+func copyViewerWasm(src, dst, sum string) (int64, error) {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return 0, err
+	}
+	if have, err := sha256File(dst); err == nil && have == sum {
+		return fi.Size(), nil
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return fi.Size(), writeFileAtomic(dst, f)
+}
+
+// writeFileAtomic writes r to path through a temporary file, so a server
+// reading the folder never sees a half-written file.
+func writeFileAtomic(path string, r io.Reader) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, r); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

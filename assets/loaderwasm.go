@@ -1,0 +1,116 @@
+package assets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// modulePath is this module's path, used to find its source tree.
+const modulePath = "github.com/gorerun/loader"
+
+// loaderPackage is the Go program that runs in the browser.
+const loaderPackage = modulePath + "/cmd/loader"
+
+type loaderBuild struct {
+	wasm     []byte
+	wasmExec string // wasm_exec.js of the toolchain that built wasm
+}
+
+// BuildLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
+// command on PATH, stripped and trimmed, and reads that toolchain's
+// wasm_exec.js: the two must come from the same GOROOT.
+func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	goroot, err := goEnv(ctx, root, "GOROOT")
+	if err != nil {
+		return nil, err
+	}
+	wasmExec, err := os.ReadFile(filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		// Go before 1.24 kept it in misc/wasm.
+		var err2 error
+		if wasmExec, err2 = os.ReadFile(filepath.Join(goroot, "misc", "wasm", "wasm_exec.js")); err2 != nil {
+			return nil, fmt.Errorf("find wasm_exec.js in GOROOT %s: %w", goroot, err)
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "loader-wasm-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "loader.wasm")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, loaderPackage)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("build the loader Wasm: %w\n%s", err, stderr.String())
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	return &loaderBuild{wasm: wasm, wasmExec: string(wasmExec)}, nil
+}
+
+func goEnv(ctx context.Context, dir, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", name)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ModuleRoot finds this module's source tree, which the loader Wasm is
+// built from: the working directory or one of its parents, else the tree
+// this binary was built from.
+func ModuleRoot() (string, error) {
+	var tried []string
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if isModuleRoot(dir) {
+				return dir, nil
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+		tried = append(tried, wd+" and its parents")
+	}
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		dir := filepath.Dir(filepath.Dir(file))
+		if isModuleRoot(dir) {
+			return dir, nil
+		}
+		tried = append(tried, dir)
+	}
+	return "", errors.New("cannot find the source of " + modulePath + " to build the loader Wasm (looked in " +
+		strings.Join(tried, ", ") + "); run from a checkout")
+}
+
+func isModuleRoot(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
+			return f[1] == modulePath
+		}
+	}
+	return false
+}

@@ -1,0 +1,210 @@
+package assets
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed viewers.lock
+var viewersLock string
+
+// ViewerPackage is the npm package that ships the Rerun Viewer Wasm and its
+// wasm-bindgen glue.
+const ViewerPackage = "@rerun-io/web-viewer"
+
+// PinnedViewer is one version of ViewerPackage with the SHA-256 of its npm
+// tarball.
+type PinnedViewer struct {
+	Version string
+	SHA256  string
+}
+
+// PinnedViewers returns the versions in viewers.lock, the pinned default
+// first.
+func PinnedViewers() []PinnedViewer {
+	var pins []PinnedViewer
+	for _, line := range strings.Split(viewersLock, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		pins = append(pins, PinnedViewer{Version: f[0], SHA256: f[1]})
+	}
+	return pins
+}
+
+// DefaultViewer is the pinned Viewer version.
+func DefaultViewer() PinnedViewer { return PinnedViewers()[0] }
+
+// LookupViewer returns the pin for version.
+func LookupViewer(version string) (PinnedViewer, error) {
+	for _, p := range PinnedViewers() {
+		if p.Version == version {
+			return p, nil
+		}
+	}
+	return PinnedViewer{}, fmt.Errorf("viewer %s is not pinned in viewers.lock (pinned: %s)", version, pinnedList())
+}
+
+func pinnedList() string {
+	var vs []string
+	for _, p := range PinnedViewers() {
+		vs = append(vs, p.Version)
+	}
+	return strings.Join(vs, ", ")
+}
+
+// CacheDir is where downloaded Viewer packages and default builds live:
+// $LOADER_CACHE when set, else the user's cache directory.
+func CacheDir() (string, error) {
+	if dir := os.Getenv("LOADER_CACHE"); dir != "" {
+		return filepath.Abs(dir)
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache directory (set LOADER_CACHE): %w", err)
+	}
+	return filepath.Join(dir, "gorerun-loader"), nil
+}
+
+// FetchViewer makes sure the pinned package is unpacked in cache and
+// returns the package directory (the one holding re_viewer_bg.wasm). It
+// runs `npm pack` only when the cache lacks it, and refuses a tarball whose
+// SHA-256 differs from the pin. log receives progress; it may be nil.
+func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Writer) (string, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	root := filepath.Join(cache, "web-viewer", pin.Version)
+	pkgDir := filepath.Join(root, "package")
+	stamp := filepath.Join(root, "sha256")
+	if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == pin.SHA256 {
+		if _, err := os.Stat(filepath.Join(pkgDir, "re_viewer_bg.wasm")); err == nil {
+			return pkgDir, nil
+		}
+	}
+
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", fmt.Errorf("create cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(cache, ".fetch-")
+	if err != nil {
+		return "", fmt.Errorf("create cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	spec := ViewerPackage + "@" + pin.Version
+	fmt.Fprintf(log, "fetching %s with npm pack…\n", spec)
+	cmd := exec.CommandContext(ctx, "npm", "pack", spec, "--pack-destination", tmp, "--silent")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Dir = tmp
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("npm pack %s: %w: %s", spec, err, strings.TrimSpace(stderr.String()))
+	}
+	tarballs, _ := filepath.Glob(filepath.Join(tmp, "*.tgz"))
+	if len(tarballs) != 1 {
+		return "", fmt.Errorf("npm pack %s: expected one .tgz, found %d", spec, len(tarballs))
+	}
+	sum, err := sha256File(tarballs[0])
+	if err != nil {
+		return "", err
+	}
+	if sum != pin.SHA256 {
+		return "", fmt.Errorf("npm pack %s: SHA-256 %s does not match the pin %s in viewers.lock", spec, sum, pin.SHA256)
+	}
+	unpacked := filepath.Join(tmp, "unpacked")
+	if err := untar(tarballs[0], unpacked); err != nil {
+		return "", fmt.Errorf("unpack %s: %w", spec, err)
+	}
+	if _, err := os.Stat(filepath.Join(unpacked, "package", "re_viewer_bg.wasm")); err != nil {
+		return "", fmt.Errorf("unpack %s: no package/re_viewer_bg.wasm in the tarball", spec)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Rename(unpacked, root); err != nil {
+		return "", fmt.Errorf("move %s into the cache: %w", spec, err)
+	}
+	if err := os.WriteFile(stamp, []byte(pin.SHA256+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(log, "%s verified and unpacked in %s\n", spec, pkgDir)
+	return pkgDir, nil
+}
+
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// untar unpacks the regular files of a .tgz into dir, refusing any entry
+// that would land outside it.
+func untar(tgz, dir string) error {
+	f, err := os.Open(tgz)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("entry %q escapes the package", h.Name)
+		}
+		dst := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, tr); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+}

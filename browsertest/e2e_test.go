@@ -1,0 +1,228 @@
+package browsertest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorerun/loader/assets"
+)
+
+// openTab opens a cold tab on the host page and fails the test on any
+// console error or uncaught exception when the test ends.
+func openTab(t *testing.T) *Tab {
+	t.Helper()
+	tab, err := suite.browser.NewTab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, m := range tab.Errors() {
+			t.Errorf("console %s (at %s)", m, m.URL)
+		}
+		tab.Close()
+	})
+	if err := tab.Open(suite.pages.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// mounted is what mountWidget reports.
+type mounted struct {
+	Index   int     `json:"index"`   // in window.views
+	ReadyMS float64 `json:"readyMs"` // from import to "ready"
+}
+
+// mountWidget loads a widget module (from a URL, or inline source served
+// at srcPath), mounts it in a new element with traits, and waits for
+// "ready".
+func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[string]any) mounted {
+	t.Helper()
+	load := fmt.Sprintf(`host.load({url: %s})`, JS(module))
+	if inline {
+		load = fmt.Sprintf(`fetch(%s).then((r) => r.text()).then((source) => host.load({source}))`, JS(module))
+	}
+	m, err := Eval[mounted](tab, fmt.Sprintf(`(async () => {
+		const t0 = performance.now();
+		const widget = await %s;
+		const model = new host.Model(%s);
+		const el = document.createElement("div");
+		el.className = "widget";
+		document.getElementById("widgets").append(el);
+		const view = await host.mount(widget, model, el);
+		(window.views ??= []).push(view);
+		window.widgetModule = widget;
+		await model.waitFor((m) => m === "ready", %d);
+		return { index: window.views.length - 1, readyMs: performance.now() - t0 };
+	})()`, load, JS(traits), Deadline.Milliseconds()))
+	if err != nil {
+		t.Fatalf("mount widget: %v\nconsole:\n%s", err, consoleText(tab))
+	}
+	return m
+}
+
+func consoleText(tab *Tab) string {
+	var b strings.Builder
+	for _, m := range tab.Console() {
+		fmt.Fprintf(&b, "  %s (at %s)\n", m, m.URL)
+	}
+	return b.String()
+}
+
+func defaultTraits() map[string]any {
+	return map[string]any{"_width": 640, "_height": 480, "_url": nil, "_panel_states": nil, "_fallback_token": nil}
+}
+
+// sendRecording delivers a fixture as an {type: "rrd"} message inside a
+// DataView at an offset into a larger buffer, and waits for the Viewer's
+// recording_open event.
+func sendRecording(t *testing.T, tab *Tab, view int, fixture string) map[string]any {
+	t.Helper()
+	ev, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+		const model = window.views[%d].model;
+		const bytes = new Uint8Array(await (await fetch(%s)).arrayBuffer());
+		const before = model.events("recording_open").length;
+		model.deliver({ type: "rrd" }, [host.bytesView(bytes, 13)]);
+		await model.waitFor(() => model.events("recording_open").length > before, %d);
+		return model.events("recording_open").at(-1);
+	})()`, view, JS("/rrd/"+fixture), Deadline.Milliseconds()))
+	if err != nil {
+		t.Fatalf("send %s: %v\nconsole:\n%s", fixture, err, consoleText(tab))
+	}
+	return ev
+}
+
+func TestURLModeCrossOrigin(t *testing.T) {
+	tab := openTab(t)
+	mark := requestMark()
+	widgetURL := suite.assets.URL + "/widget.js?token=s3cr3t#frag"
+	m := mountWidget(t, tab, widgetURL, false, defaultTraits())
+	t.Logf("cold time-to-ready (import → \"ready\"): %.0f ms", m.ReadyMS)
+
+	size, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
+		const c = window.views[%d].el.querySelector("canvas");
+		return c ? [c.clientWidth, c.clientHeight] : [];
+	})()`, m.Index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(size) != 2 || size[0] != 640 || size[1] != 480 {
+		t.Errorf("canvas size = %v, want [640 480] from _width/_height", size)
+	}
+	if !slices.Contains(assetRequests(mark), "/re_viewer_bg.wasm?token=s3cr3t") {
+		t.Errorf("viewer Wasm not fetched next to widget.js with its query kept; asset requests: %v", assetRequests(mark))
+	}
+	writeArtifact(t, "timings.txt", fmt.Sprintf("cold time-to-ready (URL mode, cross-origin): %.0f ms\n", m.ReadyMS))
+}
+
+func TestInlineMode(t *testing.T) {
+	if err := inlineWidget(); err != nil {
+		t.Fatal(err)
+	}
+	tab := openTab(t)
+	mark := requestMark()
+	m := mountWidget(t, tab, suite.pages.URL+"/inline.js", true, defaultTraits())
+	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
+	if reqs := assetRequests(mark); len(reqs) > 0 {
+		t.Errorf("inline mode fetched from the asset server: %v", reqs)
+	}
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+}
+
+// openingFixtures are the recordings SOURCES.md says the 0.33 Viewer opens
+// (rerun-io__rerun__example.rrd is the documented edge case whose data
+// cannot decode).
+var openingFixtures = []string{
+	"bwright000__DDS-SLAM__trail3_viz.rrd",
+	"bwright000__DDS-SLAM__test.rrd",
+	"bwright000__DDS-SLAM__stereomis_recon.rrd",
+	"JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd",
+	"JianbinLiu-CFLab__unity-rerun-sdk__min_text_log.rrd",
+	"zigzagson__unitree_rerun_sdk__recording.rrd",
+	"Nojgaard__wobl__ddsm_test.rrd",
+	"kameel2311__iw_rerun__example.rrd",
+}
+
+func TestRecordingsOpen(t *testing.T) {
+	tab := openTab(t)
+	for _, name := range openingFixtures {
+		t.Run(strings.TrimSuffix(name, ".rrd"), func(t *testing.T) {
+			m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+			ev := sendRecording(t, tab, m.Index, name)
+			if ev["recording_id"] == "" || ev["recording_id"] == nil {
+				t.Errorf("recording_open without a recording_id: %v", ev)
+			}
+		})
+	}
+}
+
+func TestScreenshotOfRecording(t *testing.T) {
+	tab := openTab(t)
+	traits := defaultTraits()
+	traits["_width"], traits["_height"] = 1200, 800
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
+	// Let the Viewer lay out and draw a few frames of the recording.
+	time.Sleep(3 * time.Second)
+	png, err := tab.Screenshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(png) < 10_000 {
+		t.Errorf("screenshot is only %d bytes: the Viewer drew nothing?", len(png))
+	}
+	path := writeArtifact(t, "viewer.png", string(png))
+	t.Logf("screenshot: %s", path)
+}
+
+func TestRenderCleanupRender(t *testing.T) {
+	tab := openTab(t)
+	first := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	left, err := Eval[map[string]float64](tab, fmt.Sprintf(`(async () => {
+		const view = window.views[%d];
+		await view.remove();
+		// Teardown finishes in the loader's goroutine; give it a tick.
+		await new Promise((r) => setTimeout(r, 200));
+		return {
+			canvases: document.querySelectorAll("canvas").length,
+			listeners: view.model.listenerCount("msg:custom"),
+		};
+	})()`, first.Index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left["canvases"] != 0 || left["listeners"] != 0 {
+		t.Errorf("after cleanup: %v canvases, %v msg:custom listeners; want none", left["canvases"], left["listeners"])
+	}
+
+	second := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	sendRecording(t, tab, second.Index, "bwright000__DDS-SLAM__test.rrd")
+	t.Logf("first render %.0f ms, render after cleanup %.0f ms", first.ReadyMS, second.ReadyMS)
+}
+
+// writeArtifact saves a test artifact under $ARTIFACTS_DIR, or
+// build/artifacts in the checkout, and returns its path.
+func writeArtifact(t *testing.T, name, content string) string {
+	t.Helper()
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		root, err := assets.ModuleRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, "build", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

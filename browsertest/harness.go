@@ -1,0 +1,237 @@
+// Package browsertest drives the real Rerun Viewer in headless Chromium
+// through widget.js: it launches Chromium, serves an anywidget-style host
+// page, and offers the helpers the end-to-end tests and benchmarks share.
+// It is the only package that starts a browser.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gorerun/loader/browsertest/hostpage"
+)
+
+// ChromiumFlags are the flags every launch uses: headless, and quiet on a
+// closed network (without the background-networking flags Chromium floods
+// it with connections).
+var ChromiumFlags = []chromedp.ExecAllocatorOption{
+	chromedp.NoSandbox,
+	chromedp.DisableGPU,
+	chromedp.Flag("disable-background-networking", true),
+	chromedp.Flag("disable-component-update", true),
+	chromedp.Flag("disable-sync", true),
+	chromedp.Flag("disable-quic", true),
+	chromedp.Flag("enable-unsafe-swiftshader", true),
+	chromedp.Flag("no-first-run", true),
+	chromedp.Flag("no-default-browser-check", true),
+	chromedp.WindowSize(1280, 900),
+}
+
+// FindChromium returns the Chromium binary: $CHROMIUM when set, else the
+// first of the usual names on PATH.
+func FindChromium() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no Chromium found (install Debian's chromium, or run `make test`, which does)")
+}
+
+// Browser is one headless Chromium with a fresh profile.
+type Browser struct {
+	ctx     context.Context // has the browser; derive tabs from it
+	cancel  context.CancelFunc
+	dataDir string
+}
+
+// Launch starts Chromium with a fresh user-data dir.
+func Launch(ctx context.Context) (*Browser, error) {
+	exe, err := FindChromium()
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err := os.MkdirTemp("", "browsertest-profile-")
+	if err != nil {
+		return nil, err
+	}
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.UserDataDir(dataDir),
+	}, ChromiumFlags...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(bctx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		os.RemoveAll(dataDir)
+		return nil, fmt.Errorf("launch %s: %w", exe, err)
+	}
+	return &Browser{
+		ctx: bctx,
+		cancel: func() {
+			cancelBrowser()
+			cancelAlloc()
+		},
+		dataDir: dataDir,
+	}, nil
+}
+
+// Close stops the browser and removes its profile.
+func (b *Browser) Close() {
+	b.cancel()
+	os.RemoveAll(b.dataDir)
+}
+
+// Tab is one page in its own browser context (its own HTTP cache and
+// storage), so every tab starts cold.
+type Tab struct {
+	Ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+	done    chan struct{}
+}
+
+// NewTab opens a tab in a new browser context and records its console.
+func (b *Browser) NewTab() (*Tab, error) {
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		return nil, fmt.Errorf("open tab: %w", err)
+	}
+	t := &Tab{Ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(t.done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			t.mu.Lock()
+			t.console = append(t.console, m)
+			t.mu.Unlock()
+		}
+	}()
+	return t, nil
+}
+
+// Close closes the tab.
+func (t *Tab) Close() {
+	t.cancel()
+	<-t.done
+}
+
+// Console returns what the page wrote to the console so far.
+func (t *Tab) Console() []chromedp.ConsoleMessage {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]chromedp.ConsoleMessage(nil), t.console...)
+}
+
+// Errors returns the console errors, uncaught exceptions and unhandled
+// rejections so far.
+func (t *Tab) Errors() []chromedp.ConsoleMessage {
+	var errs []chromedp.ConsoleMessage
+	for _, m := range t.Console() {
+		if m.Type == chromedp.ConsoleError || m.IsException() {
+			errs = append(errs, m)
+		}
+	}
+	return errs
+}
+
+// Open navigates to a host page and waits until window.host is there.
+func (t *Tab) Open(url string) error {
+	if err := chromedp.Do(t.Ctx, chromedp.Navigate(url)); err != nil {
+		return fmt.Errorf("open %s: %w", url, err)
+	}
+	_, err := Eval[bool](t, `new Promise((resolve) => {
+		const check = () => window.hostReady ? resolve(true) : setTimeout(check, 10);
+		check();
+	})`)
+	return err
+}
+
+// Eval evaluates a JavaScript expression in the tab, awaiting a promise,
+// and decodes its JSON value.
+func Eval[T any](t *Tab, expr string) (T, error) {
+	return chromedp.Run(t.Ctx, chromedp.Evaluate[T](expr, awaitPromise))
+}
+
+func awaitPromise(p *runtime.EvaluateParams) {
+	p.AwaitPromise = ptr(true)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Screenshot captures the tab's viewport as PNG.
+func (t *Tab) Screenshot() ([]byte, error) {
+	return chromedp.Run(t.Ctx, chromedp.CaptureScreenshot())
+}
+
+// PageServer serves the host page, host.js and the files of extra (URL
+// path → local file) from its own origin.
+func PageServer(extra map[string]string) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(hostpage.TestPage)
+	})
+	mux.HandleFunc("/host.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(hostpage.HostJS)
+	})
+	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for path, file := range extra {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, file)
+		})
+	}
+	return httptest.NewServer(mux)
+}
+
+// FixtureDir is the folder of real recordings shared with other projects.
+func FixtureDir() (string, error) {
+	for _, dir := range []string{os.Getenv("RRD_FIXTURES"), "../../shared/fixtures/rrd", "../shared/fixtures/rrd"} {
+		if dir == "" {
+			continue
+		}
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return filepath.Abs(dir)
+		}
+	}
+	return "", errors.New("no RRD fixtures found (set RRD_FIXTURES or keep ../shared next to the checkout)")
+}
+
+// JS renders v as a JavaScript literal (JSON is a subset).
+func JS(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("browsertest.JS(%T): %v", v, err))
+	}
+	return string(b)
+}
+
+// Deadline is how long one end-to-end step may take before a test gives
+// up: the Viewer is 47 MB and CI machines are slow.
+const Deadline = 2 * time.Minute

@@ -1,0 +1,167 @@
+//go:build !js
+
+// Command loader builds and serves the Rerun notebook widget whose loader
+// is this same program compiled with GOOS=js GOARCH=wasm.
+//
+// Usage:
+//
+//	loader build --viewer DIR --out DIR
+//	loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--recording FILE]
+//	loader viewer [--version V]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/server"
+)
+
+const usage = `usage:
+  loader build --viewer DIR --out DIR
+      Write OUT/widget.js and OUT/re_viewer_bg.wasm for the unpacked
+      @rerun-io/web-viewer package in DIR.
+  loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--recording FILE]
+      Serve a bundle to notebooks. Without --dir, serve the pinned Viewer,
+      building it first when needed. --recording makes / a demo page.
+  loader viewer [--version V]
+      Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
+      ($LOADER_CACHE) and print its directory.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "loader:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "build":
+		return runBuild(ctx, args[1:], stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "viewer":
+		return runViewer(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("loader "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("build", stderr)
+	viewer := fs.String("viewer", "", "unpacked @rerun-io/web-viewer package `DIR`")
+	out := fs.String("out", "", "output `DIR`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *viewer == "" || *out == "" {
+		return errors.New("build needs --viewer DIR and --out DIR")
+	}
+	_, err := assets.Build(ctx, assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr})
+	return err
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	dir := fs.String("dir", "", "bundle `DIR` to serve (default: build the pinned Viewer into the cache)")
+	host := fs.String("bind-address", "localhost", "`address` to listen on")
+	port := fs.Int("port", 8080, "`port` to listen on (0 picks a free one)")
+	recording := fs.String("recording", "", "an .rrd `FILE` to show on the demo page at /")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *port < 0 || *port > 65535 {
+		return fmt.Errorf("--port %d is not a TCP port", *port)
+	}
+	if *dir == "" {
+		built, err := defaultBuild(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		*dir = built
+	}
+	h, err := server.New(server.Config{Dir: *dir, DemoRecording: *recording})
+	if err != nil {
+		return err
+	}
+	return server.Serve(ctx, h, *host, *port, stdout)
+}
+
+// defaultBuild builds the pinned Viewer into the cache. Building is a few
+// seconds once the Viewer is cached, and always matches this source tree.
+func defaultBuild(ctx context.Context, log io.Writer) (string, error) {
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	pin := assets.DefaultViewer()
+	pkg, err := assets.FetchViewer(ctx, pin, cache, log)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(cache, "build", pin.Version)
+	if _, err := assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: out, Log: log}); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+func runViewer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("viewer", stderr)
+	version := fs.String("version", assets.DefaultViewer().Version, "pinned Viewer `version`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	pin, err := assets.LookupViewer(*version)
+	if err != nil {
+		return err
+	}
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return err
+	}
+	dir, err := assets.FetchViewer(ctx, pin, cache, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, dir)
+	return nil
+}

@@ -1,0 +1,76 @@
+package loader
+
+import (
+	"errors"
+	"strings"
+)
+
+// ViewerFile is the name of the Viewer Wasm, which sits next to widget.js.
+const ViewerFile = "re_viewer_bg.wasm"
+
+// ErrNoAdjacentURL reports a module URL with no directory to look in
+// (blob: and data: URLs, as anywidget uses for inline ESM): the inlined
+// marker function is then the only source of the Viewer Wasm.
+var ErrNoAdjacentURL = errors.New("widget.js was not loaded from a URL with a directory")
+
+// ViewerURL returns the URL of the Viewer Wasm for a module loaded from
+// moduleURL: the same directory, with the module's query string kept
+// (access tokens and signed URLs live there) and its fragment dropped.
+//
+// moduleURL is import.meta.url, which browsers always give as an absolute,
+// normalized URL; anything else is an error.
+func ViewerURL(moduleURL string) (string, error) {
+	u, _, _ := strings.Cut(moduleURL, "#")
+	scheme, rest, ok := strings.Cut(u, ":")
+	if !ok || !validScheme(scheme) {
+		return "", errors.New("module URL " + quote(moduleURL) + " is not absolute")
+	}
+	switch strings.ToLower(scheme) {
+	case "blob", "data":
+		return "", ErrNoAdjacentURL
+	}
+	if !strings.HasPrefix(rest, "//") {
+		return "", errors.New("module URL " + quote(moduleURL) + " has no host or path: " + ErrNoAdjacentURL.Error())
+	}
+	beforeQuery, query, hasQuery := strings.Cut(rest, "?")
+	authorityEnd := strings.IndexByte(beforeQuery[2:], '/')
+	var dir string
+	if authorityEnd < 0 {
+		dir = beforeQuery + "/"
+	} else {
+		dir = beforeQuery[:strings.LastIndexByte(beforeQuery, '/')+1]
+	}
+	out := scheme + ":" + dir + ViewerFile
+	if hasQuery {
+		out += "?" + query
+	}
+	return out, nil
+}
+
+// validScheme reports whether s is a URL scheme per RFC 3986:
+// ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+func validScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// quote shortens and quotes a URL for an error message; a data: URL can be
+// megabytes long.
+func quote(s string) string {
+	const max = 120
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,53 @@
+package loader
+
+import (
+	"math"
+	"strconv"
+)
+
+// Length is a _width or _height trait as the widget sees it: a number of
+// pixels, the string "auto", or anything else (unset, null, garbage).
+type Length struct {
+	Pixels float64
+	IsPx   bool
+	Auto   bool
+}
+
+// minPixels keeps the Viewer usable however small the kernel asks for it.
+const minPixels = 200
+
+// defaultPixels applies when the trait holds neither a number nor "auto".
+const defaultPixels = "640px"
+
+// WidthStyle returns the CSS width of the widget.
+func (l Length) WidthStyle() string {
+	switch {
+	case l.Auto:
+		return "100%"
+	case l.IsPx:
+		return px(l.Pixels)
+	}
+	return defaultPixels
+}
+
+// HeightStyle returns the CSS height and aspect-ratio of the widget: an
+// automatic height follows the width at 16:9.
+func (l Length) HeightStyle() (height, aspectRatio string) {
+	switch {
+	case l.Auto:
+		return "auto", "16 / 9"
+	case l.IsPx:
+		return px(l.Pixels), ""
+	}
+	return defaultPixels, ""
+}
+
+func px(n float64) string {
+	if math.IsInf(n, 0) {
+		return defaultPixels
+	}
+	if !(n >= minPixels) { // also catches NaN
+		n = minPixels
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64) + "px"
+}
