@@ -2,6 +2,8 @@ package browsertest
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,19 +11,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/server"
 )
 
 // openTab opens a cold tab on the host page and fails the test on any
-// console error or uncaught exception when the test ends.
-func openTab(t *testing.T) *Tab {
+// console error or uncaught exception when the test ends, but for errors
+// containing one of allowed (the ones the test provokes on purpose).
+func openTab(t *testing.T, allowed ...string) *Tab {
 	t.Helper()
 	tab, err := suite.browser.NewTab()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+	next:
 		for _, m := range tab.Errors() {
+			for _, a := range allowed {
+				if strings.Contains(m.Text, a) {
+					continue next
+				}
+			}
 			t.Errorf("console %s (at %s)", m, m.URL)
 		}
 		tab.Close()
@@ -157,6 +169,8 @@ func TestRecordingsOpen(t *testing.T) {
 			if ev["recording_id"] == "" || ev["recording_id"] == nil {
 				t.Errorf("recording_open without a recording_id: %v", ev)
 			}
+			// One live Viewer at a time: software rendering of many is slow.
+			removeView(t, tab, m.Index)
 		})
 	}
 }
@@ -178,6 +192,111 @@ func TestScreenshotOfRecording(t *testing.T) {
 	}
 	path := writeArtifact(t, "viewer.png", string(png))
 	t.Logf("screenshot: %s", path)
+}
+
+func removeView(t *testing.T, tab *Tab, index int) {
+	t.Helper()
+	if _, err := Eval[bool](tab, fmt.Sprintf(`window.views[%d].remove().then(() => true)`, index)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImportIsCheap(t *testing.T) {
+	tab := openTab(t)
+	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+		const t0 = performance.now();
+		const mod = await import(%s);
+		const ms = performance.now() - t0;
+		const runtimes = globalThis[Symbol.for("rerun.goLoader.runtimes")];
+		return {
+			ms,
+			hasRender: typeof mod.default.render === "function",
+			hasInitialize: typeof mod.default.initialize === "function",
+			viewerFetched: performance.getEntriesByType("resource").some((e) => e.name.includes("re_viewer_bg.wasm")),
+			goBooted: typeof globalThis.Go !== "undefined" || (runtimes !== undefined && runtimes.size > 0),
+		};
+	})()`, JS(suite.assets.URL+"/widget.js")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("import of widget.js: %.1f ms", got["ms"])
+	if got["hasRender"] != true || got["hasInitialize"] != true {
+		t.Errorf("default export lacks the AFM hooks: %v", got)
+	}
+	if got["viewerFetched"] != false || got["goBooted"] != false {
+		t.Errorf("import did heavy work: viewer fetched %v, Go booted %v", got["viewerFetched"], got["goBooted"])
+	}
+}
+
+// wrongMIME serves the bundle with the Viewer labelled
+// application/octet-stream, as misconfigured static hosts do.
+type wrongMIME struct{ http.ResponseWriter }
+
+func (w wrongMIME) WriteHeader(code int) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w wrongMIME) Write(b []byte) (int, error) {
+	if w.Header().Get("Content-Type") == "application/wasm" {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
+	h, err := server.New(server.Config{Dir: suite.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			w = wrongMIME{w}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	tab := openTab(t)
+	a := mountWidget(t, tab, srv.URL+"/widget.js", false, defaultTraits())
+	b := mountWidget(t, tab, srv.URL+"/widget.js", false, defaultTraits())
+	sendRecording(t, tab, b.Index, "bwright000__DDS-SLAM__test.rrd")
+	warnings := 0
+	for _, m := range tab.Console() {
+		if m.Type == chromedp.ConsoleWarning && strings.Contains(m.Text, "instead of application/wasm") {
+			warnings++
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("%d wrong-MIME warnings, want exactly 1\n%s", warnings, consoleText(tab))
+	}
+	t.Logf("ready without streaming: %.0f ms (second widget %.0f ms)", a.ReadyMS, b.ReadyMS)
+}
+
+func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
+	tab := openTab(t, "does not inline the Viewer")
+	text, err := Eval[string](tab, fmt.Sprintf(`(async () => {
+		const source = await (await fetch(%s)).text();
+		const widget = await host.load({ source });
+		const model = new host.Model({ _width: 640, _height: 480 });
+		const el = document.createElement("div");
+		document.getElementById("widgets").append(el);
+		await host.mount(widget, model, el);
+		for (let i = 0; i < 600; i++) {
+			const err = el.querySelector(".rerun-loader-error");
+			if (err) return err.textContent;
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		return "no error shown: " + el.textContent;
+	})()`, JS(suite.assets.URL+"/widget.js")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"does not inline the Viewer", "RERUN_NOTEBOOK_ASSET"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("widget shows %q, want it to mention %q", text, want)
+		}
+	}
 }
 
 func TestRenderCleanupRender(t *testing.T) {

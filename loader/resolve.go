@@ -11,7 +11,8 @@ const ViewerFile = "re_viewer_bg.wasm"
 // ErrNoAdjacentURL reports a module URL with no directory to look in
 // (blob: and data: URLs, as anywidget uses for inline ESM): the inlined
 // marker function is then the only source of the Viewer Wasm.
-var ErrNoAdjacentURL = errors.New("widget.js was not loaded from a URL with a directory")
+var ErrNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: URL and does not inline the Viewer Wasm; " +
+	"set RERUN_NOTEBOOK_ASSET=inline (which inlines it) or to the http(s) URL of a widget.js served next to re_viewer_bg.wasm")
 
 // ViewerURL returns the URL of the Viewer Wasm for a module loaded from
 // moduleURL: the same directory, with the module's query string kept

@@ -163,7 +163,7 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, src moduleSource) (js.Va
 		return js.Undefined(), &FetchError{URL: url, Err: err}
 	}
 	if resp.IsNull() || resp.IsUndefined() {
-		return js.Undefined(), &FetchError{URL: url, Err: ErrNoAdjacentURL}
+		return js.Undefined(), ErrNoAdjacentURL
 	}
 	if !resp.Get("ok").Truthy() {
 		return js.Undefined(), &FetchError{URL: url, Status: resp.Get("status").Int(), StatusText: resp.Get("statusText").String()}

@@ -4,6 +4,7 @@ package wasmjs
 
 import (
 	"errors"
+	"strings"
 	"syscall/js"
 )
 
@@ -24,36 +25,27 @@ func (e *Error) Error() string {
 // Name returns the JavaScript error's name ("TypeError", "AbortError", …),
 // or "" when the thrown value has none.
 func (e *Error) Name() string {
-	if e.Value.Type() != js.TypeObject {
-		return ""
-	}
-	name := e.Value.Get("name")
-	if name.Type() != js.TypeString {
+	name, err := Get(e.Value, "name")
+	if err != nil || name.Type() != js.TypeString {
 		return ""
 	}
 	return name.String()
 }
 
 // describe turns any thrown value into text without ever throwing itself:
-// String(x) on an object with a hostile toString can throw.
-func describe(v js.Value) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = "non-printable JavaScript exception"
+// getters and toString can throw.
+func describe(v js.Value) string {
+	if msg, err := Get(v, "message"); err == nil && msg.Type() == js.TypeString {
+		if name, err := Get(v, "name"); err == nil && name.Type() == js.TypeString && name.String() != "" {
+			return name.String() + ": " + msg.String()
 		}
-	}()
-	switch v.Type() {
-	case js.TypeObject, js.TypeFunction:
-		msg := v.Get("message")
-		if msg.Type() == js.TypeString {
-			name := v.Get("name")
-			if name.Type() == js.TypeString && name.String() != "" {
-				return name.String() + ": " + msg.String()
-			}
-			return msg.String()
-		}
+		return msg.String()
 	}
-	return js.Global().Get("String").Invoke(v).String()
+	s, err := Invoke(js.Global().Get("String"), v)
+	if err != nil {
+		return "non-printable JavaScript exception"
+	}
+	return s.String()
 }
 
 // ErrorValue converts a Go error into a JavaScript Error, passing a wrapped
@@ -80,6 +72,13 @@ func catch(err *error) {
 		*err = x
 	case error:
 		*err = x
+	case string:
+		// syscall/js panics with a plain string for some misuse, such as
+		// calling a property that is not a function.
+		if !strings.HasPrefix(x, "syscall/js: ") {
+			panic(r)
+		}
+		*err = errors.New(x)
 	default:
 		panic(r)
 	}
@@ -104,18 +103,39 @@ func New(ctor js.Value, args ...any) (result js.Value, err error) {
 	return ctor.New(args...), nil
 }
 
-// Get reads v[name]; getters can throw and v may not be an object.
-func Get(v js.Value, name string) (result js.Value, err error) {
-	defer catch(&err)
-	return v.Get(name), nil
+// Get reads v[name]. A getter may throw, and syscall/js's own Get lets
+// that exception escape through the Go runtime and kill it, so objects
+// are read through Reflect.get, whose exceptions Call catches.
+func Get(v js.Value, name string) (js.Value, error) {
+	switch v.Type() {
+	case js.TypeObject, js.TypeFunction:
+		return Call(reflectObject(), "get", v, name)
+	case js.TypeUndefined, js.TypeNull:
+		return js.Undefined(), errors.New("cannot read " + strconvQuote(name) + " of " + v.Type().String())
+	}
+	// syscall/js reads properties of objects only; a primitive has none
+	// worth reading here.
+	return js.Undefined(), nil
 }
 
-// Set assigns v[name] = x; setters can throw and v may not be an object.
-func Set(v js.Value, name string, x any) (err error) {
-	defer catch(&err)
-	v.Set(name, x)
+// Set assigns v[name] = x through Reflect.set, for the same reason as Get.
+func Set(v js.Value, name string, x any) error {
+	if t := v.Type(); t != js.TypeObject && t != js.TypeFunction {
+		return errors.New("cannot set " + strconvQuote(name) + " on " + t.String())
+	}
+	ok, err := Call(reflectObject(), "set", v, name, x)
+	if err != nil {
+		return err
+	}
+	if !ok.Truthy() {
+		return errors.New("cannot set " + strconvQuote(name) + ": the object refused it")
+	}
 	return nil
 }
+
+func reflectObject() js.Value { return js.Global().Get("Reflect") }
+
+func strconvQuote(s string) string { return `"` + s + `"` }
 
 // IsFunction reports whether v is callable.
 func IsFunction(v js.Value) bool {

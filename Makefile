@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install
+# what is missing (Chromium from Debian, Node/npm, the pinned Viewer) first.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+PORT ?= 8080
+export LOADER_CACHE ?= $(CURDIR)/.cache
+# A real recording for the demo page of `make run`, when ../shared is there.
+RECORDING ?= $(firstword $(wildcard ../shared/fixtures/rrd/bwright000__DDS-SLAM__stereomis_recon.rrd))
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
+LOADER := build/bin/loader
+WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
+
+.PHONY: run test build viewer deps chromium node loader vet test-native test-wasm clean
+
+run: build
+	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
+
+test: deps viewer vet test-wasm test-native
+
+build: viewer
+	$(LOADER) build --viewer "$$($(LOADER) viewer)" --out build/dist
+
+viewer: node loader
+	@$(LOADER) viewer >/dev/null
+
+loader:
+	@$(GO) build -o $(LOADER) ./cmd/loader
+
+deps: chromium node
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium (Debian package chromium)…"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm…"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+# GOOS=js unit tests run in Node through Go's own wrapper.
+test-wasm: node
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASM_EXEC)" $(WASM_PKGS)
+
+# Native tests, including the end-to-end tests in headless Chromium.
+test-native: chromium viewer
+	$(GO) test -count=1 -timeout 20m ./...
+
+clean:
+	rm -rf build

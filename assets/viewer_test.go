@@ -1,0 +1,79 @@
+package assets
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestPinnedViewers(t *testing.T) {
+	pins := PinnedViewers()
+	if len(pins) == 0 {
+		t.Fatal("viewers.lock pins nothing")
+	}
+	hex64 := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	for _, p := range pins {
+		if !hex64.MatchString(p.SHA256) {
+			t.Errorf("pin %s has a malformed SHA-256 %q", p.Version, p.SHA256)
+		}
+	}
+	if DefaultViewer() != pins[0] {
+		t.Error("the default is not the first pin")
+	}
+	if _, err := LookupViewer("0.0.0-nope"); err == nil || !strings.Contains(err.Error(), pins[0].Version) {
+		t.Errorf("LookupViewer(unknown) = %v, want an error listing the pins", err)
+	}
+}
+
+func writeTgz(t *testing.T, entries map[string]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, body := range entries {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "p.tgz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestUntar(t *testing.T) {
+	dir := t.TempDir()
+	if err := untar(writeTgz(t, map[string]string{"package/a.txt": "hello"}), dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "package", "a.txt")); err != nil || string(b) != "hello" {
+		t.Errorf("unpacked %q, %v", b, err)
+	}
+	for _, evil := range []string{"../escape.txt", "/etc/evil", "package/../../x"} {
+		if err := untar(writeTgz(t, map[string]string{evil: "x"}), t.TempDir()); err == nil {
+			t.Errorf("untar accepted %q", evil)
+		}
+	}
+}
+
+// TestFetchViewerRefusesAMismatchedTarball runs the real npm pack against a
+// deliberately wrong pin; it needs the npm registry.
+func TestFetchViewerRefusesAMismatchedTarball(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs npm pack")
+	}
+	pin := DefaultViewer()
+	pin.SHA256 = strings.Repeat("0", 64)
+	_, err := FetchViewer(context.Background(), pin, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "does not match the pin") {
+		t.Fatalf("FetchViewer with a wrong pin = %v, want a checksum error", err)
+	}
+}

@@ -1,0 +1,55 @@
+package loader
+
+import (
+	"math"
+	"testing"
+)
+
+func TestIsWasmContentType(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"application/wasm", true},
+		{"Application/WASM", true},
+		{"application/wasm; charset=binary", true},
+		{" application/wasm ;x=y", true},
+		{"", false},
+		{"application/octet-stream", false},
+		{"text/html; charset=utf-8", false},
+		{"application/wasm-x", false},
+		{"application/wasmapplication/wasm", false},
+	}
+	for _, tt := range tests {
+		if got := IsWasmContentType(tt.in); got != tt.want {
+			t.Errorf("IsWasmContentType(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestLengthStyles(t *testing.T) {
+	tests := []struct {
+		name          string
+		l             Length
+		width, height string
+		ratio         string
+	}{
+		{"pixels", Length{Pixels: 640, IsPx: true}, "640px", "640px", ""},
+		{"fractional pixels", Length{Pixels: 333.5, IsPx: true}, "333.5px", "333.5px", ""},
+		{"clamped to 200", Length{Pixels: 50, IsPx: true}, "200px", "200px", ""},
+		{"negative clamped", Length{Pixels: -10, IsPx: true}, "200px", "200px", ""},
+		{"NaN clamped", Length{Pixels: math.NaN(), IsPx: true}, "200px", "200px", ""},
+		{"infinite is default", Length{Pixels: math.Inf(1), IsPx: true}, "640px", "640px", ""},
+		{"auto", Length{Auto: true}, "100%", "auto", "16 / 9"},
+		{"unset", Length{}, "640px", "640px", ""},
+	}
+	for _, tt := range tests {
+		if got := tt.l.WidthStyle(); got != tt.width {
+			t.Errorf("%s: width = %q, want %q", tt.name, got, tt.width)
+		}
+		h, r := tt.l.HeightStyle()
+		if h != tt.height || r != tt.ratio {
+			t.Errorf("%s: height = %q, %q; want %q, %q", tt.name, h, r, tt.height, tt.ratio)
+		}
+	}
+}
