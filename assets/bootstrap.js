@@ -5,6 +5,9 @@
 // widget and every module instance of the same build.
 // fetchViewer is defined ahead of this code, outside the minified part.
 const BUILD_ID = "__BUILD_ID__";
+const VIEWER_VERSION = "__VIEWER_VERSION__";
+// Whether the glue's init takes {module_or_path} (detected at build time).
+const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
 
 // The Viewer's wasm-bindgen glue as a factory: each call returns a fresh
 // glue instance with its own Wasm memory.
@@ -72,7 +75,10 @@ async function render({ model, el, signal }) {
   }
   try {
     const api = await runtime();
-    api.render({ model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue });
+    api.render({
+      model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue,
+      viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT,
+    });
   } catch (e) {
     console.error("rerun loader:", e);
     const box = document.createElement("pre");

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/tdewolff/minify/v2"
@@ -97,7 +98,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	buildID := hex.EncodeToString(id.Sum(nil))[:16]
 
-	widget, gz, err := composeWidget(buildID, viewer.glue, loader.wasmExec, loader.wasm)
+	widget, gz, err := composeWidget(buildID, viewer, loader.wasmExec, loader.wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +130,9 @@ type viewerPackage struct {
 	version  string
 	glue     string // re_viewer.js with its default export turned into an expression
 	wasmPath string
+	// initTakesObject is whether the glue's init takes {module_or_path}
+	// (wasm-bindgen 0.2.93+) rather than the module itself.
+	initTakesObject bool
 }
 
 // glueExport is how wasm-bindgen's "no-modules"-to-ESM glue, as packaged by
@@ -165,7 +169,12 @@ func readViewer(dir string) (*viewerPackage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("viewer %s glue: %w", pkg.Version, err)
 	}
-	return &viewerPackage{version: pkg.Version, glue: expr, wasmPath: wasmPath}, nil
+	return &viewerPackage{
+		version:         pkg.Version,
+		glue:            expr,
+		wasmPath:        wasmPath,
+		initTakesObject: strings.Contains(expr, "module_or_path"),
+	}, nil
 }
 
 // glueFactory turns re_viewer.js, a module whose only export is
@@ -190,10 +199,15 @@ func glueFactory(src string) (string, error) {
 
 // composeWidget fills the bootstrap, minifies it, and checks that the
 // inline markers still enclose the fetch.
-func composeWidget(buildID, glue, wasmExec string, loaderWasm []byte) ([]byte, int, error) {
+func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loaderWasm []byte) ([]byte, int, error) {
+	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
+		return nil, 0, fmt.Errorf("viewer version %q is not a version", viewer.version)
+	}
 	src := strings.NewReplacer(
 		"__BUILD_ID__", buildID,
-		"__GLUE__", glue,
+		"__VIEWER_VERSION__", viewer.version,
+		"__GLUE_INIT_OBJECT__", strconv.FormatBool(viewer.initTakesObject),
+		"__GLUE__", viewer.glue,
 		"__WASM_EXEC__", wasmExec,
 	).Replace(bootstrapJS)
 

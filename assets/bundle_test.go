@@ -62,7 +62,8 @@ func TestGlueFactory(t *testing.T) {
 func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	glue := "function () { const exports = {}; /* a comment */ return Object.assign(async () => {}, exports); }"
 	wasmExec := `"use strict"; (() => { globalThis.Go = class { constructor() { this.importObject = {}; } }; })();`
-	widget, gz, err := composeWidget("0123456789abcdef", glue, wasmExec, []byte("\x00asm fake loader"))
+	viewer := &viewerPackage{version: "0.33.0", glue: glue, initTakesObject: true}
+	widget, gz, err := composeWidget("0123456789abcdef", viewer, wasmExec, []byte("\x00asm fake loader"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 		t.Error(err)
 	}
 	s := string(widget)
-	for _, want := range []string{`"0123456789abcdef"`, "export default{initialize,render}", "DecompressionStream(\"gzip\")"} {
+	for _, want := range []string{`"0123456789abcdef"`, `"0.33.0"`, "export default{initialize,render}", "DecompressionStream(\"gzip\")"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("widget.js lacks %q", want)
 		}

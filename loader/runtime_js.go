@@ -25,10 +25,11 @@ type Runtime struct {
 	api wasmjs.Funcs
 
 	mu       sync.Mutex
-	module   *moduleLoad
-	compiles int
-	widgets  int
-	warned   bool // the wrong-MIME warning is printed once per page
+	module   *moduleLoad // the compiled Viewer, or the load under way; nil before and after a failure
+	compiles int         // Viewer modules compiled on this page
+	fetches  int         // calls of a marker function
+	widgets  int         // widgets alive
+	warned   bool        // the wrong-MIME warning is printed once per page
 }
 
 // Main hands the loader's API to widget.js and then serves widgets for as
@@ -58,7 +59,7 @@ func (rt *Runtime) render(_ js.Value, args []js.Value) any {
 	}
 	w, err := newWidget(rt, args[0])
 	if err != nil {
-		js.Global().Get("console").Call("error", "rerun loader: "+err.Error())
+		logError(err.Error())
 		return wasmjs.ErrorValue(err)
 	}
 	rt.mu.Lock()
@@ -74,14 +75,17 @@ func (rt *Runtime) render(_ js.Value, args []js.Value) any {
 }
 
 // stats reports what the runtime holds, for tests and for debugging leaks
-// from the console.
+// from the console: rerun loader stats are one call away.
 func (rt *Runtime) stats(js.Value, []js.Value) any {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	cached := rt.module != nil && rt.module.finished()
 	return map[string]any{
 		"compiles":     rt.compiles,
+		"fetches":      rt.fetches,
 		"liveWidgets":  rt.widgets,
-		"moduleCached": rt.module != nil,
+		"moduleCached": cached,
+		"liveFuncs":    int(wasmjs.LiveFuncs()),
 	}
 }
 
@@ -92,60 +96,109 @@ type moduleSource struct {
 	fetchViewer js.Value // the marker function; inline mode rewrites its body
 }
 
-// moduleLoad is one compile of the Viewer, shared by every widget waiting
-// for it.
+// moduleLoad is one fetch and compile of the Viewer, shared by every widget
+// waiting for it. Its fields other than done, module and err are guarded by
+// Runtime.mu.
 type moduleLoad struct {
 	done   chan struct{}
 	module js.Value
 	err    error
+
+	cancel   context.CancelFunc // aborts the fetch when nobody waits any more
+	waiters  int
+	progress Progress
+	watchers map[*widgetUI]struct{}
+}
+
+func (l *moduleLoad) finished() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // viewerModule returns the page's compiled Viewer module, fetching and
-// compiling it only when no earlier widget did. A failed load is forgotten
-// so the next widget tries again. ctx ends only this caller's wait: the
-// compile is shared, so one widget going away does not cancel it.
-func (rt *Runtime) viewerModule(ctx context.Context, src moduleSource, progress func(string)) (js.Value, error) {
+// compiling it only when no earlier widget did; ui shows the progress.
+// A failed load is forgotten so the next widget tries again. ctx ends only
+// this caller's wait, and the download is aborted only when no widget
+// waits for it any more.
+func (rt *Runtime) viewerModule(ctx context.Context, src moduleSource, ui *widgetUI) (js.Value, error) {
 	rt.mu.Lock()
 	l := rt.module
 	if l == nil {
-		l = &moduleLoad{done: make(chan struct{})}
+		loadCtx, cancel := context.WithCancel(context.Background())
+		l = &moduleLoad{done: make(chan struct{}), cancel: cancel, watchers: map[*widgetUI]struct{}{}}
 		rt.module = l
-		go rt.load(l, src)
+		go rt.load(loadCtx, l, src)
 	}
+	if l.finished() {
+		rt.mu.Unlock()
+		return l.module, l.err
+	}
+	l.waiters++
+	l.watchers[ui] = struct{}{}
+	ui.progress(l.progress)
 	rt.mu.Unlock()
 
 	select {
 	case <-l.done:
-	default:
-		progress("Downloading the Viewer…")
-		select {
-		case <-l.done:
-		case <-ctx.Done():
-			return js.Undefined(), ctx.Err()
+	case <-ctx.Done():
+	}
+
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	l.waiters--
+	delete(l.watchers, ui)
+	if !l.finished() {
+		if l.waiters == 0 {
+			l.cancel()
+			if rt.module == l {
+				rt.module = nil
+			}
 		}
+		return js.Undefined(), ctx.Err()
 	}
-	if l.err != nil {
-		return js.Undefined(), l.err
-	}
-	return l.module, nil
+	return l.module, l.err
 }
 
-func (rt *Runtime) load(l *moduleLoad, src moduleSource) {
-	module, err := rt.fetchAndCompile(context.Background(), src)
+// report updates the load's progress and shows it in every waiting widget.
+func (rt *Runtime) report(l *moduleLoad, p Progress) {
 	rt.mu.Lock()
-	if err != nil {
-		rt.module = nil
-	} else {
-		rt.compiles++
+	defer rt.mu.Unlock()
+	if p.Phase == l.progress.Phase && !shouldReport(l.progress, p) {
+		return
 	}
-	rt.mu.Unlock()
+	l.progress = p
+	for ui := range l.watchers {
+		ui.progress(p)
+	}
+}
+
+func (rt *Runtime) load(ctx context.Context, l *moduleLoad, src moduleSource) {
+	module, err := rt.fetchAndCompile(ctx, l, src)
+	rt.mu.Lock()
+	if err == nil {
+		rt.compiles++
+		// A compile that finished after every widget gave up on it is
+		// still worth keeping for the next one.
+		if rt.module == nil {
+			rt.module = l
+		}
+	} else if rt.module == l {
+		rt.module = nil
+	}
 	l.module, l.err = module, err
 	close(l.done)
+	rt.mu.Unlock()
+	l.cancel()
 }
 
 // fetchAndCompile gets the Viewer's Response through the marker function
-// and compiles it, streaming when the server labels it application/wasm.
-func (rt *Runtime) fetchAndCompile(ctx context.Context, src moduleSource) (js.Value, error) {
+// and compiles it, streaming when the server labels it application/wasm,
+// while reporting the download's progress.
+func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src moduleSource) (js.Value, error) {
 	url, err := ViewerURL(src.moduleURL)
 	var urlArg any = url
 	switch {
@@ -155,7 +208,17 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, src moduleSource) (js.Va
 		return js.Undefined(), err
 	}
 
-	resp, err := wasmjs.Invoke(src.fetchViewer, urlArg)
+	abort := js.Global().Get("AbortController").New()
+	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	defer stop()
+	init := js.Global().Get("Object").New()
+	init.Set("signal", abort.Get("signal"))
+
+	rt.mu.Lock()
+	rt.fetches++
+	rt.mu.Unlock()
+	rt.report(l, Progress{Phase: PhaseDownload})
+	resp, err := wasmjs.Invoke(src.fetchViewer, urlArg, init)
 	if err == nil {
 		resp, err = wasmjs.Await(ctx, resp)
 	}
@@ -169,33 +232,94 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, src moduleSource) (js.Va
 		return js.Undefined(), &FetchError{URL: url, Status: resp.Get("status").Int(), StatusText: resp.Get("statusText").String()}
 	}
 
+	headers := resp.Get("headers")
+	header := func(name string) string {
+		v := headers.Call("get", name)
+		if v.Type() != js.TypeString {
+			return ""
+		}
+		return v.String()
+	}
+	total := DownloadTotal(header("rerun-final-length"), header("content-length"), header("content-encoding"))
+	var funcs wasmjs.Funcs
+	defer funcs.Release()
+	counted, err := rt.countBytes(resp, total, l, &funcs)
+	if err != nil {
+		return js.Undefined(), &FetchError{URL: url, Err: err}
+	}
+
+	// From here on, cancelling ctx aborts the body, which fails the reads
+	// below promptly; awaiting them to the end keeps the counting Funcs
+	// alive for as long as the stream can call them.
+	settled := context.WithoutCancel(ctx)
 	wasm := js.Global().Get("WebAssembly")
-	contentType := resp.Get("headers").Call("get", "content-type")
 	var compiling js.Value
-	if contentType.Type() == js.TypeString && IsWasmContentType(contentType.String()) {
-		compiling, err = wasmjs.Call(wasm, "compileStreaming", resp)
+	if contentType := header("content-type"); IsWasmContentType(contentType) {
+		compiling, err = wasmjs.Call(wasm, "compileStreaming", counted)
 	} else {
 		rt.warnMIME(url, contentType)
 		var buf js.Value
-		buf, err = wasmjs.Call(resp, "arrayBuffer")
+		buf, err = wasmjs.Call(counted, "arrayBuffer")
 		if err == nil {
-			buf, err = wasmjs.Await(ctx, buf)
+			buf, err = wasmjs.Await(settled, buf)
+		}
+		if ctx.Err() != nil {
+			return js.Undefined(), ctx.Err()
 		}
 		if err != nil {
 			return js.Undefined(), &FetchError{URL: url, Err: err}
 		}
+		rt.report(l, Progress{Phase: PhaseCompile, Received: total, Total: total})
 		compiling, err = wasmjs.Call(wasm, "compile", buf)
 	}
 	if err == nil {
-		compiling, err = wasmjs.Await(ctx, compiling)
+		compiling, err = wasmjs.Await(settled, compiling)
 	}
 	if err != nil {
-		return js.Undefined(), errors.Join(errors.New("compile the Viewer from "+url), err)
+		if ctx.Err() != nil {
+			return js.Undefined(), ctx.Err()
+		}
+		return js.Undefined(), &CompileError{URL: url, Err: err}
 	}
 	return compiling, nil
 }
 
-func (rt *Runtime) warnMIME(url string, contentType js.Value) {
+// countBytes returns a Response with resp's headers whose body reports
+// download progress as the compiler consumes it. The counting Func lives
+// in funcs, which the caller releases once the body is consumed.
+func (rt *Runtime) countBytes(resp js.Value, total int64, l *moduleLoad, funcs *wasmjs.Funcs) (js.Value, error) {
+	body := resp.Get("body")
+	if body.IsNull() || body.IsUndefined() {
+		return resp, nil
+	}
+	var received int64
+	transformer := js.Global().Get("Object").New()
+	transformer.Set("transform", funcs.Func(func(_ js.Value, args []js.Value) any {
+		chunk, controller := argAt(args, 0), argAt(args, 1)
+		controller.Call("enqueue", chunk)
+		received += int64(chunk.Get("byteLength").Int())
+		rt.report(l, Progress{Phase: PhaseDownload, Received: received, Total: total})
+		return nil
+	}))
+	transformer.Set("flush", funcs.Func(func(js.Value, []js.Value) any {
+		rt.report(l, Progress{Phase: PhaseCompile, Received: received, Total: total})
+		return nil
+	}))
+	stream, err := wasmjs.New(js.Global().Get("TransformStream"), transformer)
+	if err != nil {
+		return js.Undefined(), err
+	}
+	piped, err := wasmjs.Call(body, "pipeThrough", stream)
+	if err != nil {
+		return js.Undefined(), err
+	}
+	respInit := js.Global().Get("Object").New()
+	respInit.Set("headers", resp.Get("headers"))
+	respInit.Set("status", resp.Get("status"))
+	return wasmjs.New(js.Global().Get("Response"), piped, respInit)
+}
+
+func (rt *Runtime) warnMIME(url, contentType string) {
 	rt.mu.Lock()
 	warned := rt.warned
 	rt.warned = true
@@ -204,12 +328,18 @@ func (rt *Runtime) warnMIME(url string, contentType js.Value) {
 		return
 	}
 	got := "no Content-Type"
-	if contentType.Type() == js.TypeString {
-		got = "Content-Type " + strconv.Quote(contentType.String())
+	if contentType != "" {
+		got = "Content-Type " + strconv.Quote(contentType)
 	}
 	js.Global().Get("console").Call("warn", "rerun loader: "+url+" was served with "+got+
 		" instead of application/wasm, so the Viewer is compiled without streaming (slower). Serve .wasm files as application/wasm.")
 }
+
+// assetHint says what a notebook user can do about a Viewer that cannot be
+// fetched.
+const assetHint = "Check that re_viewer_bg.wasm is served next to widget.js, with CORS headers " +
+	"(Access-Control-Allow-Origin), or point RERUN_NOTEBOOK_ASSET at a widget.js URL that serves both " +
+	"(for example the one `loader serve` prints), or set RERUN_NOTEBOOK_ASSET=inline."
 
 // FetchError is a failure to get the Viewer Wasm.
 type FetchError struct {
@@ -235,3 +365,16 @@ func (e *FetchError) Error() string {
 }
 
 func (e *FetchError) Unwrap() error { return e.Err }
+
+// CompileError is a Viewer Wasm that arrived but does not compile:
+// truncated, not Wasm at all, or cut off mid-download.
+type CompileError struct {
+	URL string
+	Err error
+}
+
+func (e *CompileError) Error() string {
+	return "compile the Viewer from " + e.URL + ": " + e.Err.Error()
+}
+
+func (e *CompileError) Unwrap() error { return e.Err }

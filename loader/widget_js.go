@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/gorerun/loader/wasmjs"
 )
@@ -21,18 +22,19 @@ type widget struct {
 	cancel context.CancelFunc
 	id     string
 
-	model js.Value
-	el    js.Value
-	src   moduleSource
-	glue  js.Value // the module instance's glue factory
+	model  js.Value
+	src    moduleSource
+	glue   glueFactory
+	module js.Value // the compiled Viewer, once loaded
 
 	funcs     wasmjs.Funcs
 	listeners []modelListener
 	inbox     inbox
 
 	ui     *widgetUI
-	bg     js.Value // this widget's glue instance, once initialized
-	handle js.Value // this widget's WebHandle, once constructed
+	viewer *viewer // nil until started, and after a crash
+	url    string  // the recording or server URL the Viewer has open (_url, partition_url)
+	replay replayLog
 }
 
 type modelListener struct {
@@ -46,7 +48,7 @@ var widgetSeq struct {
 }
 
 func newWidget(rt *Runtime, props js.Value) (*widget, error) {
-	w := &widget{rt: rt, bg: js.Undefined(), handle: js.Undefined()}
+	w := &widget{rt: rt}
 	var err error
 	get := func(name string, want js.Type) js.Value {
 		if err != nil {
@@ -60,10 +62,12 @@ func newWidget(rt *Runtime, props js.Value) (*widget, error) {
 		return v
 	}
 	w.model = get("model", js.TypeObject)
-	w.el = get("el", js.TypeObject)
+	el := get("el", js.TypeObject)
 	w.src.moduleURL = get("moduleURL", js.TypeString).String()
 	w.src.fetchViewer = get("fetchViewer", js.TypeFunction)
-	w.glue = get("createGlue", js.TypeFunction)
+	w.glue.create = get("createGlue", js.TypeFunction)
+	w.glue.version = get("viewerVersion", js.TypeString).String()
+	w.glue.initTakesObject = get("glueInitTakesObject", js.TypeBoolean).Bool()
 	if err != nil {
 		return nil, err
 	}
@@ -82,15 +86,18 @@ func newWidget(rt *Runtime, props js.Value) (*widget, error) {
 	widgetSeq.Unlock()
 	w.inbox.wake = make(chan struct{}, 1)
 
-	if w.ui, err = newWidgetUI(w.el); err != nil {
+	if w.ui, err = newWidgetUI(el); err != nil {
 		w.cancel()
 		return nil, err
 	}
 	w.resize()
 	w.listen("change:_width", func([]js.Value) { w.resize() })
 	w.listen("change:_height", func([]js.Value) { w.resize() })
+	for _, trait := range []string{"_url", "_panel_states", "_theme", "_fallback_token"} {
+		w.listen("change:"+trait, func([]js.Value) { w.inbox.push(item{trait: trait}) })
+	}
 	w.listen("msg:custom", func(args []js.Value) {
-		w.inbox.push(message{content: argAt(args, 0), buffers: argAt(args, 1)})
+		w.inbox.push(item{content: argAt(args, 0), buffers: argAt(args, 1)})
 	})
 	return w, nil
 }
@@ -109,28 +116,45 @@ func (w *widget) listen(event string, fn func(args []js.Value)) {
 	w.listeners = append(w.listeners, modelListener{event, f})
 }
 
+// panicPoll is how often a running Viewer is asked whether it panicked.
+const panicPoll = time.Second
+
 // run loads and starts the Viewer, then serves the widget protocol until
 // the widget's context ends, and tears everything down.
 func (w *widget) run() {
 	defer w.teardown()
 	if err := w.start(); err != nil {
 		if w.ctx.Err() == nil {
-			logError(err.Error())
-			w.ui.fail("The Rerun Viewer could not start", err.Error())
+			w.fail("The Rerun Viewer could not start", err)
 		}
 		<-w.ctx.Done()
 		return
 	}
+	tick := time.NewTicker(panicPoll)
+	defer tick.Stop()
 	for {
 		select {
 		case <-w.ctx.Done():
 			return
+		case <-tick.C:
+			w.checkPanic()
 		case <-w.inbox.wake:
-			for _, m := range w.inbox.drain() {
-				w.handleMessage(m)
+			for _, it := range w.inbox.drain() {
+				w.handle(it)
 			}
 		}
 	}
+}
+
+func (w *widget) fail(title string, err error) {
+	logError(title + ": " + err.Error())
+	detail := err.Error()
+	var fe *FetchError
+	var ce *CompileError
+	if errors.As(err, &fe) || errors.As(err, &ce) {
+		detail += "\n\n" + assetHint
+	}
+	w.ui.fail(title, detail)
 }
 
 // errCancelled stops start once the widget's context ended.
@@ -140,57 +164,14 @@ func (w *widget) start() error {
 	if !simdSupported() {
 		return errors.New(noSIMDMessage)
 	}
-	module, err := w.rt.viewerModule(w.ctx, w.src, w.ui.status)
+	module, err := w.rt.viewerModule(w.ctx, w.src, w.ui)
 	if err != nil {
 		return err
 	}
-	w.ui.status("Starting the Viewer…")
-
-	// Glue init and start run to completion even when the widget is
-	// cleaned up meanwhile: teardown must free what they made, not race
-	// them.
-	owned := context.WithoutCancel(w.ctx)
-	bg, err := wasmjs.Invoke(w.glue)
-	if err != nil {
-		return errors.Join(errors.New("create the Viewer glue"), err)
-	}
-	initOpts := js.Global().Get("Object").New()
-	initOpts.Set("module_or_path", module)
-	initP, err := wasmjs.Invoke(bg, initOpts)
-	if err == nil {
-		_, err = wasmjs.Await(owned, initP)
-	}
-	if err != nil {
-		return errors.Join(errors.New("instantiate the Viewer"), err)
-	}
-	w.bg = bg
-	if w.ctx.Err() != nil {
-		return errCancelled
-	}
-
-	handle, err := wasmjs.New(bg.Get("WebHandle"), w.handleOptions())
-	if err != nil {
-		return errors.Join(errors.New("create the Viewer"), err)
-	}
-	w.handle = handle
-	startP, err := wasmjs.Call(handle, "start", w.ui.canvas)
-	if err == nil {
-		_, err = wasmjs.Await(owned, startP)
-	}
-	if err != nil {
-		return errors.Join(errors.New("start the Viewer"), err)
-	}
-	if w.ctx.Err() != nil {
-		return errCancelled
-	}
-
-	if _, err := wasmjs.Call(handle, "open_channel", w.id, "temp"); err != nil {
-		return errors.Join(errors.New("open the recording channel"), err)
-	}
-	if url := w.trait("_url"); url.Type() == js.TypeString && url.String() != "" {
-		if _, err := wasmjs.Call(handle, "add_receiver", url); err != nil {
-			return errors.Join(errors.New("open "+url.String()), err)
-		}
+	w.module = module
+	w.ui.progress(Progress{Phase: PhaseStart})
+	if err := w.startViewer(); err != nil {
+		return err
 	}
 	w.ui.ready()
 	if _, err := wasmjs.Call(w.model, "send", "ready"); err != nil {
@@ -199,30 +180,41 @@ func (w *widget) start() error {
 	return nil
 }
 
-// handleOptions builds the WebHandle options the notebook uses.
-func (w *widget) handleOptions() js.Value {
-	o := js.Global().Get("Object").New()
-	o.Set("notebook", true)
-	o.Set("hide_welcome_screen", true)
-	o.Set("width", "100%")
-	o.Set("height", "100%")
+// startViewer starts a Viewer with the current traits on a fresh canvas,
+// opens its channel and the _url, and applies the panel states.
+func (w *widget) startViewer() error {
+	opts := w.currentOptions()
+	v, err := startViewer(w.ctx, w.glue, w.module, w.ui.newCanvas(), opts, w.forwardEvent, w.id)
+	if err != nil {
+		return err
+	}
+	w.viewer = v
+	if err := w.syncURL(); err != nil {
+		return err
+	}
+	w.applyPanelStates()
+	return nil
+}
+
+// forwardEvent sends a raw viewer event to the kernel. The JSON goes
+// untouched, as upstream sends it: Python parses it, so parsing it here
+// would be wasted work.
+func (w *widget) forwardEvent(json js.Value) {
+	if _, err := wasmjs.Call(w.model, "send", json); err != nil {
+		logError("forward a viewer event: " + err.Error())
+	}
+}
+
+// currentOptions reads the traits that become WebHandle options.
+func (w *widget) currentOptions() viewerOptions {
+	var o viewerOptions
 	if token := w.trait("_fallback_token"); token.Type() == js.TypeString {
-		o.Set("fallback_token", token)
+		o.fallbackToken, o.hasToken = token.String(), true
 	}
 	if theme := w.trait("_theme"); theme.Type() == js.TypeString {
-		o.Set("theme", theme)
+		o.theme = theme.String()
 	}
-	if panels := w.trait("_panel_states"); panels.Type() == js.TypeObject {
-		o.Set("panel_state_overrides", panels)
-	}
-	o.Set("on_viewer_event", w.funcs.Func(func(_ js.Value, args []js.Value) any {
-		// The raw JSON goes to the kernel untouched, as upstream does: Python
-		// parses it, so parsing it here would be wasted work.
-		if _, err := wasmjs.Call(w.model, "send", argAt(args, 0)); err != nil {
-			logError("forward viewer event: " + err.Error())
-		}
-		return nil
-	}))
+	o.panels = w.panelStates()
 	return o
 }
 
@@ -251,53 +243,207 @@ func lengthOf(v js.Value) Length {
 	return Length{}
 }
 
-// message is a kernel → widget custom message.
-type message struct {
+// panelStates reads _panel_states as panel → state ("" for the default),
+// reporting invalid entries.
+func (w *widget) panelStates() map[string]string {
+	v := w.trait("_panel_states")
+	states := map[string]string{}
+	if v.Type() != js.TypeObject {
+		if !v.IsNull() && !v.IsUndefined() {
+			w.report(errors.New("_panel_states is " + v.Type().String() + ", want an object or null"))
+		}
+		return states
+	}
+	fields := jsFields{v}
+	for _, panel := range Panels {
+		state, err := PanelState(panel, fields.Field(panel))
+		if err != nil {
+			w.report(err)
+			continue
+		}
+		states[panel] = state
+	}
+	return states
+}
+
+func (w *widget) applyPanelStates() {
+	for panel, state := range w.panelStates() {
+		if err := w.viewer.overridePanel(panel, state); err != nil {
+			w.report(err)
+		}
+	}
+}
+
+// syncURL makes the Viewer's open URL match _url.
+func (w *widget) syncURL() error {
+	want := ""
+	if u := w.trait("_url"); u.Type() == js.TypeString {
+		want = u.String()
+	}
+	return w.switchURL(want)
+}
+
+// switchURL closes the URL the Viewer has open and opens another ("" for
+// none), as _url changes and partition_url messages ask.
+func (w *widget) switchURL(url string) error {
+	if url == w.url {
+		return nil
+	}
+	if w.url != "" {
+		if err := w.viewer.call("remove_receiver", w.url); err != nil {
+			return err
+		}
+	}
+	w.url = ""
+	if url != "" {
+		if err := w.viewer.call("add_receiver", url); err != nil {
+			return err
+		}
+	}
+	w.url = url
+	return nil
+}
+
+// item is a kernel message or a trait change, queued in arrival order.
+type item struct {
+	trait   string // a changed trait; empty for a message
 	content js.Value
 	buffers js.Value
 }
 
-func (w *widget) handleMessage(m message) {
-	if err := w.dispatch(m); err != nil {
-		logError("message from the kernel: " + err.Error())
-		w.ui.notice(err.Error())
+func (w *widget) handle(it item) {
+	if w.viewer == nil {
+		return // crashed: the widget shows why
+	}
+	var err error
+	if it.trait != "" {
+		err = w.traitChanged(it.trait)
+	} else {
+		err = w.dispatch(it.content, it.buffers)
+	}
+	if err != nil {
+		w.report(err)
 	}
 }
 
-func (w *widget) dispatch(m message) error {
-	if m.content.Type() != js.TypeObject {
-		return errors.New("ignored a message that is not an object")
+// report shows a problem that does not stop the Viewer in the console and
+// in the widget.
+func (w *widget) report(err error) {
+	logError(err.Error())
+	w.ui.notice(err.Error())
+}
+
+func (w *widget) traitChanged(name string) error {
+	switch name {
+	case "_url":
+		return w.syncURL()
+	case "_panel_states":
+		w.applyPanelStates()
+	case "_theme", "_fallback_token":
+		if opts := w.currentOptions(); !opts.sameStart(w.viewer.opts) {
+			return w.restart()
+		}
 	}
-	typ := m.content.Get("type")
-	if typ.Type() != js.TypeString {
-		return errors.New("ignored a message without a string type")
-	}
-	switch t := typ.String(); t {
-	case "rrd", "table":
-		data, err := firstBuffer(m.buffers)
-		if err != nil {
-			return errors.New("ignored " + strconv.Quote(t) + " message: " + err.Error())
-		}
-		method := "send_rrd_to_channel"
-		if t == "table" {
-			method = "send_table_to_channel"
-		}
-		if _, err := wasmjs.Call(w.handle, method, w.id, data); err != nil {
-			return errors.New("the Viewer rejected " + strconv.Quote(t) + " data: " + err.Error())
-		}
+	return nil
+}
+
+// restart replaces the Viewer with one built from the current traits
+// (theme and fallback token are start options the Viewer cannot change
+// while it runs), then replays the recordings sent so far.
+func (w *widget) restart() error {
+	w.ui.progress(Progress{Phase: PhaseRestart})
+	w.ui.showOverlay()
+	w.viewer.close()
+	w.viewer, w.url = nil, ""
+	if err := w.startViewer(); err != nil {
+		w.fail("The Rerun Viewer could not restart", err)
 		return nil
-	default:
-		return errors.New("ignored a message of unknown type " + strconv.Quote(t))
 	}
+	for _, e := range w.replay.entries {
+		if err := w.viewer.sendData(e.kind, e.bytes); err != nil {
+			w.report(err)
+		}
+	}
+	w.ui.ready()
+	if w.replay.dropped > 0 {
+		w.report(errors.New("the Viewer restarted to apply a new theme or token; " + mib(w.replay.dropped) +
+			" of data sent earlier was too large to keep for replay: send it again"))
+	}
+	return nil
+}
+
+func (w *widget) dispatch(content, buffers js.Value) error {
+	if content.Type() != js.TypeObject {
+		return &MessageError{Reason: ErrNotObject.Error()}
+	}
+	m, err := DecodeMessage(jsFields{content})
+	if err != nil {
+		return err
+	}
+	var data js.Value
+	if m.NeedsBuffer() {
+		if data, err = firstBuffer(buffers); err != nil {
+			return &MessageError{Kind: string(m.Kind), Reason: err.Error()}
+		}
+	}
+	v := w.viewer
+	switch m.Kind {
+	case KindRRD, KindTable:
+		if err := v.sendData(m.Kind, data); err != nil {
+			return err
+		}
+		w.replay.add(m.Kind, data)
+		return nil
+	case KindTimeCtrl:
+		return v.timeCtrl(m.Timeline, m.Time, m.Play)
+	case KindRecordingID:
+		return v.call("set_active_recording_id", m.ID)
+	case KindPartitionURL:
+		return w.switchURL(m.URL)
+	case KindOpenURL:
+		return v.call("add_receiver", m.URL)
+	case KindCloseURL:
+		return v.call("remove_receiver", m.URL)
+	case KindSetCredentials:
+		return v.call("set_credentials", m.AccessToken, m.Email)
+	}
+	return nil
+}
+
+// checkPanic shows a Viewer panic in this widget and releases the dead
+// Viewer.
+func (w *widget) checkPanic() {
+	if w.viewer == nil {
+		return
+	}
+	msg, panicked := w.viewer.panicked()
+	if !panicked {
+		return
+	}
+	w.viewer.close()
+	w.viewer = nil
+	w.fail("The Rerun Viewer crashed", errors.New(msg))
 }
 
 // firstBuffer returns buffers[0] as a Uint8Array over exactly its bytes:
 // a DataView from the host may be a window into a larger buffer.
 func firstBuffer(buffers js.Value) (js.Value, error) {
-	if buffers.Type() != js.TypeObject || buffers.Get("length").Type() != js.TypeNumber || buffers.Get("length").Int() < 1 {
+	if buffers.Type() != js.TypeObject {
 		return js.Undefined(), errors.New("it carries no buffer")
 	}
-	return wasmjs.Uint8Array(buffers.Index(0))
+	n, err := wasmjs.Get(buffers, "length")
+	if err != nil || n.Type() != js.TypeNumber || n.Int() < 1 {
+		return js.Undefined(), errors.New("it carries no buffer")
+	}
+	first, err := wasmjs.Get(buffers, "0")
+	if err != nil {
+		return js.Undefined(), err
+	}
+	u8, err := wasmjs.Uint8Array(first)
+	if err != nil {
+		return js.Undefined(), errors.New("its buffer is not binary data")
+	}
+	return u8, nil
 }
 
 // teardown releases everything the widget made, in the order that keeps
@@ -308,36 +454,26 @@ func (w *widget) teardown() {
 		wasmjs.Call(w.model, "off", l.event, l.fn)
 	}
 	w.listeners = nil
-	if !w.handle.IsUndefined() {
-		if _, err := wasmjs.Call(w.handle, "destroy"); err != nil {
-			logError("destroy the Viewer: " + err.Error())
-		}
-		if _, err := wasmjs.Call(w.handle, "free"); err != nil {
-			logError("free the Viewer: " + err.Error())
-		}
-		w.handle = js.Undefined()
+	if w.viewer != nil {
+		w.viewer.close()
+		w.viewer = nil
 	}
-	if !w.bg.IsUndefined() {
-		if _, err := wasmjs.Call(w.bg, "deinit"); err != nil {
-			logError("release the Viewer glue: " + err.Error())
-		}
-		w.bg = js.Undefined()
-	}
+	w.replay = replayLog{}
 	w.ui.remove()
 	w.funcs.Release()
 }
 
-// inbox queues kernel messages in order without ever blocking the
-// JavaScript callback that receives them.
+// inbox queues kernel messages and trait changes in order without ever
+// blocking the JavaScript callback that receives them.
 type inbox struct {
 	mu    sync.Mutex
-	items []message
+	items []item
 	wake  chan struct{}
 }
 
-func (q *inbox) push(m message) {
+func (q *inbox) push(it item) {
 	q.mu.Lock()
-	q.items = append(q.items, m)
+	q.items = append(q.items, it)
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -345,12 +481,67 @@ func (q *inbox) push(m message) {
 	}
 }
 
-func (q *inbox) drain() []message {
+func (q *inbox) drain() []item {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	items := q.items
 	q.items = nil
 	return items
+}
+
+// replayBudget bounds the bytes a widget keeps to replay after a restart:
+// keeping everything would double the memory of large recordings for a
+// rarely used path.
+const replayBudget = 32 << 20
+
+// replayLog keeps the recordings and tables sent to the Viewer, up to
+// replayBudget, so a restart can send them again.
+type replayLog struct {
+	entries []replayEntry
+	size    int64
+	dropped int64 // bytes not kept: the budget was exceeded
+}
+
+type replayEntry struct {
+	kind  Kind
+	bytes js.Value
+}
+
+func (r *replayLog) add(kind Kind, bytes js.Value) {
+	n := int64(bytes.Get("byteLength").Int())
+	if r.dropped > 0 || r.size+n > replayBudget {
+		// Once anything is dropped, keep nothing: a partial replay would
+		// show a recording that silently misses its start.
+		r.dropped += r.size + n
+		r.entries, r.size = nil, 0
+		return
+	}
+	r.entries = append(r.entries, replayEntry{kind, bytes})
+	r.size += n
+}
+
+// jsFields reads message fields from a JavaScript object without ever
+// throwing.
+type jsFields struct{ v js.Value }
+
+func (f jsFields) Field(name string) Field {
+	v, err := wasmjs.Get(f.v, name)
+	if err != nil {
+		return Field{Type: Other}
+	}
+	switch v.Type() {
+	case js.TypeUndefined:
+		return Field{Type: Missing}
+	case js.TypeNull:
+		return Field{Type: Null}
+	case js.TypeString:
+		return Field{Type: String, Str: v.String()}
+	case js.TypeNumber:
+		return Field{Type: Number, Num: v.Float()}
+	case js.TypeBoolean:
+		return Field{Type: Bool, Bool: v.Bool()}
+	}
+	return Field{Type: Other}
 }
 
 func argAt(args []js.Value, i int) js.Value {

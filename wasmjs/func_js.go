@@ -5,8 +5,28 @@ package wasmjs
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 )
+
+// liveFuncs counts the js.Funcs this package made and has not released.
+var liveFuncs atomic.Int64
+
+// LiveFuncs returns how many Go functions handed to JavaScript by this
+// package are still alive: a leak check for tests and debugging.
+func LiveFuncs() int64 { return liveFuncs.Load() }
+
+// newFunc and release keep liveFuncs right; every js.Func of the package
+// goes through them.
+func newFunc(fn func(this js.Value, args []js.Value) any) js.Func {
+	liveFuncs.Add(1)
+	return js.FuncOf(fn)
+}
+
+func release(f js.Func) {
+	liveFuncs.Add(-1)
+	f.Release()
+}
 
 // Funcs owns Go functions handed to JavaScript and releases them together.
 // Its zero value is ready to use.
@@ -24,7 +44,7 @@ type Funcs struct {
 // Detach the function from everything that can call it before Release:
 // syscall/js reports a call of a released function on the console.
 func (fs *Funcs) Func(fn func(this js.Value, args []js.Value) any) js.Func {
-	f := js.FuncOf(func(this js.Value, args []js.Value) (result any) {
+	f := newFunc(func(this js.Value, args []js.Value) (result any) {
 		defer func() {
 			if r := recover(); r != nil {
 				msg := "wasmjs: Go callback panicked"
@@ -41,7 +61,7 @@ func (fs *Funcs) Func(fn func(this js.Value, args []js.Value) any) js.Func {
 	defer fs.mu.Unlock()
 	if fs.released {
 		// Owner already gone: hand out a function that is already dead.
-		f.Release()
+		release(f)
 		return f
 	}
 	fs.funcs = append(fs.funcs, f)
@@ -56,7 +76,7 @@ func (fs *Funcs) Release() {
 	fs.funcs, fs.released = nil, true
 	fs.mu.Unlock()
 	for _, f := range funcs {
-		f.Release()
+		release(f)
 	}
 }
 
@@ -72,12 +92,12 @@ type Listener struct {
 // that the returned Listener owns.
 func AddEventListener(target js.Value, event string, fn func(ev js.Value)) (*Listener, error) {
 	l := &Listener{target: target, event: event}
-	l.fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	l.fn = newFunc(func(_ js.Value, args []js.Value) any {
 		fn(arg(args, 0))
 		return nil
 	})
 	if _, err := Call(target, "addEventListener", event, l.fn); err != nil {
-		l.fn.Release()
+		release(l.fn)
 		return nil, err
 	}
 	return l, nil
@@ -88,7 +108,7 @@ func AddEventListener(target js.Value, event string, fn func(ev js.Value)) (*Lis
 func (l *Listener) Remove() {
 	l.once.Do(func() {
 		Call(l.target, "removeEventListener", l.event, l.fn)
-		l.fn.Release()
+		release(l.fn)
 	})
 }
 

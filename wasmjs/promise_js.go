@@ -40,15 +40,15 @@ func Await(ctx context.Context, v js.Value) (js.Value, error) {
 	settle := func(o outcome) {
 		once.Do(func() {
 			settled <- o
-			onResolve.Release()
-			onReject.Release()
+			release(onResolve)
+			release(onReject)
 		})
 	}
-	onResolve = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	onResolve = newFunc(func(_ js.Value, args []js.Value) any {
 		settle(outcome{value: arg(args, 0)})
 		return nil
 	})
-	onReject = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	onReject = newFunc(func(_ js.Value, args []js.Value) any {
 		settle(outcome{err: &Error{Value: arg(args, 0)}})
 		return nil
 	})
@@ -68,8 +68,7 @@ func Await(ctx context.Context, v js.Value) (js.Value, error) {
 // goroutine so the caller (usually a js.FuncOf callback) never blocks. A
 // non-nil error rejects the promise with an Error carrying its message.
 func Promise(fn func() (any, error)) js.Value {
-	var executor js.Func
-	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	executor := newFunc(func(_ js.Value, args []js.Value) any {
 		resolve, reject := args[0], args[1]
 		go func() {
 			v, err := runGuarded(fn)
@@ -83,7 +82,7 @@ func Promise(fn func() (any, error)) js.Value {
 	})
 	// The Promise constructor runs the executor synchronously, so the Func
 	// is no longer needed once New returns.
-	defer executor.Release()
+	defer release(executor)
 	return js.Global().Get("Promise").New(executor)
 }
 

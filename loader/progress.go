@@ -1,0 +1,99 @@
+package loader
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Phase is a step of bringing up a Viewer, as the widget shows it.
+type Phase int
+
+// The phases, in order.
+const (
+	PhaseBoot Phase = iota
+	PhaseDownload
+	PhaseCompile
+	PhaseStart
+	PhaseRestart
+)
+
+// Progress is what the loading overlay shows.
+type Progress struct {
+	Phase    Phase
+	Received int64 // bytes of the Viewer downloaded so far
+	Total    int64 // their true total, or 0 when unknown
+}
+
+// Title is the overlay's main line.
+func (p Progress) Title() string {
+	switch p.Phase {
+	case PhaseDownload:
+		return "Downloading the Rerun Viewer…"
+	case PhaseCompile:
+		return "Compiling the Rerun Viewer…"
+	case PhaseStart:
+		return "Starting the Rerun Viewer…"
+	case PhaseRestart:
+		return "Restarting the Rerun Viewer…"
+	}
+	return "Loading Rerun…"
+}
+
+// Detail is the line under the progress bar: bytes so far, of the total
+// when it is known.
+func (p Progress) Detail() string {
+	if p.Phase != PhaseDownload || p.Received <= 0 {
+		return ""
+	}
+	if p.Total <= 0 {
+		return mib(p.Received)
+	}
+	return mib(p.Received) + " of " + mib(p.Total) + " (" + strconv.Itoa(p.Percent()) + "%)"
+}
+
+// Percent is how much of the download is done, 0–100; 0 while the total
+// is unknown.
+func (p Progress) Percent() int {
+	if p.Total <= 0 {
+		return 0
+	}
+	pct := int(p.Received * 100 / p.Total)
+	return min(max(pct, 0), 100)
+}
+
+func mib(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
+// DownloadTotal returns the true number of bytes the browser will hand
+// over for a Viewer response: rerun-final-length (the uncompressed size,
+// which our server and upstream's send) when present, else Content-Length
+// when the body is not content-encoded (the browser decodes it, so an
+// encoded length is not the size it delivers). 0 means unknown.
+func DownloadTotal(finalLength, contentLength, contentEncoding string) int64 {
+	if n, ok := parseLength(finalLength); ok {
+		return n
+	}
+	enc := strings.ToLower(strings.TrimSpace(contentEncoding))
+	if enc == "" || enc == "identity" {
+		if n, ok := parseLength(contentLength); ok {
+			return n
+		}
+	}
+	return 0
+}
+
+func parseLength(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n > 0
+}
+
+// shouldReport throttles progress updates to whole percents (or, with no
+// total, to every MiB) so a 47 MB download repaints a hundred times, not
+// once per network chunk.
+func shouldReport(last, now Progress) bool {
+	if now.Total > 0 {
+		return now.Percent() != last.Percent()
+	}
+	return now.Received>>20 != last.Received>>20
+}
