@@ -187,9 +187,14 @@ func (t *Tab) Screenshot() ([]byte, error) {
 	return chromedp.Run(t.Ctx, chromedp.CaptureScreenshot())
 }
 
-// PageServer serves the host page, host.js and the files of extra (URL
-// path → local file) from its own origin.
-func PageServer(extra map[string]string) *httptest.Server {
+// ScreenshotOf captures the first element matching a CSS selector as PNG.
+func (t *Tab) ScreenshotOf(selector string) ([]byte, error) {
+	return chromedp.Run(t.Ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+}
+
+// PageServer serves the host page and host.js from its own origin, plus
+// routes (URL pattern → handler).
+func PageServer(routes map[string]http.Handler) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -199,13 +204,8 @@ func PageServer(extra map[string]string) *httptest.Server {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Write(hostpage.HostJS)
 	})
-	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	for path, file := range extra {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			http.ServeFile(w, r, file)
-		})
+	for pattern, h := range routes {
+		mux.Handle(pattern, h)
 	}
 	return httptest.NewServer(mux)
 }

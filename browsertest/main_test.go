@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/server"
@@ -31,6 +32,13 @@ var suite struct {
 
 	mu       sync.Mutex
 	requests []string // asset requests, path and query
+
+	streams chan string // "open" and "closed" from the slow recording endpoint
+
+	closers []func()
+
+	fake string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
+	slow string // URL of widget.js for the real Viewer, its Wasm served slowly
 }
 
 func TestMain(m *testing.M) {
@@ -76,27 +84,94 @@ func setup(ctx context.Context) error {
 		suite.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	routes := fixtureRoutes(suite.fixtures)
-	routes["/inline.js"] = filepath.Join(suite.dir, inlineFile)
-	suite.pages = PageServer(routes)
+	suite.streams = make(chan string, 16)
+	suite.pages = PageServer(map[string]http.Handler{
+		"/rrd/{name}":  http.StripPrefix("/rrd/", http.FileServer(http.Dir(suite.fixtures))),
+		"/slow/{name}": slowRecording(suite.fixtures, suite.streams),
+		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, filepath.Join(suite.dir, inlineFile))
+		}),
+	})
+	if suite.fake, err = buildAndServe(ctx, "testdata/fakeviewer"); err != nil {
+		return err
+	}
+	slow := httptest.NewServer(throttle(h, 16<<20))
+	suite.closers = append(suite.closers, slow.Close)
+	suite.slow = slow.URL + "/widget.js"
 	if suite.browser, err = Launch(ctx); err != nil {
 		return err
 	}
 	return nil
 }
 
-func fixtureRoutes(dir string) map[string]string {
-	routes := map[string]string{}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".rrd") {
-			routes["/rrd/"+e.Name()] = filepath.Join(dir, e.Name())
+// slowRecording serves the first half of a recording and then holds the
+// response open, as a live stream does, reporting "open" and, when the
+// client hangs up, "closed".
+func slowRecording(dir string, events chan<- string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(r.PathValue("name"))))
+		if err != nil {
+			http.NotFound(w, r)
+			return
 		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(data[:len(data)/2])
+		http.NewResponseController(w).Flush()
+		events <- "open"
+		select {
+		case <-r.Context().Done():
+			events <- "closed"
+		case <-time.After(2 * time.Minute):
+		}
+	})
+}
+
+// buildAndServe builds a bundle for the Viewer package in dir and serves
+// it on its own origin.
+func buildAndServe(ctx context.Context, dir string) (string, error) {
+	out, err := os.MkdirTemp("", "browsertest-fake-")
+	if err != nil {
+		return "", err
 	}
-	return routes
+	suite.closers = append(suite.closers, func() { os.RemoveAll(out) })
+	if _, err := assets.Build(ctx, assets.Options{ViewerDir: dir, OutDir: out}); err != nil {
+		return "", err
+	}
+	h, err := server.New(server.Config{Dir: out})
+	if err != nil {
+		return "", err
+	}
+	srv := httptest.NewServer(h)
+	suite.closers = append(suite.closers, srv.Close)
+	return srv.URL + "/widget.js", nil
+}
+
+// throttle serves the Viewer Wasm at about bytesPerSecond, so tests can
+// act while it downloads.
+func throttle(h http.Handler, bytesPerSecond int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			w = slowWriter{w, bytesPerSecond}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type slowWriter struct {
+	http.ResponseWriter
+	rate int
+}
+
+func (s slowWriter) Write(p []byte) (int, error) {
+	n, err := s.ResponseWriter.Write(p)
+	time.Sleep(time.Duration(n) * time.Second / time.Duration(s.rate))
+	return n, err
 }
 
 func teardown() {
+	for _, c := range suite.closers {
+		c()
+	}
 	if suite.browser != nil {
 		suite.browser.Close()
 	}

@@ -25,14 +25,11 @@ type viewerOptions struct {
 	fallbackToken string
 	hasToken      bool
 	theme         string
-	panels        map[string]string
 }
 
-// sameStart reports whether a Viewer started with o would start like one
-// started with p: the panel states are applied live, the rest is not.
-func (o viewerOptions) sameStart(p viewerOptions) bool {
-	return o.fallbackToken == p.fallbackToken && o.hasToken == p.hasToken && o.theme == p.theme
-}
+// The panel states are not among them: they are applied with
+// override_panel_state once the Viewer runs, as the notebook widget does
+// (the constructor wants other spellings of the states).
 
 // viewer is one running Viewer: a glue instance, its WebHandle on a
 // canvas, and the recording channel the kernel's data goes to.
@@ -123,15 +120,6 @@ func (v *viewer) handleOptions(onEvent func(json js.Value)) js.Value {
 	// have to reject.
 	if v.opts.theme != "" {
 		o.Set("theme", v.opts.theme)
-	}
-	if len(v.opts.panels) > 0 {
-		panels := js.Global().Get("Object").New()
-		for panel, state := range v.opts.panels {
-			if state != "" {
-				panels.Set(panel, state)
-			}
-		}
-		o.Set("panel_state_overrides", panels)
 	}
 	o.Set("on_viewer_event", v.funcs.Func(func(_ js.Value, args []js.Value) any {
 		onEvent(argAt(args, 0))

@@ -214,7 +214,6 @@ func (w *widget) currentOptions() viewerOptions {
 	if theme := w.trait("_theme"); theme.Type() == js.TypeString {
 		o.theme = theme.String()
 	}
-	o.panels = w.panelStates()
 	return o
 }
 
@@ -340,7 +339,7 @@ func (w *widget) traitChanged(name string) error {
 	case "_panel_states":
 		w.applyPanelStates()
 	case "_theme", "_fallback_token":
-		if opts := w.currentOptions(); !opts.sameStart(w.viewer.opts) {
+		if w.currentOptions() != w.viewer.opts {
 			return w.restart()
 		}
 	}

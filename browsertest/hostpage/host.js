@@ -61,10 +61,11 @@ export class Model {
     this.#emit("msg:custom", content, buffers);
   }
 
-  // waitFor resolves with the first message the widget sent (already or
-  // later) for which match returns true, or rejects after timeoutMs.
-  waitFor(match, timeoutMs = 60000) {
-    const found = this.sent.find(match);
+  // waitFor resolves with the first message the widget sent (already, from
+  // index from on, or later) for which match returns true, or rejects after
+  // timeoutMs.
+  waitFor(match, timeoutMs = 60000, from = 0) {
+    const found = this.sent.slice(from).find(match);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

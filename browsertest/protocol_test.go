@@ -1,0 +1,390 @@
+package browsertest
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+)
+
+// viewerEvent waits for the widget to forward a viewer event matching the
+// JavaScript predicate over the parsed event e, after running the
+// JavaScript action (with model bound), and returns the event.
+func viewerEvent(t *testing.T, tab *Tab, view int, action, predicate string) map[string]any {
+	t.Helper()
+	ev, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+		const model = window.views[%d].model;
+		const before = model.sent.length;
+		%s;
+		const match = (e) => %s;
+		const found = await model.waitFor((m) => typeof m === "string" && m !== "ready" && match(JSON.parse(m)), %d, before);
+		return JSON.parse(found);
+	})()`, view, action, predicate, Deadline.Milliseconds()))
+	if err != nil {
+		t.Fatalf("after %s, no event matching %s: %v\nconsole:\n%s", action, predicate, err, consoleText(tab))
+	}
+	return ev
+}
+
+// deliver sends a kernel message to a view; buffer, when not "", is a
+// JavaScript expression for the Uint8Array to attach.
+func deliver(t *testing.T, tab *Tab, view int, content, buffer string) {
+	t.Helper()
+	buffers := "[]"
+	if buffer != "" {
+		buffers = "[host.bytesView(" + buffer + ", 5)]"
+	}
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver(%s, %s), true)`, view, content, buffers)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func setTrait(t *testing.T, tab *Tab, view int, name string, value any) {
+	t.Helper()
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.set(%s, %s), true)`, view, JS(name), JS(value))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noticeText returns the widget's notice strip text ("" when none).
+func noticeText(t *testing.T, tab *Tab, view int) string {
+	t.Helper()
+	s, err := Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-notice")?.textContent ?? ""`, view))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const telemetry = "zigzagson__unitree_rerun_sdk__recording.rrd"
+
+func fetchFixture(name string) string {
+	return fmt.Sprintf(`new Uint8Array(await (await fetch(%s)).arrayBuffer())`, JS("/rrd/"+name))
+}
+
+func TestTimeCtrl(t *testing.T) {
+	tab := openTab(t)
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	sendRecording(t, tab, m.Index, telemetry)
+
+	ev := viewerEvent(t, tab, m.Index,
+		`model.deliver({type: "time_ctrl", timeline: "log_tick", time: 7, play: false})`,
+		`e.type === "timeline_change" && e.timeline === "log_tick"`)
+	t.Logf("timeline_change: %v", ev)
+	viewerEvent(t, tab, m.Index,
+		`model.deliver({type: "time_ctrl", timeline: null, time: 42, play: false})`,
+		`e.type === "time_update" && e.time === 42`)
+	viewerEvent(t, tab, m.Index,
+		`model.deliver({type: "time_ctrl", timeline: null, time: null, play: true})`,
+		`e.type === "play"`)
+	// play: false stops playback at the time given.
+	viewerEvent(t, tab, m.Index,
+		`model.deliver({type: "time_ctrl", timeline: null, time: 3, play: false})`,
+		`e.type === "time_update" && e.time === 3`)
+	moved, err := Eval[[]float64](tab, fmt.Sprintf(`(async () => {
+		const model = window.views[%d].model;
+		const before = model.sent.length;
+		await new Promise((r) => setTimeout(r, 1500));
+		return model.sent.slice(before).map((m) => JSON.parse(m)).filter((e) => e.type === "time_update").map((e) => e.time);
+	})()`, m.Index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(moved) > 0 {
+		t.Errorf("time kept moving after play: false: %v", moved)
+	}
+}
+
+func TestRecordingID(t *testing.T) {
+	tab := openTab(t)
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	second := sendRecording(t, tab, m.Index, telemetry)
+	if first["recording_id"] == second["recording_id"] {
+		t.Fatalf("fixtures share a recording id %v", first["recording_id"])
+	}
+	// Switching the active recording makes the Viewer report time on it.
+	ev := viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.deliver({type: "recording_id", recording_id: %s}); await new Promise((r) => setTimeout(r, 300)); model.deliver({type: "time_ctrl", timeline: null, time: 1, play: false})`, JS(first["recording_id"])),
+		fmt.Sprintf(`e.recording_id === %s`, JS(first["recording_id"])))
+	t.Logf("after recording_id: %v", ev["type"])
+}
+
+func TestURLTraitAndURLMessages(t *testing.T) {
+	tab := openTab(t)
+	traits := defaultTraits()
+	traits["_url"] = suite.pages.URL + "/rrd/bwright000__DDS-SLAM__test.rrd"
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	// _url at start.
+	viewerEvent(t, tab, m.Index, ``, `e.type === "recording_open" && e.application_id === "test"`)
+	// _url on change.
+	viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.set("_url", %s)`, JS(suite.pages.URL+"/rrd/"+telemetry)),
+		`e.type === "recording_open" && e.application_id === "unitree_lowstate_telemetry"`)
+	// open_url.
+	viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, JS(suite.pages.URL+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")),
+		`e.type === "recording_open" && e.recording_id === "oracle-test"`)
+	// close_url stops a recording that is still streaming: the server sees
+	// the Viewer hang up.
+	slow := suite.pages.URL + "/slow/Nojgaard__wobl__ddsm_test.rrd"
+	viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, JS(slow)),
+		`e.type === "recording_open" && e.application_id === "woblpy_recording"`)
+	waitStream(t, "open")
+	deliver(t, tab, m.Index, fmt.Sprintf(`{type: "close_url", url: %s}`, JS(slow)), "")
+	waitStream(t, "closed")
+	// partition_url replaces the open URL, closing the old one: first a
+	// streaming one, then a finished file.
+	slow2 := suite.pages.URL + "/slow/kameel2311__iw_rerun__example.rrd"
+	viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, JS(slow2)),
+		`e.type === "recording_open" && e.application_id === "rerun_example_dna_abacus"`)
+	waitStream(t, "open")
+	viewerEvent(t, tab, m.Index,
+		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, JS(suite.pages.URL+"/rrd/bwright000__DDS-SLAM__trail3_viz.rrd")),
+		`e.type === "recording_open" && e.application_id === "DDS-SLAM"`)
+	waitStream(t, "closed")
+	if n := noticeText(t, tab, m.Index); n != "" {
+		t.Errorf("widget shows a notice: %q", n)
+	}
+}
+
+func TestTableAndCredentialsReachTheViewer(t *testing.T) {
+	// The Viewer's own complaints prove the bytes and the token arrived.
+	tab := openTab(t, "IPC-encoded arrow", "Failed to create credentials")
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	deliver(t, tab, m.Index, `{type: "table"}`, `new Uint8Array([1, 2, 3])`)
+	deliver(t, tab, m.Index, `{type: "set_credentials", access_token: "not-a-jwt", email: "me@example.com"}`, "")
+	waitConsole(t, tab, "IPC-encoded arrow")
+	waitConsole(t, tab, "Failed to create credentials")
+	// And the widget keeps working.
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+}
+
+// waitStream waits for the slow recording endpoint to report a stream
+// opening or closing.
+func waitStream(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case got := <-suite.streams:
+		if got != what {
+			t.Fatalf("slow stream: %s, want %s", got, what)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("slow stream never %s", what)
+	}
+}
+
+func waitConsole(t *testing.T, tab *Tab, substr string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, m := range tab.Console() {
+			if strings.Contains(m.Text, substr) {
+				return
+			}
+		}
+	}
+	t.Fatalf("console never said %q\n%s", substr, consoleText(tab))
+}
+
+func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
+	tab := openTab(t, "ignored a")
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	tests := []struct {
+		content, buffer, want string
+	}{
+		{`{type: "launch_rockets"}`, "", `"launch_rockets" message from the kernel: unknown message type`},
+		{`{type: "rrd"}`, "", `"rrd" message from the kernel: it carries no buffer`},
+		{`{type: 42}`, "", "its type is the number 42"},
+		{`"just a string"`, "", "the message is not an object"},
+		{`{type: "time_ctrl", time: "noon"}`, "", `time is the string "noon"`},
+		{`{type: "open_url", url: 7}`, "", "url is the number 7"},
+		{`{type: "recording_id"}`, "", "recording_id is empty"},
+	}
+	for _, tt := range tests {
+		deliver(t, tab, m.Index, tt.content, tt.buffer)
+		var got string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if got = noticeText(t, tab, m.Index); strings.Contains(got, tt.want) {
+				break
+			}
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("after %s the widget shows %q, want %q", tt.content, got, tt.want)
+		}
+	}
+	// A message whose buffer is not binary.
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver({type: "rrd"}, ["text"]), true)`, m.Index)); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, tab, "its buffer is not binary data")
+	// Still alive.
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+}
+
+func TestResize(t *testing.T) {
+	tab := openTab(t)
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	size := func() []float64 {
+		s, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
+			const c = window.views[%d].el.querySelector("canvas");
+			return [c.clientWidth, c.clientHeight, c.width];
+		})()`, m.Index))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tests := []struct {
+		width, height any
+		want          [2]float64
+	}{
+		{800, 300, [2]float64{800, 300}},
+		{100, 50, [2]float64{200, 200}}, // clamped
+		{"auto", "auto", [2]float64{0, 0}},
+		{"wide", nil, [2]float64{640, 640}}, // garbage → default
+	}
+	for _, tt := range tests {
+		setTrait(t, tab, m.Index, "_width", tt.width)
+		setTrait(t, tab, m.Index, "_height", tt.height)
+		got := size()
+		want := tt.want
+		if tt.width == "auto" {
+			// 100% of the page's widget div, and 16:9.
+			pageW, err := Eval[float64](tab, fmt.Sprintf(`window.views[%d].el.clientWidth`, m.Index))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = [2]float64{pageW, float64(int(pageW * 9 / 16))}
+			if got[0] != want[0] || got[1] < want[1]-1 || got[1] > want[1]+1 {
+				t.Errorf("_width/_height auto: canvas %v, want about %v", got[:2], want)
+			}
+			continue
+		}
+		if got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("_width=%v _height=%v: canvas %v, want %v", tt.width, tt.height, got[:2], want)
+		}
+	}
+	// The Viewer follows: its drawing buffer takes the new size.
+	setTrait(t, tab, m.Index, "_width", 900)
+	setTrait(t, tab, m.Index, "_height", 400)
+	var s []float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if s = size(); s[2] >= 900 {
+			break
+		}
+	}
+	if s[2] < 900 {
+		t.Errorf("the Viewer's drawing buffer stayed %v px wide after a resize to 900", s[2])
+	}
+}
+
+// widgetShot returns a screenshot of one widget.
+func widgetShot(t *testing.T, tab *Tab, view int) image.Image {
+	t.Helper()
+	time.Sleep(1500 * time.Millisecond) // let the Viewer lay out and draw
+	b, err := tab.ScreenshotOf(fmt.Sprintf(`.widget:nth-child(%d) .rerun_notebook`, view+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// difference is the share of sampled pixels that differ between two
+// same-sized images.
+func difference(a, b image.Image) float64 {
+	diff, n := 0, 0
+	r := a.Bounds().Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			n++
+			if a.At(x, y) != b.At(x, y) {
+				diff++
+			}
+		}
+	}
+	return float64(diff) / float64(max(n, 1))
+}
+
+// TestThemeAtStartAndOnChange checks that _theme reaches the Viewer at
+// start and that a change restarts it with the new value. The Viewer 0.33
+// draws the same in headless Chromium whatever the theme, so the proof is
+// the Viewer's own complaint about a theme it does not know.
+func TestThemeAtStartAndOnChange(t *testing.T) {
+	tab := openTab(t)
+	traits := defaultTraits()
+	traits["_theme"] = "dark"
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	for _, c := range tab.Console() {
+		if strings.Contains(c.Text, "unknown `theme` value") {
+			t.Errorf("the Viewer rejected the theme \"dark\": %s", c.Text)
+		}
+	}
+	again := viewerEvent(t, tab, m.Index, `model.set("_theme", "sepia")`, `e.type === "recording_open"`)
+	if again["recording_id"] != first["recording_id"] {
+		t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
+	}
+	waitConsole(t, tab, "Ignoring unknown `theme` value")
+}
+
+func TestFallbackTokenChangeRestartsAndReplays(t *testing.T) {
+	tab := openTab(t)
+	traits := defaultTraits()
+	traits["_fallback_token"] = "token-one"
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	again := viewerEvent(t, tab, m.Index, `model.set("_fallback_token", "token-two")`, `e.type === "recording_open"`)
+	if again["recording_id"] != first["recording_id"] {
+		t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
+	}
+	// Setting the same token again changes nothing: no restart, no event.
+	setTrait(t, tab, m.Index, "_fallback_token", "token-two")
+	time.Sleep(time.Second)
+	n, err := Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d recording_open events, want 2 (start, one restart)", n)
+	}
+}
+
+func TestPanelStates(t *testing.T) {
+	tab := openTab(t, "_panel_states.top is")
+	traits := defaultTraits()
+	traits["_width"], traits["_height"] = 900, 500
+	traits["_panel_states"] = map[string]string{"top": "hidden", "blueprint": "hidden", "selection": "hidden", "time": "hidden"}
+	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
+	hidden := widgetShot(t, tab, m.Index)
+
+	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "expanded", "blueprint": "expanded", "selection": "expanded", "time": "expanded"})
+	expanded := widgetShot(t, tab, m.Index)
+	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "hidden", "blueprint": "hidden", "selection": "hidden", "time": "hidden"})
+	hiddenAgain := widgetShot(t, tab, m.Index)
+
+	d1, d2 := difference(hidden, expanded), difference(hidden, hiddenAgain)
+	t.Logf("pixels that differ: hidden vs expanded %.0f%%, hidden vs hidden again %.0f%%", d1*100, d2*100)
+	if d1 < 0.2 {
+		t.Errorf("expanding every panel changed only %.0f%% of the widget", d1*100)
+	}
+	if d2 > d1/2 {
+		t.Errorf("hiding the panels again did not restore the layout (%.0f%% differ)", d2*100)
+	}
+
+	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "sideways"})
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && noticeText(t, tab, m.Index) == ""; time.Sleep(50 * time.Millisecond) {
+	}
+	if n := noticeText(t, tab, m.Index); !strings.Contains(n, `_panel_states.top is the string "sideways"`) {
+		t.Errorf("bad panel state: notice %q", n)
+	}
+}
