@@ -33,8 +33,6 @@ var suite struct {
 	mu       sync.Mutex
 	requests []string // asset requests, path and query
 
-	streams chan string // "open" and "closed" from the slow recording endpoint
-
 	closers []func()
 
 	fake string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
@@ -84,10 +82,8 @@ func setup(ctx context.Context) error {
 		suite.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	suite.streams = make(chan string, 16)
 	suite.pages = PageServer(map[string]http.Handler{
-		"/rrd/{name}":  http.StripPrefix("/rrd/", http.FileServer(http.Dir(suite.fixtures))),
-		"/slow/{name}": slowRecording(suite.fixtures, suite.streams),
+		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(suite.fixtures))),
 		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFile(w, r, filepath.Join(suite.dir, inlineFile))
 		}),
@@ -102,28 +98,6 @@ func setup(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// slowRecording serves the first half of a recording and then holds the
-// response open, as a live stream does, reporting "open" and, when the
-// client hangs up, "closed".
-func slowRecording(dir string, events chan<- string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(r.PathValue("name"))))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(data[:len(data)/2])
-		http.NewResponseController(w).Flush()
-		events <- "open"
-		select {
-		case <-r.Context().Done():
-			events <- "closed"
-		case <-time.After(2 * time.Minute):
-		}
-	})
 }
 
 // buildAndServe builds a bundle for the Viewer package in dir and serves
@@ -227,11 +201,13 @@ func inlineSource() (string, error) {
 		return "", err
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression) // Python's gzip.compress default
 	zw.Write(wasm)
 	zw.Close()
 	dataURL := "data:application/octet-stream;gzip;base64," + base64.StdEncoding.EncodeToString(gz.Bytes())
+	// As rerun_notebook writes it, plus a counter of its runs.
 	body := `
+    globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
     async function compressed_data_url_to_buffer(dataUrl) {
         const response = await fetch(dataUrl);
         const blob = await response.blob();

@@ -5,6 +5,7 @@ package loader
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall/js"
@@ -460,6 +461,16 @@ func (w *widget) teardown() {
 	w.replay = replayLog{}
 	w.ui.remove()
 	w.funcs.Release()
+	releaseJSRefs()
+}
+
+// releaseJSRefs lets JavaScript collect what this Go program referenced.
+// Every js.Value pins its JavaScript object in wasm_exec.js's table until
+// a Go garbage collection finalizes the Value; the loader's Go heap is
+// tiny and would rarely collect on its own, so without this a torn-down
+// Viewer's glue instance (and its Wasm memory) would stay reachable.
+func releaseJSRefs() {
+	runtime.GC()
 }
 
 // inbox queues kernel messages and trait changes in order without ever

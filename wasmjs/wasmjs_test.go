@@ -248,3 +248,25 @@ func TestErrorTextOfHostileThrows(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestLiveFuncsCountsEveryFuncUntilReleased(t *testing.T) {
+	base := LiveFuncs()
+	var fs Funcs
+	fs.Func(func(js.Value, []js.Value) any { return nil })
+	fs.Func(func(js.Value, []js.Value) any { return nil })
+	l, err := AddEventListener(js.Global().Get("EventTarget").New(), "x", func(js.Value) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := LiveFuncs() - base; got != 3 {
+		t.Errorf("%d live funcs, want 3", got)
+	}
+	if _, err := Await(context.Background(), eval(t, `Promise.resolve(1)`)); err != nil {
+		t.Fatal(err)
+	}
+	fs.Release()
+	l.Remove()
+	if got := LiveFuncs() - base; got != 0 {
+		t.Errorf("%d live funcs after releasing everything, want 0", got)
+	}
+}

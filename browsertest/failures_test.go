@@ -1,0 +1,146 @@
+package browsertest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/server"
+)
+
+// brokenAssets serves the real widget.js and a broken Viewer Wasm.
+func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
+	t.Helper()
+	h, err := server.New(server.Config{Dir: suite.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/"+assets.ViewerFile {
+			if cors {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+			}
+			wasm(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/widget.js"
+}
+
+func realWasm(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(suite.dir, assets.ViewerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFailuresShowInTheFailingWidgetOnly serves broken Viewers and checks
+// each failure is explained inside the failing widget, with nothing
+// uncaught, while a healthy widget on the same page is untouched.
+func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
+	wasm := realWasm(t)
+	tests := []struct {
+		name  string
+		serve http.HandlerFunc
+		cors  bool
+		want  []string
+	}{
+		{"404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, true,
+			[]string{"HTTP 404", "re_viewer_bg.wasm", "RERUN_NOTEBOOK_ASSET"}},
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}, true, []string{"HTTP 500", "RERUN_NOTEBOOK_ASSET"}},
+		{"CORS refused", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Write(wasm)
+		}, false, []string{"network/CORS error", "Access-Control-Allow-Origin", "RERUN_NOTEBOOK_ASSET"}},
+		{"not Wasm", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Write([]byte("<!doctype html><title>Login required</title>"))
+		}, true, []string{"compile the Viewer", "CompileError", "RERUN_NOTEBOOK_ASSET"}},
+		{"truncated", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Write(wasm[:len(wasm)/3])
+		}, true, []string{"compile the Viewer", "CompileError"}},
+		{"cut off mid-download", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/wasm")
+			w.Header().Set("Content-Length", strconv.Itoa(len(wasm)))
+			w.Write(wasm[:len(wasm)/2])
+			panic(http.ErrAbortHandler) // the connection drops
+		}, true, []string{"compile the Viewer", "re_viewer_bg.wasm"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := openTab(t, "rerun loader: The Rerun Viewer could not start", "Failed to load resource", "blocked by CORS policy")
+			bad := mountNoWait(t, tab, brokenAssets(t, tt.serve, tt.cors))
+			msg := waitErrorText(t, tab, bad)
+			for _, want := range tt.want {
+				if !strings.Contains(msg, want) {
+					t.Errorf("widget shows %q\nwant it to mention %q", msg, want)
+				}
+			}
+			// The failure is forgotten: a widget from a healthy server
+			// loads, and the failed one keeps its message to itself.
+			good := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+			if s := errorText(t, tab, good.Index); s != "" {
+				t.Errorf("the healthy widget shows %q", s)
+			}
+			if s := errorText(t, tab, bad); s != msg {
+				t.Errorf("the failed widget's message changed to %q", s)
+			}
+			n, err := Eval[int](tab, `document.querySelectorAll(".rerun-loader-error").length`)
+			if err != nil || n != 1 {
+				t.Errorf("%d error boxes on the page (%v), want 1", n, err)
+			}
+		})
+	}
+}
+
+func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
+	tab := openTab(t, "rerun loader: The Rerun Viewer could not start")
+	// A browser without SIMD rejects the probe module.
+	if _, err := Eval[bool](tab, `(() => {
+		const validate = WebAssembly.validate;
+		WebAssembly.validate = (bytes) => false;
+		window.restoreValidate = () => { WebAssembly.validate = validate; };
+		return true;
+	})()`); err != nil {
+		t.Fatal(err)
+	}
+	mark := requestMark()
+	idx := mountNoWait(t, tab, suite.assets.URL+"/widget.js?nosimd")
+	msg := waitErrorText(t, tab, idx)
+	for _, want := range []string{"too old", "WebAssembly SIMD", "Chrome", "Firefox", "Safari"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("widget shows %q, want it to mention %q", msg, want)
+		}
+	}
+	for _, r := range assetRequests(mark) {
+		if strings.Contains(r, assets.ViewerFile) {
+			t.Errorf("the 47 MB Viewer was downloaded for a browser that cannot run it: %s", r)
+		}
+	}
+}
+
+func TestBootFailureShowsInTheWidget(t *testing.T) {
+	tab := openTab(t, "rerun loader:")
+	// A page whose WebAssembly.instantiate is broken cannot boot the Go
+	// loader; render must say so in its element and reject nothing.
+	if _, err := Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
+		t.Fatal(err)
+	}
+	idx := mountNoWait(t, tab, suite.assets.URL+"/widget.js?boot")
+	msg := waitErrorText(t, tab, idx)
+	if !strings.Contains(msg, "could not start") || !strings.Contains(msg, "instantiate disabled by policy") {
+		t.Errorf("widget shows %q", msg)
+	}
+}
