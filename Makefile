@@ -4,7 +4,8 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 PORT ?= 8080
-export LOADER_CACHE ?= $(CURDIR)/.cache
+# Downloads, builds and precompressed files are cached by content in
+# $LOADER_CACHE (default ~/.cache/gorerun-loader), shared by every checkout.
 # A real recording for the demo page of `make run`, when ../shared is there.
 RECORDING ?= $(firstword $(wildcard ../shared/fixtures/rrd/bwright000__DDS-SLAM__stereomis_recon.rrd))
 
@@ -13,7 +14,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
 
-.PHONY: run test build viewer deps chromium node loader vet test-native test-wasm clean
+.PHONY: run test build viewer deps chromium node nginx loader vet test-native test-wasm clean
 
 run: build
 	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
@@ -29,13 +30,20 @@ viewer: node loader
 loader:
 	@$(GO) build -o $(LOADER) ./cmd/loader
 
-deps: chromium node
+deps: chromium node nginx
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Chromium (Debian package chromium)…"; \
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# nginx with brotli_static, for testing the generated nginx.conf.
+nginx:
+	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	  echo "installing nginx and its brotli_static module…"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; }
 
 node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
@@ -52,7 +60,7 @@ test-wasm: node
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
 # Native tests, including the end-to-end tests in headless Chromium.
-test-native: chromium viewer
+test-native: chromium nginx viewer
 	$(GO) test -count=1 -timeout 20m ./...
 
 clean:

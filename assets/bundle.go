@@ -57,10 +57,13 @@ type Options struct {
 	OutDir string
 	// Log receives progress; nil discards it.
 	Log io.Writer
+	// Compression, when set, writes .br and .gz siblings of both files.
+	Compression *Compression
 }
 
 // Result describes a finished build.
 type Result struct {
+	Manifest      *Manifest
 	BuildID       string
 	ViewerVersion string
 	LoaderWasm    int // bytes of the Go loader Wasm, uncompressed
@@ -113,7 +116,12 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	manifest, err := WriteManifest(opts.OutDir, buildID, viewer.version, opts.Compression)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{
+		Manifest:      manifest,
 		BuildID:       buildID,
 		ViewerVersion: viewer.version,
 		LoaderWasm:    len(loader.wasm),
@@ -124,6 +132,43 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes (%d gzip), %s %d bytes\n",
 		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, res.LoaderGzip, ViewerFile, res.ViewerWasm)
 	return res, nil
+}
+
+// WriteManifest describes the bundle files in dir, precompressing them
+// first when c is not nil, and writes manifest.json last: a folder with a
+// manifest is complete.
+func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, error) {
+	m := &Manifest{BuildID: buildID, ViewerVersion: version, Files: map[string]FileInfo{}}
+	for _, name := range []string{WidgetFile, ViewerFile} {
+		info, err := fileInfo(dir, name)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			if c.Quality < 0 || c.Quality > 11 {
+				return nil, fmt.Errorf("brotli quality %d is not in 0–11", c.Quality)
+			}
+			if info.Encodings, err = precompress(dir, name, info.SHA256, *c); err != nil {
+				return nil, err
+			}
+		} else {
+			for _, enc := range encodings {
+				os.Remove(filepath.Join(dir, name+enc.ext)) // stale from an earlier build
+			}
+		}
+		m.Files[name] = info
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeStaticConfigs(dir, m); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, ManifestFile), bytes.NewReader(append(b, '\n'))); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 type viewerPackage struct {

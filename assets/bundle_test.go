@@ -156,3 +156,11 @@ func TestBuildRejectsBadViewerPackages(t *testing.T) {
 		}
 	}
 }
+
+func TestPEP440(t *testing.T) {
+	for in, want := range map[string]string{"0.24.0-alpha.9": "0.24.0a9", "0.24.0-rc.1": "0.24.0rc1", "1.0.0-beta.2": "1.0.0b2", "0.33.0": "0.33.0", "0.1.0-dev": "0.1.0-dev"} {
+		if got := PEP440(in); got != want {
+			t.Errorf("PEP440(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

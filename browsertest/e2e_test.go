@@ -26,6 +26,14 @@ func openTab(t *testing.T, allowed ...string) *Tab {
 	if err != nil {
 		t.Fatal(err)
 	}
+	watchTab(t, tab, allowed)
+	return tab
+}
+
+// watchTab fails the test on the tab's console errors but for allowed
+// ones, closes it when the test ends, and opens the host page in it.
+func watchTab(t *testing.T, tab *Tab, allowed []string) {
+	t.Helper()
 	t.Cleanup(func() {
 	next:
 		for _, m := range tab.Errors() {
@@ -41,7 +49,6 @@ func openTab(t *testing.T, allowed ...string) *Tab {
 	if err := tab.Open(suite.pages.URL + "/"); err != nil {
 		t.Fatal(err)
 	}
-	return tab
 }
 
 // mounted is what mountWidget reports.
@@ -244,17 +251,22 @@ func (w wrongMIME) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// mislabel serves the Viewer Wasm as application/octet-stream.
+func mislabel(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			w = wrongMIME{w}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
 	h, err := server.New(server.Config{Dir: suite.dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ".wasm") {
-			w = wrongMIME{w}
-		}
-		h.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewServer(mislabel(h))
 	defer srv.Close()
 
 	tab := openTab(t)

@@ -112,7 +112,18 @@ type Tab struct {
 
 // NewTab opens a tab in a new browser context and records its console.
 func (b *Browser) NewTab() (*Tab, error) {
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	return b.newTab(chromedp.WithNewBrowserContext())
+}
+
+// NewProfileTab opens a tab in the browser's own profile, whose HTTP cache
+// is on disk like a user's: a new browser context keeps its cache in a
+// small memory store that does not keep a 10 MB Viewer at all.
+func (b *Browser) NewProfileTab() (*Tab, error) {
+	return b.newTab()
+}
+
+func (b *Browser) newTab(opts ...chromedp.ContextOption) (*Tab, error) {
+	ctx, cancel := chromedp.NewContext(b.ctx, opts...)
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		return nil, fmt.Errorf("open tab: %w", err)

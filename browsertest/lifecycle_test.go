@@ -112,7 +112,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		stage, module, title string
 	}{
 		{"download", "slow", "Downloading"},
-		{"compile", "slow", "Compiling"},
+		{"compile", "slowMIME", "Compiling"},
 		{"start", "real", "Starting"},
 	}
 	for _, tt := range tests {
@@ -120,8 +120,11 @@ func TestCleanupAtEachStage(t *testing.T) {
 			tab := openTab(t)
 			instrumentTimers(t, tab)
 			module := suite.assets.URL + "/widget.js"
-			if tt.module == "slow" {
+			switch tt.module {
+			case "slow":
 				module = suite.slow
+			case "slowMIME":
+				module = suite.slowMIME
 			}
 			removeWhen(t, tab, module, tt.title)
 			assertNothingLeft(t, tab)

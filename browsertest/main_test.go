@@ -32,11 +32,15 @@ var suite struct {
 
 	mu       sync.Mutex
 	requests []string // asset requests, path and query
+	statuses []int    // their response status
 
 	closers []func()
 
 	fake string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
 	slow string // URL of widget.js for the real Viewer, its Wasm served slowly
+	// slowMIME is like slow, with the Wasm labelled application/octet-stream:
+	// the loader then downloads first and compiles after, in two phases.
+	slowMIME string
 }
 
 func TestMain(m *testing.M) {
@@ -69,7 +73,10 @@ func setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if suite.build, err = assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: suite.dir, Log: os.Stderr}); err != nil {
+	// The production bundle, precompressed as `loader build` does; the
+	// compression is cached by content hash, so it is paid once.
+	compression := &assets.Compression{Quality: 11, Cache: cache, Log: os.Stderr}
+	if suite.build, err = assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: suite.dir, Log: os.Stderr, Compression: compression}); err != nil {
 		return err
 	}
 	h, err := server.New(server.Config{Dir: suite.dir})
@@ -77,10 +84,12 @@ func setup(ctx context.Context) error {
 		return err
 	}
 	suite.assets = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
 		suite.mu.Lock()
 		suite.requests = append(suite.requests, r.URL.RequestURI())
+		suite.statuses = append(suite.statuses, sw.code)
 		suite.mu.Unlock()
-		h.ServeHTTP(w, r)
 	}))
 	suite.pages = PageServer(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(suite.fixtures))),
@@ -94,6 +103,9 @@ func setup(ctx context.Context) error {
 	slow := httptest.NewServer(throttle(h, 16<<20))
 	suite.closers = append(suite.closers, slow.Close)
 	suite.slow = slow.URL + "/widget.js"
+	slowMIME := httptest.NewServer(throttle(mislabel(h), 16<<20))
+	suite.closers = append(suite.closers, slowMIME.Close)
+	suite.slowMIME = slowMIME.URL + "/widget.js"
 	if suite.browser, err = Launch(ctx); err != nil {
 		return err
 	}
@@ -158,6 +170,38 @@ func teardown() {
 	if suite.dir != "" {
 		os.RemoveAll(suite.dir)
 	}
+}
+
+// statusWriter remembers the status a handler sent.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// assetStatuses returns "request status" for the asset requests made since
+// the call that returned mark.
+func assetStatuses(mark int) []string {
+	suite.mu.Lock()
+	defer suite.mu.Unlock()
+	var out []string
+	for i := mark; i < len(suite.requests); i++ {
+		out = append(out, fmt.Sprintf("%s %d", suite.requests[i], suite.statuses[i]))
+	}
+	return out
 }
 
 // assetRequests returns the asset requests made since the call that

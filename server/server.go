@@ -1,51 +1,73 @@
-// Package server serves a notebook bundle (widget.js and re_viewer_bg.wasm)
-// over HTTP to notebooks on other origins. It knows HTTP, not how the
-// bundle is composed: it reads the build folder.
+// Package server serves a notebook bundle (widget.js and re_viewer_bg.wasm,
+// with their precompressed siblings) over HTTP to notebooks on other
+// origins. It knows HTTP, not how the bundle is composed: it reads the
+// build folder and its manifest.
 package server
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/browsertest/hostpage"
 )
 
-// The files of a bundle and how they are served.
-var bundleFiles = map[string]string{
-	"/widget.js":         "text/javascript; charset=utf-8",
-	"/re_viewer_bg.wasm": "application/wasm",
+// contentTypes are the files of a bundle and how they are served.
+var contentTypes = map[string]string{
+	assets.WidgetFile: "text/javascript; charset=utf-8",
+	assets.ViewerFile: "application/wasm",
 }
 
 // Config says what a Handler serves.
 type Config struct {
 	// Dir is the bundle folder written by `loader build`.
 	Dir string
+	// AllowOrigins lists the origins allowed to fetch the bundle; empty
+	// means every origin ("*").
+	AllowOrigins []string
 	// DemoRecording, when set, makes / a page that shows the Viewer
 	// through widget.js with this .rrd file loaded.
 	DemoRecording string
 }
 
-// Handler serves the bundle in cfg.Dir: widget.js and re_viewer_bg.wasm
-// with their right Content-Type, CORS open to every origin (notebooks load
-// them from another origin), GET and HEAD; every other path is 404.
+// Handler serves a bundle:
+//   - /widget.js and /re_viewer_bg.wasm, revalidated on every use
+//     (Cache-Control: no-cache, strong ETags, 304s), and the same under
+//     /version/<build id or Viewer version>/, cached for a year (immutable);
+//   - the precompressed variant the client prefers (br, then gzip), always
+//     with Content-Length, and rerun-final-length giving the uncompressed
+//     size, exposed to cross-origin scripts with Content-Encoding;
+//   - ranges of the uncompressed file (206), HEAD, and CORS preflights;
+//   - 404 for anything else, 405 for other methods.
 type Handler struct {
-	cfg Config
+	cfg      Config
+	manifest *assets.Manifest
+	versions []string // version path segments accepted: build id, Viewer version and its PEP 440 spelling
 }
 
-// New returns a Handler for cfg after checking the bundle is there.
+// New returns a Handler for cfg after reading the bundle's manifest and
+// checking its files are there.
 func New(cfg Config) (*Handler, error) {
-	for name := range bundleFiles {
-		if _, err := os.Stat(filepath.Join(cfg.Dir, filepath.FromSlash(name))); err != nil {
-			return nil, fmt.Errorf("bundle folder %s: %w (build it with `loader build`)", cfg.Dir, err)
+	m, err := assets.ReadManifest(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for name, info := range m.Files {
+		if err := checkFile(filepath.Join(cfg.Dir, name), info.Size); err != nil {
+			return nil, err
+		}
+		for _, v := range info.Encodings {
+			if err := checkFile(filepath.Join(cfg.Dir, v.File), v.Size); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if cfg.DemoRecording != "" {
@@ -53,90 +75,198 @@ func New(cfg Config) (*Handler, error) {
 			return nil, fmt.Errorf("demo recording: %w", err)
 		}
 	}
-	return &Handler{cfg: cfg}, nil
+	h := &Handler{cfg: cfg, manifest: m}
+	h.versions = []string{m.BuildID, m.ViewerVersion, assets.PEP440(m.ViewerVersion)}
+	return h, nil
 }
 
+func checkFile(path string, size int64) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("bundle: %w (rebuild it with `loader build`)", err)
+	}
+	if fi.Size() != size {
+		return fmt.Errorf("bundle: %s is %d bytes, its manifest says %d (rebuild it with `loader build`)", path, fi.Size(), size)
+	}
+	return nil
+}
+
+// Manifest returns the manifest of the bundle being served.
+func (h *Handler) Manifest() *assets.Manifest { return h.manifest }
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	hdr := w.Header()
+	if !h.cors(w, r) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		hdr.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+			hdr.Set("Access-Control-Allow-Headers", req)
+		}
+		hdr.Set("Access-Control-Max-Age", "86400")
+		hdr.Set("Allow", "GET, HEAD, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		hdr.Set("Allow", "GET, HEAD, OPTIONS")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if ctype, ok := bundleFiles[r.URL.Path]; ok {
-		h.serveFile(w, r, filepath.Join(h.cfg.Dir, filepath.FromSlash(r.URL.Path)), ctype)
+
+	name, immutable, ok := h.route(r.URL.Path)
+	if !ok {
+		if h.serveDemo(w, r) {
+			return
+		}
+		http.NotFound(w, r)
 		return
 	}
-	if h.cfg.DemoRecording != "" {
-		switch r.URL.Path {
-		case "/":
-			serveBytes(w, r, "text/html; charset=utf-8", hostpage.DemoPage)
-			return
-		case "/host.js":
-			serveBytes(w, r, "text/javascript; charset=utf-8", hostpage.HostJS)
-			return
-		case "/recording.rrd":
-			h.serveFile(w, r, h.cfg.DemoRecording, "application/octet-stream")
+	h.serveAsset(w, r, name, immutable)
+}
+
+// cors sets the CORS headers and reports whether the origin may fetch.
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	hdr := w.Header()
+	hdr.Set("Access-Control-Expose-Headers", assets.ExposedHeaders)
+	if len(h.cfg.AllowOrigins) == 0 {
+		hdr.Set("Access-Control-Allow-Origin", "*")
+		return true
+	}
+	hdr.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a cross-origin browser request
+	}
+	if !slices.Contains(h.cfg.AllowOrigins, origin) {
+		return false
+	}
+	hdr.Set("Access-Control-Allow-Origin", origin)
+	return true
+}
+
+// route maps a request path to a bundle file; immutable is true under
+// /version/<v>/.
+func (h *Handler) route(path string) (name string, immutable, ok bool) {
+	if rest, found := strings.CutPrefix(path, "/version/"); found {
+		version, file, found := strings.Cut(rest, "/")
+		if !found || !slices.Contains(h.versions, version) {
+			return "", false, false
+		}
+		path, immutable = "/"+file, true
+	}
+	name = strings.TrimPrefix(path, "/")
+	if _, ok := contentTypes[name]; !ok {
+		return "", false, false
+	}
+	return name, immutable, true
+}
+
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable bool) {
+	info := h.manifest.Files[name]
+	hdr := w.Header()
+	hdr.Add("Vary", "Accept-Encoding")
+	hdr.Set("Content-Type", contentTypes[name])
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	hdr.Set("rerun-final-length", strconv.FormatInt(info.Size, 10))
+	if immutable {
+		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		hdr.Set("Cache-Control", "no-cache")
+	}
+
+	available := map[string]bool{}
+	for enc := range info.Encodings {
+		available[enc] = true
+	}
+	coding := Identity
+	if r.Header.Get("Range") == "" {
+		// Ranges are served from the uncompressed file only, where byte
+		// offsets mean what a resuming client thinks they mean.
+		var ok bool
+		if coding, ok = Negotiate(r.Header.Get("Accept-Encoding"), available); !ok {
+			http.Error(w, "no acceptable content coding", http.StatusNotAcceptable)
 			return
 		}
 	}
-	http.NotFound(w, r)
-}
+	file, size, sum := name, info.Size, info.SHA256
+	if coding != Identity {
+		v := info.Encodings[coding]
+		file, size, sum = v.File, v.Size, v.SHA256
+		hdr.Set("Content-Encoding", coding)
+	}
+	etag := `"` + sum[:32] + `"`
+	hdr.Set("ETag", etag)
 
-func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, path, ctype string) {
-	f, err := os.Open(path)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if etagMatches(inm, etag) {
+			for _, k := range []string{"Content-Type", "Content-Encoding", "rerun-final-length", "X-Content-Type-Options"} {
+				hdr.Del(k)
+			}
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		// A miss must not fall through to If-Modified-Since (RFC 9110).
+		r.Header.Del("If-Modified-Since")
+	}
+
+	f, err := os.Open(filepath.Join(h.cfg.Dir, file))
 	if err != nil {
-		http.Error(w, "asset missing", http.StatusNotFound)
+		http.Error(w, "asset missing", http.StatusInternalServerError)
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		http.Error(w, "asset unreadable", http.StatusInternalServerError)
+	if coding != Identity {
+		// http.ServeContent leaves Content-Length out when
+		// Content-Encoding is set; the progress bars need it.
+		hdr.Set("Content-Length", strconv.FormatInt(size, 10))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			io.Copy(w, f) // the ResponseWriter's ReadFrom sends the file with sendfile
+		}
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	// Identity: ServeContent does ranges, If-Range and HEAD; with the
+	// ETag set it compares validators itself.
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// etagMatches applies If-None-Match's weak comparison (RFC 9110 §13.1.2).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// serveDemo serves the demo page and its files when configured.
+func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) bool {
+	if h.cfg.DemoRecording == "" {
+		return false
+	}
+	switch r.URL.Path {
+	case "/":
+		serveBytes(w, r, "text/html; charset=utf-8", hostpage.DemoPage)
+	case "/host.js":
+		serveBytes(w, r, "text/javascript; charset=utf-8", hostpage.HostJS)
+	case "/recording.rrd":
+		w.Header().Set("Content-Type", "application/octet-stream")
+		http.ServeFile(w, r, h.cfg.DemoRecording)
+	default:
+		return false
+	}
+	return true
 }
 
 func serveBytes(w http.ResponseWriter, r *http.Request, ctype string, b []byte) {
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-}
-
-// Serve listens on host:port (port 0 picks a free one), prints where the
-// assets are as `python -m rerun_notebook serve` does, and serves until
-// ctx ends, then shuts down gracefully.
-func Serve(ctx context.Context, h http.Handler, host string, port int, out io.Writer) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
-	base := "http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", base)
-	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/widget.js\n", base)
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

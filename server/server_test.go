@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -9,90 +10,260 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
+
+	"github.com/gorerun/loader/assets"
 )
 
-func bundle(t *testing.T) string {
+// Contents of the test bundle: big enough that compression pays.
+var (
+	widgetJS = []byte(strings.Repeat("export default {render() {}};\n", 200))
+	wasmBody = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("viewer code "), 5000)...)
+)
+
+// bundle writes a precompressed test bundle with its manifest, as
+// `loader build` does, and returns its folder.
+func bundle(t *testing.T, version string) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "widget.js"), []byte("export default {}"), 0o644)
-	os.WriteFile(filepath.Join(dir, "re_viewer_bg.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+	os.WriteFile(filepath.Join(dir, assets.WidgetFile), widgetJS, 0o644)
+	os.WriteFile(filepath.Join(dir, assets.ViewerFile), wasmBody, 0o644)
 	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("nope"), 0o644)
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("[core]"), 0o644)
+	c := &assets.Compression{Quality: 5, Cache: t.TempDir()}
+	if _, err := assets.WriteManifest(dir, "0123456789abcdef", version, c); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
-func TestHandler(t *testing.T) {
-	dir := bundle(t)
-	rec := filepath.Join(t.TempDir(), "demo.rrd")
-	os.WriteFile(rec, []byte("RRF2demo"), 0o644)
-	plain, err := New(Config{Dir: dir})
+func newHandler(t *testing.T, cfg Config) *Handler {
+	t.Helper()
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	demo, err := New(Config{Dir: dir, DemoRecording: rec})
+	return h
+}
+
+func decode(t *testing.T, encoding string, body []byte) []byte {
+	t.Helper()
+	var r io.Reader = bytes.NewReader(body)
+	switch encoding {
+	case "br":
+		r = brotli.NewReader(r)
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("decode %s: %v", encoding, err)
+	}
+	return b
+}
+
+func TestHandler(t *testing.T) {
+	dir := bundle(t, "0.24.0-alpha.9")
+	h := newHandler(t, Config{Dir: dir})
+	m := h.Manifest()
+	etag := func(name, enc string) string {
+		sum := m.Files[name].SHA256
+		if enc != "" {
+			sum = m.Files[name].Encodings[enc].SHA256
+		}
+		return `"` + sum[:32] + `"`
+	}
+	type want struct {
+		status   int
+		encoding string // Content-Encoding; the body must decode to body
+		body     []byte
+		headers  map[string]string // exact values; "" means absent
 	}
 	tests := []struct {
-		name     string
-		h        http.Handler
-		method   string
-		path     string
-		status   int
-		ctype    string
-		bodyLike string
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		want    want
 	}{
-		{"widget", plain, "GET", "/widget.js", 200, "text/javascript; charset=utf-8", "export default"},
-		{"wasm", plain, "GET", "/re_viewer_bg.wasm", 200, "application/wasm", "\x00asm"},
-		{"wasm with token", plain, "GET", "/re_viewer_bg.wasm?token=x", 200, "application/wasm", "\x00asm"},
-		{"head", plain, "HEAD", "/re_viewer_bg.wasm", 200, "application/wasm", ""},
-		{"other file in the folder", plain, "GET", "/secret.txt", 404, "", ""},
-		{"traversal", plain, "GET", "/../widget.js", 404, "", ""},
-		{"root without demo", plain, "GET", "/", 404, "", ""},
-		{"post", plain, "POST", "/widget.js", 405, "", ""},
-		{"demo page", demo, "GET", "/", 200, "text/html; charset=utf-8", "widget.js"},
-		{"demo host", demo, "GET", "/host.js", 200, "text/javascript; charset=utf-8", "export class Model"},
-		{"demo recording", demo, "GET", "/recording.rrd", 200, "application/octet-stream", "RRF2demo"},
+		{"wasm br", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"},
+			want{200, "br", wasmBody, map[string]string{
+				"Content-Type": "application/wasm", "Vary": "Accept-Encoding", "Cache-Control": "no-cache",
+				"rerun-final-length": strconv.Itoa(len(wasmBody)), "ETag": etag(assets.ViewerFile, "br"),
+				"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": assets.ExposedHeaders,
+				"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10),
+			}}},
+		{"wasm gzip", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip"},
+			want{200, "gzip", wasmBody, map[string]string{"ETag": etag(assets.ViewerFile, "gzip"),
+				"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["gzip"].Size, 10)}}},
+		{"wasm gzip preferred by q", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br;q=0.5, gzip"},
+			want{200, "gzip", wasmBody, nil}},
+		{"wasm identity", "GET", "/re_viewer_bg.wasm", nil,
+			want{200, "", wasmBody, map[string]string{"Content-Length": strconv.Itoa(len(wasmBody)), "Content-Encoding": "", "ETag": etag(assets.ViewerFile, "")}}},
+		{"widget br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br"},
+			want{200, "br", widgetJS, map[string]string{"Content-Type": "text/javascript; charset=utf-8", "X-Content-Type-Options": "nosniff"}}},
+		{"nothing acceptable", "GET", "/widget.js", map[string]string{"Accept-Encoding": "identity;q=0, *;q=0"},
+			want{406, "", nil, nil}},
+		{"query kept", "GET", "/re_viewer_bg.wasm?token=abc", nil, want{200, "", wasmBody, nil}},
+		{"head", "HEAD", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br"},
+			want{200, "br", nil, map[string]string{"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10)}}},
+
+		{"revalidate br", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(assets.ViewerFile, "br")},
+			want{304, "", nil, map[string]string{"ETag": etag(assets.ViewerFile, "br"), "Vary": "Accept-Encoding", "Content-Type": ""}}},
+		{"revalidate weak and list", "GET", "/widget.js", map[string]string{"If-None-Match": `"nope", W/` + etag(assets.WidgetFile, "")},
+			want{304, "", nil, nil}},
+		{"revalidate star", "GET", "/widget.js", map[string]string{"If-None-Match": "*"}, want{304, "", nil, nil}},
+		{"other variant's etag", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(assets.ViewerFile, "gzip")},
+			want{200, "br", wasmBody, nil}},
+		{"garbage If-None-Match", "GET", "/widget.js", map[string]string{"If-None-Match": `"unterminated, ,,`},
+			want{200, "", widgetJS, nil}},
+
+		{"range", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-3"},
+			want{206, "", []byte("\x00asm"), map[string]string{"Content-Range": "bytes 0-3/" + strconv.Itoa(len(wasmBody)), "Content-Encoding": ""}}},
+		{"suffix range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=-5"},
+			want{206, "", wasmBody[len(wasmBody)-5:], nil}},
+		{"unsatisfiable range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=999999999-"},
+			want{416, "", nil, nil}},
+		{"malformed range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "pages=1-2"},
+			want{416, "", nil, nil}},
+
+		{"versioned by build id", "GET", "/version/0123456789abcdef/widget.js", nil,
+			want{200, "", widgetJS, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}}},
+		{"versioned by semver", "GET", "/version/0.24.0-alpha.9/re_viewer_bg.wasm", nil,
+			want{200, "", wasmBody, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}}},
+		{"versioned by PEP 440", "GET", "/version/0.24.0a9/widget.js", nil,
+			want{200, "", widgetJS, nil}},
+		{"wrong version", "GET", "/version/0.33.0/widget.js", nil, want{404, "", nil, nil}},
+		{"version without file", "GET", "/version/0123456789abcdef", nil, want{404, "", nil, nil}},
+		{"versioned other file", "GET", "/version/0123456789abcdef/secret.txt", nil, want{404, "", nil, nil}},
+
+		{"preflight", "OPTIONS", "/re_viewer_bg.wasm", map[string]string{
+			"Origin": "http://notebook.test", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "range"},
+			want{204, "", nil, map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+				"Access-Control-Allow-Headers": "range"}}},
+		{"post", "POST", "/widget.js", nil, want{405, "", nil, map[string]string{"Allow": "GET, HEAD, OPTIONS"}}},
+		{"delete", "DELETE", "/widget.js", nil, want{405, "", nil, nil}},
+
+		{"other file in the folder", "GET", "/secret.txt", nil, want{404, "", nil, nil}},
+		{"precompressed sibling by name", "GET", "/widget.js.br", nil, want{404, "", nil, nil}},
+		{"manifest", "GET", "/manifest.json", nil, want{404, "", nil, nil}},
+		{"root", "GET", "/", nil, want{404, "", nil, nil}},
+		{"dir listing", "GET", "/version/", nil, want{404, "", nil, nil}},
+		{"dotdot", "GET", "/../widget.js", nil, want{404, "", nil, nil}},
+		{"encoded dotdot", "GET", "/%2e%2e/%2e%2e/etc/passwd", nil, want{404, "", nil, nil}},
+		{"encoded dotdot in a version", "GET", "/version/0123456789abcdef/..%2Fsecret.txt", nil, want{404, "", nil, nil}},
+		{"absolute path", "GET", "//etc/passwd", nil, want{404, "", nil, nil}},
+		{"git", "GET", "/.git/config", nil, want{404, "", nil, nil}},
+		{"version dotdot", "GET", "/version/../secret.txt", nil, want{404, "", nil, nil}},
 	}
 	for _, tt := range tests {
+		// As the request line carries it: no dot segments resolved.
 		req := httptest.NewRequest(tt.method, "http://assets.test"+tt.path, nil)
-		req.Header.Set("Origin", "http://notebook.test")
+		for k, v := range tt.headers {
+			req.Header.Set(k, v)
+		}
 		w := httptest.NewRecorder()
-		tt.h.ServeHTTP(w, req)
+		h.ServeHTTP(w, req)
 		res := w.Result()
-		if res.StatusCode != tt.status {
-			t.Errorf("%s: status %d, want %d", tt.name, res.StatusCode, tt.status)
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != tt.want.status {
+			t.Errorf("%s: status %d, want %d", tt.name, res.StatusCode, tt.want.status)
 			continue
 		}
 		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "*" {
-			t.Errorf("%s: Access-Control-Allow-Origin = %q, want *", tt.name, got)
+			t.Errorf("%s: Access-Control-Allow-Origin = %q", tt.name, got)
 		}
-		if tt.status != 200 {
+		for k, v := range tt.want.headers {
+			if got := res.Header.Get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", tt.name, k, got, v)
+			}
+		}
+		if tt.want.status >= 300 || tt.want.status == 204 || tt.method == "HEAD" {
+			if tt.method == "HEAD" && len(body) != 0 {
+				t.Errorf("%s: HEAD sent %d body bytes", tt.name, len(body))
+			}
 			continue
 		}
-		if got := res.Header.Get("Content-Type"); got != tt.ctype {
-			t.Errorf("%s: Content-Type = %q, want %q", tt.name, got, tt.ctype)
+		if got := res.Header.Get("Content-Encoding"); got != tt.want.encoding {
+			t.Errorf("%s: Content-Encoding %q, want %q", tt.name, got, tt.want.encoding)
 		}
-		body, _ := io.ReadAll(res.Body)
-		if !strings.Contains(string(body), tt.bodyLike) {
-			t.Errorf("%s: body %q lacks %q", tt.name, body, tt.bodyLike)
+		if cl := res.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+			t.Errorf("%s: Content-Length %q for a %d-byte body", tt.name, cl, len(body))
 		}
-		if tt.method == "HEAD" && (len(body) != 0 || res.Header.Get("Content-Length") != "8") {
-			t.Errorf("%s: HEAD body %d bytes, Content-Length %q", tt.name, len(body), res.Header.Get("Content-Length"))
+		if got := decode(t, tt.want.encoding, body); !bytes.Equal(got, tt.want.body) {
+			t.Errorf("%s: body decodes to %d bytes, want %d", tt.name, len(got), len(tt.want.body))
+		}
+	}
+}
+
+func TestAllowedOrigins(t *testing.T) {
+	h := newHandler(t, Config{Dir: bundle(t, "0.33.0"), AllowOrigins: []string{"https://hub.example"}})
+	tests := []struct {
+		origin string
+		status int
+		acao   string
+	}{
+		{"https://hub.example", 200, "https://hub.example"},
+		{"https://evil.example", 403, ""},
+		{"", 200, ""}, // not a cross-origin request: curl, the Python probe
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", "/widget.js", nil)
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tt.status || w.Header().Get("Access-Control-Allow-Origin") != tt.acao {
+			t.Errorf("origin %q: %d, ACAO %q; want %d, %q", tt.origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"), tt.status, tt.acao)
+		}
+		if !strings.Contains(strings.Join(w.Header().Values("Vary"), ","), "Origin") {
+			t.Errorf("origin %q: no Vary: Origin with an allow-list", tt.origin)
+		}
+	}
+}
+
+func TestDemoPage(t *testing.T) {
+	rec := filepath.Join(t.TempDir(), "demo.rrd")
+	os.WriteFile(rec, []byte("RRF2demo"), 0o644)
+	h := newHandler(t, Config{Dir: bundle(t, "0.33.0"), DemoRecording: rec})
+	for path, want := range map[string]string{"/": "widget.js", "/host.js": "export class Model", "/recording.rrd": "RRF2demo"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("%s: %d %q", path, w.Code, w.Body.String())
 		}
 	}
 }
 
 func TestNewRejectsAnIncompleteBundle(t *testing.T) {
-	dir := bundle(t)
-	os.Remove(filepath.Join(dir, "re_viewer_bg.wasm"))
+	dir := bundle(t, "0.33.0")
+	os.Remove(filepath.Join(dir, "re_viewer_bg.wasm.br"))
 	if _, err := New(Config{Dir: dir}); err == nil || !strings.Contains(err.Error(), "loader build") {
-		t.Errorf("New = %v, want an error that says how to build", err)
+		t.Errorf("New without a variant = %v, want an error that says how to build", err)
 	}
-	if _, err := New(Config{Dir: bundle(t), DemoRecording: "/no/such.rrd"}); err == nil {
+	dir = bundle(t, "0.33.0")
+	os.WriteFile(filepath.Join(dir, "widget.js"), []byte("changed"), 0o644)
+	if _, err := New(Config{Dir: dir}); err == nil || !strings.Contains(err.Error(), "manifest says") {
+		t.Errorf("New with a changed file = %v", err)
+	}
+	dir = bundle(t, "0.33.0")
+	os.Remove(filepath.Join(dir, assets.ManifestFile))
+	if _, err := New(Config{Dir: dir}); err == nil || !strings.Contains(err.Error(), "loader build") {
+		t.Errorf("New without a manifest = %v", err)
+	}
+	if _, err := New(Config{Dir: bundle(t, "0.33.0"), DemoRecording: "/no/such.rrd"}); err == nil {
 		t.Error("New accepted a missing demo recording")
 	}
 }
@@ -115,42 +286,58 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func TestServePrintsWhereAndShutsDown(t *testing.T) {
-	h, err := New(Config{Dir: bundle(t)})
-	if err != nil {
-		t.Fatal(err)
+func TestServe(t *testing.T) {
+	tests := []struct {
+		name, publicURL, wantAsset string
+	}{
+		{"local", "", `http://127\.0\.0\.1:\d+/widget\.js`},
+		{"behind a proxy", "https://hub.example/user/me/proxy/8080/", `https://hub\.example/user/me/proxy/8080/widget\.js`},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, h, "127.0.0.1", 0, out) }()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(t, Config{Dir: bundle(t, "0.33.0")})
+			ctx, cancel := context.WithCancel(context.Background())
+			out := &syncBuffer{}
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() { done <- Serve(ctx, h, ServeOptions{Host: "127.0.0.1", PublicURL: tt.publicURL}, out) }()
 
-	re := regexp.MustCompile(`(?m)^Serving rerun notebook assets at (http://127\.0\.0\.1:\d+)\nRERUN_NOTEBOOK_ASSET=(\S+)$`)
-	var m []string
-	for deadline := time.Now().Add(5 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		m = re.FindStringSubmatch(out.String())
+			re := regexp.MustCompile(`(?m)^Serving rerun notebook assets at (http://127\.0\.0\.1:\d+)\nRERUN_NOTEBOOK_ASSET=(` + tt.wantAsset + `)$`)
+			var m []string
+			for deadline := time.Now().Add(5 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				m = re.FindStringSubmatch(out.String())
+			}
+			if m == nil {
+				t.Fatalf("Serve printed %q", out.String())
+			}
+			res, err := http.Get(m[1] + "/widget.js")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			t.Logf("first answer %v after start", time.Since(start).Round(time.Millisecond))
+			if res.StatusCode != 200 {
+				t.Errorf("GET widget.js: %s", res.Status)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve after shutdown = %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("Serve did not return after its context ended")
+			}
+		})
 	}
-	if m == nil {
-		t.Fatalf("Serve printed %q", out.String())
+	if err := Serve(context.Background(), nil, ServeOptions{Host: "127.0.0.1", PublicURL: "ftp://x"}, io.Discard); err == nil {
+		t.Error("Serve accepted an ftp public URL")
 	}
-	if m[2] != m[1]+"/widget.js" {
-		t.Errorf("RERUN_NOTEBOOK_ASSET=%s, want %s/widget.js", m[2], m[1])
-	}
-	res, err := http.Get(m[2])
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Errorf("GET %s: %s", m[2], res.Status)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve after shutdown = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after its context ended")
+}
+
+func TestHTTPServerLimits(t *testing.T) {
+	s := NewHTTPServer(http.NotFoundHandler())
+	if s.ReadHeaderTimeout == 0 || s.IdleTimeout == 0 || s.MaxHeaderBytes == 0 {
+		t.Errorf("server without limits: %+v", s)
 	}
 }

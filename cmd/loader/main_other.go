@@ -5,8 +5,9 @@
 //
 // Usage:
 //
-//	loader build --viewer DIR --out DIR
-//	loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--recording FILE]
+//	loader build --viewer DIR --out DIR [--quality 11] [--precompress=true]
+//	loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--public-url URL]
+//	             [--allow-origin ORIGIN,…] [--recording FILE]
 //	loader viewer [--version V]
 package main
 
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
@@ -26,12 +28,15 @@ import (
 )
 
 const usage = `usage:
-  loader build --viewer DIR --out DIR
+  loader build --viewer DIR --out DIR [--quality 11] [--precompress=true]
       Write OUT/widget.js and OUT/re_viewer_bg.wasm for the unpacked
-      @rerun-io/web-viewer package in DIR.
-  loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--recording FILE]
+      @rerun-io/web-viewer package in DIR, their .br and .gz siblings and
+      manifest.json. Compression is cached by content hash ($LOADER_CACHE).
+  loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--public-url URL]
+               [--allow-origin ORIGIN,...] [--recording FILE]
       Serve a bundle to notebooks. Without --dir, serve the pinned Viewer,
-      building it first when needed. --recording makes / a demo page.
+      building it first when needed. --public-url is the address users reach
+      (behind a proxy); --recording makes / a demo page.
   loader viewer [--version V]
       Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
       ($LOADER_CACHE) and print its directory.
@@ -89,14 +94,35 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlags("build", stderr)
 	viewer := fs.String("viewer", "", "unpacked @rerun-io/web-viewer package `DIR`")
 	out := fs.String("out", "", "output `DIR`")
+	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
+	precompress := fs.Bool("precompress", true, "write .br and .gz siblings")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *viewer == "" || *out == "" {
 		return errors.New("build needs --viewer DIR and --out DIR")
 	}
-	_, err := assets.Build(ctx, assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr})
+	if *quality < 0 || *quality > 11 {
+		return fmt.Errorf("--quality %d is not in 0–11", *quality)
+	}
+	opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr}
+	if *precompress {
+		c, err := compression(*quality, stderr)
+		if err != nil {
+			return err
+		}
+		opts.Compression = c
+	}
+	_, err := assets.Build(ctx, opts)
 	return err
+}
+
+func compression(quality int, log io.Writer) (*assets.Compression, error) {
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	return &assets.Compression{Quality: quality, Cache: cache, Log: log}, nil
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,6 +130,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "bundle `DIR` to serve (default: build the pinned Viewer into the cache)")
 	host := fs.String("bind-address", "localhost", "`address` to listen on")
 	port := fs.Int("port", 8080, "`port` to listen on (0 picks a free one)")
+	publicURL := fs.String("public-url", "", "`URL` users reach this server at, behind a proxy")
+	allow := fs.String("allow-origin", "", "comma-separated `origins` allowed to fetch the assets (default: all)")
 	recording := fs.String("recording", "", "an .rrd `FILE` to show on the demo page at /")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -118,11 +146,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		*dir = built
 	}
-	h, err := server.New(server.Config{Dir: *dir, DemoRecording: *recording})
+	var origins []string
+	for _, o := range strings.Split(*allow, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording})
 	if err != nil {
 		return err
 	}
-	return server.Serve(ctx, h, *host, *port, stdout)
+	return server.Serve(ctx, h, server.ServeOptions{Host: *host, Port: *port, PublicURL: *publicURL}, stdout)
 }
 
 // defaultBuild builds the pinned Viewer into the cache. Building is a few
@@ -138,7 +172,11 @@ func defaultBuild(ctx context.Context, log io.Writer) (string, error) {
 		return "", err
 	}
 	out := filepath.Join(cache, "build", pin.Version)
-	if _, err := assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: out, Log: log}); err != nil {
+	c, err := compression(11, log)
+	if err != nil {
+		return "", err
+	}
+	if _, err := assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: out, Log: log, Compression: c}); err != nil {
 		return "", err
 	}
 	return out, nil

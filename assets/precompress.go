@@ -1,0 +1,275 @@
+package assets
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/andybalholm/brotli"
+)
+
+// ManifestFile is the bundle's manifest, next to widget.js.
+const ManifestFile = "manifest.json"
+
+// Manifest describes a built bundle: what a server or a CDN needs to serve
+// it without reading the files (sizes, hashes, precompressed variants).
+type Manifest struct {
+	BuildID       string              `json:"build_id"`
+	ViewerVersion string              `json:"viewer_version"`
+	Files         map[string]FileInfo `json:"files"` // by name: widget.js, re_viewer_bg.wasm
+}
+
+// FileInfo describes one file of a bundle and its precompressed variants.
+type FileInfo struct {
+	Size      int64              `json:"size"`
+	SHA256    string             `json:"sha256"`
+	Integrity string             `json:"integrity"` // SRI, for <script integrity=…>
+	Encodings map[string]Variant `json:"encodings,omitempty"`
+}
+
+// Variant is a precompressed sibling of a file ("br", "gzip").
+type Variant struct {
+	File   string `json:"file"` // e.g. widget.js.br
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// ReadManifest reads a bundle folder's manifest.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("read bundle manifest: %w (rebuild the bundle with `loader build`)", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read bundle manifest %s: %w", dir, err)
+	}
+	for _, name := range []string{WidgetFile, ViewerFile} {
+		if _, ok := m.Files[name]; !ok {
+			return nil, fmt.Errorf("bundle manifest %s lists no %s", dir, name)
+		}
+	}
+	return &m, nil
+}
+
+// Compression says how to precompress a bundle.
+type Compression struct {
+	// Quality is the brotli quality, 0–11; 11 is smallest and slowest.
+	Quality int
+	// Cache is where compressed files are kept by content hash, so a
+	// Viewer is compressed once per quality however often it is built.
+	Cache string
+	// Log receives a progress bar; nil discards it.
+	Log io.Writer
+}
+
+// encodings are the precompressed variants a bundle gets.
+var encodings = []struct {
+	name, ext string
+}{
+	{"br", ".br"},
+	{"gzip", ".gz"},
+}
+
+// precompress writes the .br and .gz siblings of dir/name, taking them
+// from the cache when the same content was compressed before, and returns
+// their descriptions.
+func precompress(dir, name, sum string, c Compression) (map[string]Variant, error) {
+	out := map[string]Variant{}
+	for _, enc := range encodings {
+		key := sum + "." + enc.name
+		if enc.name == "br" {
+			key += "-q" + strconv.Itoa(c.Quality)
+		}
+		cached := filepath.Join(c.Cache, "compressed", key)
+		if _, err := os.Stat(cached); err != nil {
+			if err := compressTo(filepath.Join(dir, name), cached, enc.name, c); err != nil {
+				return nil, err
+			}
+		}
+		dst := filepath.Join(dir, name+enc.ext)
+		f, err := os.Open(cached)
+		if err != nil {
+			return nil, err
+		}
+		err = writeFileAtomic(dst, f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		size, vsum, err := statSum(dst)
+		if err != nil {
+			return nil, err
+		}
+		out[enc.name] = Variant{File: name + enc.ext, Size: size, SHA256: vsum}
+	}
+	return out, nil
+}
+
+// compressTo compresses src into the cache file dst, showing progress.
+func compressTo(src, dst, encoding string, c Compression) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".compress-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+
+	var zw io.WriteCloser
+	label := filepath.Base(src) + " (" + encoding
+	switch encoding {
+	case "br":
+		// The largest window brotli allows without the "large window"
+		// extension browsers do not speak.
+		zw = brotli.NewWriterOptions(tmp, brotli.WriterOptions{Quality: c.Quality, LGWin: 24})
+		label += " q" + strconv.Itoa(c.Quality)
+	case "gzip":
+		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
+	default:
+		return errors.New("unknown encoding " + encoding)
+	}
+	label += ")"
+	bar := newProgressBar(c.Log, "compressing "+label, fi.Size())
+	if _, err := io.Copy(zw, io.TeeReader(bufio.NewReaderSize(in, 1<<20), bar)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("compress %s: %w", label, err)
+	}
+	if err := zw.Close(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("compress %s: %w", label, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	bar.done()
+	return os.Rename(tmp.Name(), dst)
+}
+
+// statSum returns a file's size and SHA-256.
+func statSum(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fileInfo returns the manifest entry of dir/name, without variants.
+func fileInfo(dir, name string) (FileInfo, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	h256, h384 := sha256.New(), sha512.New384()
+	n, err := io.Copy(io.MultiWriter(h256, h384), f)
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("hash %s: %w", name, err)
+	}
+	return FileInfo{
+		Size:      n,
+		SHA256:    hex.EncodeToString(h256.Sum(nil)),
+		Integrity: "sha384-" + base64.StdEncoding.EncodeToString(h384.Sum(nil)),
+	}, nil
+}
+
+// progressBar shows how far a long job got: redrawn in place on a
+// terminal, a line per tenth otherwise (logs).
+type progressBar struct {
+	w        io.Writer
+	label    string
+	total    int64
+	written  int64
+	shown    int
+	terminal bool
+	start    time.Time
+}
+
+func newProgressBar(w io.Writer, label string, total int64) *progressBar {
+	if w == nil {
+		w = io.Discard
+	}
+	b := &progressBar{w: w, label: label, total: total, shown: -1, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	b.draw()
+	return b
+}
+
+func (b *progressBar) Write(p []byte) (int, error) {
+	b.written += int64(len(p))
+	b.draw()
+	return len(p), nil
+}
+
+func (b *progressBar) percent() int {
+	if b.total <= 0 {
+		return 100
+	}
+	return int(b.written * 100 / b.total)
+}
+
+func (b *progressBar) draw() {
+	pct := b.percent()
+	step := pct
+	if !b.terminal {
+		step = pct / 10 * 10
+	}
+	if step == b.shown {
+		return
+	}
+	b.shown = step
+	const width = 30
+	filled := width * pct / 100
+	bar := ""
+	for i := range width {
+		if i < filled {
+			bar += "#"
+		} else {
+			bar += "."
+		}
+	}
+	line := fmt.Sprintf("%s [%s] %3d%% %s", b.label, bar, pct, time.Since(b.start).Round(time.Second))
+	if b.terminal {
+		fmt.Fprint(b.w, "\r"+line)
+	} else {
+		fmt.Fprintln(b.w, line)
+	}
+}
+
+func (b *progressBar) done() {
+	if b.terminal {
+		fmt.Fprintln(b.w)
+	}
+}
