@@ -14,7 +14,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
 
-.PHONY: run test build viewer deps chromium node nginx loader vet test-native test-wasm clean
+.PHONY: run test build bench-server viewer deps chromium node nginx wrk loader vet test-native test-wasm clean
 
 run: build
 	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
@@ -23,6 +23,10 @@ test: deps viewer vet test-wasm test-native
 
 build: viewer
 	$(LOADER) build --viewer "$$($(LOADER) viewer)" --out build/dist
+
+# Our server vs nginx vs python3 -m http.server on the same build, loopback.
+bench-server: build nginx wrk
+	$(GO) run ./bench/server --dir build/dist --loader $(LOADER)
 
 viewer: node loader
 	@$(LOADER) viewer >/dev/null
@@ -44,6 +48,12 @@ nginx:
 	  echo "installing nginx and its brotli_static module…"; \
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; }
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk…"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 
 node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \

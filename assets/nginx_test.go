@@ -4,94 +4,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/gorerun/loader/bench/nginx"
 )
-
-// brotliModule is where Debian's libnginx-mod-http-brotli-static puts the
-// module the generated nginx.conf needs.
-const brotliModule = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
-
-// startNginx runs nginx in the foreground on a free loopback port with a
-// server block that includes the bundle's generated nginx.conf, and
-// returns its base URL.
-func startNginx(t *testing.T, bundle string) string {
-	t.Helper()
-	exe, err := exec.LookPath("nginx")
-	if err != nil {
-		t.Fatal("nginx is not installed (make test installs Debian's nginx and libnginx-mod-http-brotli-static)")
-	}
-	if _, err := os.Stat(brotliModule); err != nil {
-		t.Fatal("the nginx brotli_static module is not installed (Debian: libnginx-mod-http-brotli-static)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dir := t.TempDir()
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers must read the test's private temp folders
-	}
-	conf := fmt.Sprintf(`%s
-daemon off;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log;
-load_module %[3]s;
-events {}
-http {
-    access_log off;
-    client_body_temp_path %[2]s/body;
-    proxy_temp_path %[2]s/proxy;
-    fastcgi_temp_path %[2]s/fastcgi;
-    uwsgi_temp_path %[2]s/uwsgi;
-    scgi_temp_path %[2]s/scgi;
-    server {
-        listen %[4]s;
-        include %[5]s/nginx.conf;
-    }
-}
-`, user, dir, brotliModule, addr, bundle)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(exe, "-t", "-p", dir, "-c", confPath).CombinedOutput(); err != nil {
-		t.Fatalf("nginx -t: %v\n%s", err, out)
-	}
-	cmd := exec.Command(exe, "-p", dir, "-c", confPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-	}
-	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-	t.Fatalf("nginx did not start: %s\n%s", stderr.String(), log)
-	return ""
-}
 
 // TestNginxConfig serves a built bundle with the generated nginx.conf and
 // checks it answers as our server does where the notebook widget cares.
@@ -114,7 +38,12 @@ func TestNginxConfig(t *testing.T) {
 			t.Errorf("%s: %v, %q", f, err, b)
 		}
 	}
-	base := startNginx(t, dir)
+	srv, err := nginx.Start(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	base := srv.URL
 
 	tests := []struct {
 		method, path, acceptEncoding string
