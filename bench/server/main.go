@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,9 +33,14 @@ import (
 func main() {
 	dir := flag.String("dir", "build/dist", "bundle `folder` built by loader build (with .br/.gz)")
 	loader := flag.String("loader", "build/bin/loader", "the loader `binary`")
-	duration := flag.Duration("duration", 5*time.Second, "how long each load runs")
+	duration := flag.Duration("duration", 3*time.Second, "how long each load runs")
+	rounds := flag.Int("rounds", 3, "rounds of every load, servers alternating; the table shows medians")
 	flag.Parse()
-	if err := run(*dir, *loader, *duration); err != nil {
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "bench-server: --rounds must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(*dir, *loader, *duration, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-server:", err)
 		os.Exit(1)
 	}
@@ -55,7 +61,7 @@ type result struct {
 	reqs, mbps       float64
 }
 
-func run(dir, loader string, d time.Duration) error {
+func run(dir, loader string, d time.Duration, rounds int) error {
 	m, err := assets.ReadManifest(dir)
 	if err != nil {
 		return err
@@ -87,18 +93,31 @@ func run(dir, loader string, d time.Duration) error {
 	var results []result
 	for _, enc := range []string{"br", "gzip"} {
 		for _, conns := range []int{1, 8} {
-			for _, t := range targets {
-				r, err := load(t, enc, conns, d, m)
-				if err != nil {
-					return fmt.Errorf("%s: %w", t.name, err)
+			samples := make([][]result, len(targets))
+			for round := range rounds {
+				for i, t := range targets {
+					r, err := load(t, enc, conns, d, m)
+					if err != nil {
+						return fmt.Errorf("%s: %w", t.name, err)
+					}
+					samples[i] = append(samples[i], r)
+					fmt.Fprintf(os.Stderr, "round %d: %-7s %-4s %d conn: %7.1f req/s %7.0f MB/s\n", round+1, t.name, enc, conns, r.reqs, r.mbps)
 				}
-				results = append(results, r)
-				fmt.Fprintf(os.Stderr, "%-8s %-4s %d conn: %8.1f req/s %8.1f MB/s\n", t.name, enc, conns, r.reqs, r.mbps)
+			}
+			for _, s := range samples {
+				results = append(results, median(s))
 			}
 		}
 	}
-	printTable(os.Stdout, targets, results, d, m)
+	printTable(os.Stdout, targets, results, d, rounds, m)
 	return nil
+}
+
+// median returns the sample with the median request rate.
+func median(s []result) result {
+	sorted := append([]result(nil), s...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].reqs < sorted[j].reqs })
+	return sorted[len(sorted)/2]
 }
 
 func freePort() (int, error) {
@@ -243,10 +262,10 @@ func wrkTransfer(out []byte) (float64, error) {
 	return v * scale, err
 }
 
-func printTable(w io.Writer, targets []*target, results []result, d time.Duration, m *assets.Manifest) {
+func printTable(w io.Writer, targets []*target, results []result, d time.Duration, rounds int, m *assets.Manifest) {
 	v := m.Files[assets.ViewerFile]
-	fmt.Fprintf(w, "\n## Serving the Viewer Wasm (%.1f MB; br %.1f MB, gzip %.1f MB), loopback, wrk %s per row\n\n",
-		float64(v.Size)/1e6, float64(v.Encodings["br"].Size)/1e6, float64(v.Encodings["gzip"].Size)/1e6, d)
+	fmt.Fprintf(w, "\n## Serving the Viewer Wasm (%.1f MB; br %.1f MB, gzip %.1f MB), loopback, wrk %s per run, median of %d alternating rounds\n\n",
+		float64(v.Size)/1e6, float64(v.Encodings["br"].Size)/1e6, float64(v.Encodings["gzip"].Size)/1e6, d, rounds)
 	fmt.Fprintln(w, "| encoding | conns | server | req/s | MB/s | × nginx |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
 	ref := map[string]float64{}
