@@ -93,6 +93,9 @@ func Launch(ctx context.Context) (*Browser, error) {
 	}, nil
 }
 
+// ProfileDir is the browser's user-data directory.
+func (b *Browser) ProfileDir() string { return b.dataDir }
+
 // Close stops the browser and removes its profile.
 func (b *Browser) Close() {
 	b.cancel()
