@@ -10,6 +10,8 @@ PORT ?= 8080
 RECORDING ?= $(firstword $(wildcard ../shared/fixtures/rrd/bwright000__DDS-SLAM__stereomis_recon.rrd))
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# apt_install installs Debian packages quietly.
+apt_install = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >/dev/null
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
@@ -39,27 +41,23 @@ deps: chromium node nginx
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Chromium (Debian package chromium)…"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	  $(call apt_install,chromium); }
 
 # nginx with brotli_static, for testing the generated nginx.conf.
 nginx:
 	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
 	  echo "installing nginx and its brotli_static module…"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; }
+	  $(call apt_install,nginx libnginx-mod-http-brotli-static); }
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "installing wrk…"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	  $(call apt_install,wrk); }
 
 node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
 	  echo "installing Node.js and npm…"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	  $(call apt_install,nodejs npm); }
 
 vet:
 	$(GO) vet ./...

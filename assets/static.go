@@ -119,23 +119,19 @@ location ~ ^/(?<rerun_version>version/(?:{{$.Versions}})/)?{{.Name | quoteRegexp
 var headersTemplate = template.Must(template.New(HeadersFile).Parse(`# Response headers for static hosts that read a _headers file (Netlify,
 # Cloudflare Pages), written by loader build for this bundle. Serve the
 # folder's .br/.gz variants with Content-Encoding where the host supports it.
-{{range .Files}}
-/{{.Name}}
+{{- define "common"}}
   Content-Type: {{.ContentType}}
   Access-Control-Allow-Origin: *
-  Access-Control-Expose-Headers: {{$.Exposed}}
+  Access-Control-Expose-Headers: ` + ExposedHeaders + `
   rerun-final-length: {{.FinalLength}}
   X-Content-Type-Options: nosniff
   Cross-Origin-Resource-Policy: cross-origin
+{{- end}}
+{{range .Files}}
+/{{.Name}}{{template "common" .}}
   Cache-Control: no-cache
 
-/version/*/{{.Name}}
-  Content-Type: {{.ContentType}}
-  Access-Control-Allow-Origin: *
-  Access-Control-Expose-Headers: {{$.Exposed}}
-  rerun-final-length: {{.FinalLength}}
-  X-Content-Type-Options: nosniff
-  Cross-Origin-Resource-Policy: cross-origin
+/version/*/{{.Name}}{{template "common" .}}
   Cache-Control: public, max-age=31536000, immutable
 {{end}}`))
 

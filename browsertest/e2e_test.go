@@ -68,16 +68,9 @@ func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[
 	}
 	m, err := Eval[mounted](tab, fmt.Sprintf(`(async () => {
 		const t0 = performance.now();
-		const widget = await %s;
-		const model = new host.Model(%s);
-		const el = document.createElement("div");
-		el.className = "widget";
-		document.getElementById("widgets").append(el);
-		const view = await host.mount(widget, model, el);
-		(window.views ??= []).push(view);
-		window.widgetModule = widget;
-		await model.waitFor((m) => m === "ready", %d);
-		return { index: window.views.length - 1, readyMs: performance.now() - t0 };
+		const { view, index } = await host.addView(await %s, %s);
+		await view.model.waitFor((m) => m === "ready", %d);
+		return { index, readyMs: performance.now() - t0 };
 	})()`, load, JS(traits), Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatalf("mount widget: %v\nconsole:\n%s", err, consoleText(tab))

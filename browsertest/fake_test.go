@@ -190,16 +190,8 @@ func TestStartFailureShowsItsMessage(t *testing.T) {
 // index in window.views.
 func mountNoWait(t *testing.T, tab *Tab, module string) int {
 	t.Helper()
-	i, err := Eval[int](tab, fmt.Sprintf(`(async () => {
-		const widget = await host.load({url: %s});
-		const model = new host.Model(%s);
-		const el = document.createElement("div");
-		el.className = "widget";
-		document.getElementById("widgets").append(el);
-		const view = await host.mount(widget, model, el);
-		(window.views ??= []).push(view);
-		return window.views.length - 1;
-	})()`, JS(module), JS(defaultTraits())))
+	i, err := Eval[int](tab, fmt.Sprintf(`(async () => (await host.addView(await host.load({url: %s}), %s)).index)()`,
+		JS(module), JS(defaultTraits())))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,6 +131,19 @@ export async function mount(widget, model, el) {
   return view;
 }
 
+// addView mounts widget for a new model with traits in a new element at
+// the end of #widgets, keeps the view in window.views, and returns it with
+// its index there. The browser tests use it.
+export async function addView(widget, traits) {
+  const model = new Model(traits);
+  const el = document.createElement("div");
+  el.className = "widget";
+  document.getElementById("widgets").append(el);
+  const view = await mount(widget, model, el);
+  (window.views ??= []).push(view);
+  return { view, index: window.views.length - 1 };
+}
+
 // View is one rendering of a model. The widget sees the model through a
 // view-bound proxy so the host can drop the view's listeners at cleanup.
 export class View {
