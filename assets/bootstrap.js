@@ -30,6 +30,7 @@ function bytesOf(base64) {
 }
 
 async function boot() {
+  const start = performance.now();
   const Go = installGo();
   const gz = new Blob([bytesOf("__LOADER_WASM_GZIP__")]);
   const wasm = await new Response(gz.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
@@ -37,7 +38,12 @@ async function boot() {
   const { instance } = await WebAssembly.instantiate(wasm, go.importObject);
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
-    globalThis.__rerunGoLoaderBoot = { resolve };
+    globalThis.__rerunGoLoaderBoot = {
+      resolve(api) {
+        performance.measure("rerun-loader:boot", { start });
+        resolve(api);
+      },
+    };
     let exited;
     try {
       exited = go.run(instance);

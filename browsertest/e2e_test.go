@@ -114,7 +114,11 @@ func TestURLModeCrossOrigin(t *testing.T) {
 	mark := requestMark()
 	widgetURL := suite.assets.URL + "/widget.js?token=s3cr3t#frag"
 	m := mountWidget(t, tab, widgetURL, false, defaultTraits())
-	t.Logf("cold time-to-ready (import → \"ready\"): %.0f ms", m.ReadyMS)
+	boot, err := Eval[float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? -1`)
+	if err != nil || boot < 0 {
+		t.Errorf("no rerun-loader:boot measure (%v)", err)
+	}
+	t.Logf("cold time-to-ready (import → \"ready\"): %.0f ms, of which Go loader boot %.1f ms", m.ReadyMS, boot)
 
 	size, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
 		const c = window.views[%d].el.querySelector("canvas");
@@ -129,7 +133,7 @@ func TestURLModeCrossOrigin(t *testing.T) {
 	if !slices.Contains(assetRequests(mark), "/re_viewer_bg.wasm?token=s3cr3t") {
 		t.Errorf("viewer Wasm not fetched next to widget.js with its query kept; asset requests: %v", assetRequests(mark))
 	}
-	writeArtifact(t, "timings.txt", fmt.Sprintf("cold time-to-ready (URL mode, cross-origin): %.0f ms\n", m.ReadyMS))
+	writeArtifact(t, "timings.txt", fmt.Sprintf("cold time-to-ready (URL mode, cross-origin): %.0f ms\nGo loader boot: %.1f ms\n", m.ReadyMS, boot))
 }
 
 func TestInlineMode(t *testing.T) {
