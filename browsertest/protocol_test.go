@@ -289,47 +289,47 @@ func difference(a, b image.Image) float64 {
 	return float64(diff) / float64(max(n, 1))
 }
 
-// TestThemeAtStartAndOnChange checks that _theme reaches the Viewer at
-// start and that a change restarts it with the new value. The Viewer 0.33
-// draws the same in headless Chromium whatever the theme, so the proof is
-// the Viewer's own complaint about a theme it does not know.
-func TestThemeAtStartAndOnChange(t *testing.T) {
-	tab := openTab(t)
-	traits := defaultTraits()
-	traits["_theme"] = "dark"
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
-	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
-	for _, c := range tab.Console() {
-		if strings.Contains(c.Text, "unknown `theme` value") {
-			t.Errorf("the Viewer rejected the theme \"dark\": %s", c.Text)
-		}
+// TestStartOptionChangesRestartAndReplay covers _theme and _fallback_token,
+// which the Viewer takes only when it starts: a change restarts it with the
+// new value and replays the recordings sent so far; setting the same value
+// again does nothing. The Viewer 0.33 draws the same in headless Chromium
+// whatever the theme, so the proof that a theme arrives is the Viewer's own
+// complaint about one it does not know.
+func TestStartOptionChangesRestartAndReplay(t *testing.T) {
+	tests := []struct {
+		trait, start, changed string
+		saysAfter             string // the Viewer's console says this after the change
+	}{
+		{"_theme", "dark", "sepia", "Ignoring unknown `theme` value"},
+		{"_fallback_token", "token-one", "token-two", ""},
 	}
-	again := viewerEvent(t, tab, m.Index, `model.set("_theme", "sepia")`, `e.type === "recording_open"`)
-	if again["recording_id"] != first["recording_id"] {
-		t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
-	}
-	waitConsole(t, tab, "Ignoring unknown `theme` value")
-}
-
-func TestFallbackTokenChangeRestartsAndReplays(t *testing.T) {
-	tab := openTab(t)
-	traits := defaultTraits()
-	traits["_fallback_token"] = "token-one"
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
-	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
-	again := viewerEvent(t, tab, m.Index, `model.set("_fallback_token", "token-two")`, `e.type === "recording_open"`)
-	if again["recording_id"] != first["recording_id"] {
-		t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
-	}
-	// Setting the same token again changes nothing: no restart, no event.
-	setTrait(t, tab, m.Index, "_fallback_token", "token-two")
-	time.Sleep(time.Second)
-	n, err := Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != 2 {
-		t.Errorf("%d recording_open events, want 2 (start, one restart)", n)
+	for _, tt := range tests {
+		t.Run(tt.trait, func(t *testing.T) {
+			tab := openTab(t)
+			traits := defaultTraits()
+			traits[tt.trait] = tt.start
+			m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+			first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+			for _, c := range tab.Console() {
+				if strings.Contains(c.Text, "unknown `theme` value") {
+					t.Errorf("the Viewer rejected a valid start value: %s", c.Text)
+				}
+			}
+			again := viewerEvent(t, tab, m.Index, fmt.Sprintf(`model.set(%s, %s)`, JS(tt.trait), JS(tt.changed)), `e.type === "recording_open"`)
+			if again["recording_id"] != first["recording_id"] {
+				t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
+			}
+			if tt.saysAfter != "" {
+				waitConsole(t, tab, tt.saysAfter)
+			}
+			// The same value again: no restart, so no third recording_open.
+			setTrait(t, tab, m.Index, tt.trait, tt.changed)
+			time.Sleep(time.Second)
+			n, err := Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
+			if err != nil || n != 2 {
+				t.Errorf("%d recording_open events (%v), want 2 (start, one restart)", n, err)
+			}
+		})
 	}
 }
 
