@@ -1,9 +1,6 @@
 package loader
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // Phase is a step of bringing up a Viewer, as the widget shows it.
 type Phase int
@@ -74,7 +71,7 @@ func DownloadTotal(finalLength, contentLength, contentEncoding string) int64 {
 	if n, ok := parseLength(finalLength); ok {
 		return n
 	}
-	enc := strings.ToLower(strings.TrimSpace(contentEncoding))
+	enc := lowerASCII(trimHTTPSpace(contentEncoding))
 	if enc == "" || enc == "identity" {
 		if n, ok := parseLength(contentLength); ok {
 			return n
@@ -84,7 +81,7 @@ func DownloadTotal(finalLength, contentLength, contentEncoding string) int64 {
 }
 
 func parseLength(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	n, err := strconv.ParseInt(trimHTTPSpace(s), 10, 64)
 	return n, err == nil && n > 0
 }
 

@@ -26,7 +26,7 @@ func ViewerURL(moduleURL string) (string, error) {
 	if !ok || !validScheme(scheme) {
 		return "", errors.New("module URL " + quote(moduleURL) + " is not absolute")
 	}
-	switch strings.ToLower(scheme) {
+	switch lowerASCII(scheme) {
 	case "blob", "data":
 		return "", ErrNoAdjacentURL
 	}
