@@ -201,7 +201,14 @@ func mountNoWait(t *testing.T, tab *Tab, module string) int {
 // errorText returns the failure a widget shows, or "".
 func errorText(t *testing.T, tab *Tab, view int) string {
 	t.Helper()
-	s, err := Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-error")?.textContent ?? ""`, view))
+	return widgetText(t, tab, view, ".rerun-loader-error")
+}
+
+// widgetText returns the text of the first element matching selector in a
+// widget's element, or "" when there is none.
+func widgetText(t *testing.T, tab *Tab, view int, selector string) string {
+	t.Helper()
+	s, err := Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(%s)?.textContent ?? ""`, view, JS(selector)))
 	if err != nil {
 		t.Fatal(err)
 	}

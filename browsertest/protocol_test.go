@@ -52,11 +52,7 @@ func setTrait(t *testing.T, tab *Tab, view int, name string, value any) {
 // noticeText returns the widget's notice strip text ("" when none).
 func noticeText(t *testing.T, tab *Tab, view int) string {
 	t.Helper()
-	s, err := Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-notice")?.textContent ?? ""`, view))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return widgetText(t, tab, view, ".rerun-loader-notice")
 }
 
 const telemetry = "zigzagson__unitree_rerun_sdk__recording.rrd"
