@@ -66,9 +66,10 @@ type Result struct {
 	Manifest      *Manifest
 	BuildID       string
 	ViewerVersion string
-	LoaderWasm    int // bytes of the Go loader Wasm, uncompressed
-	LoaderGzip    int // bytes of it as embedded in widget.js, before base64
-	WidgetJS      int // bytes of widget.js
+	Loader        []byte // the Go loader Wasm
+	LoaderWasm    int    // bytes of the Go loader Wasm, uncompressed
+	LoaderGzip    int    // bytes of it as embedded in widget.js, before base64
+	WidgetJS      int    // bytes of widget.js
 	ViewerWasm    int64
 }
 
@@ -124,6 +125,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		Manifest:      manifest,
 		BuildID:       buildID,
 		ViewerVersion: viewer.version,
+		Loader:        loader.wasm,
 		LoaderWasm:    len(loader.wasm),
 		LoaderGzip:    gz,
 		WidgetJS:      len(widget),

@@ -51,29 +51,18 @@ func watchTab(t *testing.T, tab *Tab, allowed []string) {
 	}
 }
 
-// mounted is what mountWidget reports.
-type mounted struct {
-	Index   int     `json:"index"`   // in window.views
-	ReadyMS float64 `json:"readyMs"` // from import to "ready"
-}
-
-// mountWidget loads a widget module (from a URL, or inline source served
-// at srcPath), mounts it in a new element with traits, and waits for
-// "ready".
-func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[string]any) mounted {
+// mountWidget loads a widget module from a URL (or, inline, its source
+// from that URL through a blob: URL), mounts it in a new element with
+// traits, and waits for "ready".
+func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[string]any) Mounted {
 	t.Helper()
-	load := fmt.Sprintf(`host.load({url: %s})`, JS(module))
+	load := LoadURL(module)
 	if inline {
-		load = fmt.Sprintf(`fetch(%s).then((r) => r.text()).then((source) => host.load({source}))`, JS(module))
+		load = LoadSourceFrom(module)
 	}
-	m, err := Eval[mounted](tab, fmt.Sprintf(`(async () => {
-		const t0 = performance.now();
-		const { view, index } = await host.addView(await %s, %s);
-		await view.model.waitFor((m) => m === "ready", %d);
-		return { index, readyMs: performance.now() - t0 };
-	})()`, load, JS(traits), Deadline.Milliseconds()))
+	m, err := tab.Mount(load, traits)
 	if err != nil {
-		t.Fatalf("mount widget: %v\nconsole:\n%s", err, consoleText(tab))
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
 	return m
 }

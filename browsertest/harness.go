@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -91,6 +93,17 @@ func Launch(ctx context.Context) (*Browser, error) {
 		},
 		dataDir: dataDir,
 	}, nil
+}
+
+// Version is the browser's product name and version.
+func (b *Browser) Version() (string, error) {
+	v, err := chromedp.Run(b.ctx, func(ctx context.Context, _ *chromedp.Target) (browser.GetVersionResult, error) {
+		return cdp.Call(ctx, chromedp.FromContext(ctx).Browser, browser.GetVersion, cdp.Empty{})
+	})
+	if err != nil {
+		return "", fmt.Errorf("browser version: %w", err)
+	}
+	return v.Product, nil
 }
 
 // ProfileDir is the browser's user-data directory.

@@ -1,7 +1,6 @@
 package browsertest
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -9,11 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/heapprofiler"
-	"github.com/chromedp/cdproto/systeminfo"
-	"github.com/chromedp/chromedp"
 )
 
 // instrumentTimers makes the page count every timer and animation frame
@@ -207,7 +201,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 
 func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	tab := openTab(t)
-	var ms []mounted
+	var ms []Mounted
 	for range 3 {
 		ms = append(ms, mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits()))
 	}
@@ -230,45 +224,18 @@ func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	t.Logf("ready: first %.0f ms, second %.0f ms, third %.0f ms", ms[0].ReadyMS, ms[1].ReadyMS, ms[2].ReadyMS)
 }
 
-// rendererRSS sums the resident memory of the browser's renderer
-// processes, read from /proc (the browser runs on this machine).
 func rendererRSS(t *testing.T, tab *Tab) int64 {
 	t.Helper()
-	info, err := chromedp.Run(tab.Ctx, func(ctx context.Context, tt *chromedp.Target) (systeminfo.GetProcessInfoResult, error) {
-		return cdp.Call(ctx, chromedp.FromContext(ctx).Browser, systeminfo.GetProcessInfo, cdp.Empty{})
-	})
+	n, err := tab.RendererRSS()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var total int64
-	for _, p := range info.ProcessInfo {
-		if p.Type != "renderer" {
-			continue
-		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", int(p.ID)))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				total += kb << 10
-			}
-		}
-	}
-	return total
+	return n
 }
 
-// jsHeap collects garbage and returns the page's used JS heap.
 func jsHeap(t *testing.T, tab *Tab) int64 {
 	t.Helper()
-	if _, err := chromedp.Run(tab.Ctx, func(ctx context.Context, tt *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tt, heapprofiler.CollectGarbage, cdp.Empty{})
-		return chromedp.Void{}, err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := Eval[int64](tab, `performance.memory.usedJSHeapSize`)
+	n, err := tab.JSHeap()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,24 +244,13 @@ func jsHeap(t *testing.T, tab *Tab) int64 {
 
 // rerunCell re-runs a cell runs times on one page: each run imports
 // widget.js as a new module instance (load is the JavaScript that does it,
-// with i the run number), and renders after the previous view's cleanup,
+// with the run number in place of ${i}), and renders after the previous view's cleanup,
 // as anywidget does. It returns each run's time to "ready", and the
 // renderer RSS and JS heap after the second and the last run.
 func rerunCell(t *testing.T, tab *Tab, runs int, load string) (times []float64, rss, heap [2]int64) {
 	t.Helper()
 	for i := range runs {
-		ms, err := Eval[float64](tab, fmt.Sprintf(`(async () => {
-			const i = %d;
-			const t0 = performance.now();
-			if (window.cell) await window.cell.remove();
-			const widget = await (%s);
-			const model = new host.Model(%s);
-			let el = document.getElementById("cell");
-			if (!el) { el = document.createElement("div"); el.id = "cell"; el.className = "widget"; document.getElementById("widgets").append(el); }
-			window.cell = await host.mount(widget, model, el);
-			await model.waitFor((m) => m === "ready", %d);
-			return performance.now() - t0;
-		})()`, i, load, JS(defaultTraits()), Deadline.Milliseconds()))
+		ms, err := tab.RunCell(strings.ReplaceAll(load, "${i}", strconv.Itoa(i)), defaultTraits())
 		if err != nil {
 			t.Fatalf("run %d: %v\n%s", i+1, err, consoleText(tab))
 		}
@@ -331,11 +287,8 @@ func TestRerunsStayFlat(t *testing.T) {
 		load   string
 		source int64
 	}{
-		{"inline", `(async () => {
-			window.source ??= await (await fetch("/inline.js")).text();
-			return host.load({ source: window.source });
-		})()`, inline.Size()},
-		{"url", fmt.Sprintf(`host.load({ url: %s + "?run=" + i })`, JS(suite.assets.URL+"/widget.js")), widget.Size()},
+		{"inline", LoadSourceFrom("/inline.js"), inline.Size()},
+		{"url", LoadURL(suite.assets.URL + "/widget.js?run=${i}"), widget.Size()},
 	}
 	var report strings.Builder
 	for _, tt := range tests {

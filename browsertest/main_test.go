@@ -1,10 +1,7 @@
 package browsertest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -244,34 +241,5 @@ func inlineSource() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression) // Python's gzip.compress default
-	zw.Write(wasm)
-	zw.Close()
-	dataURL := "data:application/octet-stream;gzip;base64," + base64.StdEncoding.EncodeToString(gz.Bytes())
-	// As rerun_notebook writes it, plus a counter of its runs.
-	body := `
-    globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
-    async function compressed_data_url_to_buffer(dataUrl) {
-        const response = await fetch(dataUrl);
-        const blob = await response.blob();
-        let ds = new DecompressionStream("gzip");
-        let decompressedStream = blob.stream().pipeThrough(ds);
-        return new Response(decompressedStream).arrayBuffer();
-    }
-    const dataUrl = "` + dataURL + `";
-    const buffer = await compressed_data_url_to_buffer(dataUrl);
-    return new Response(buffer, { "headers": { "Content-Type": "application/wasm" } });
-    `
-	js := string(widget)
-	start := strings.Index(js, assets.MarkerOpen)
-	if start < 0 {
-		return "", fmt.Errorf("widget.js has no %s", assets.MarkerOpen)
-	}
-	start += len(assets.MarkerOpen)
-	end := strings.Index(js[start:], assets.MarkerClose)
-	if end < 0 {
-		return "", fmt.Errorf("widget.js has no %s after the open marker", assets.MarkerClose)
-	}
-	return js[:start] + body + js[start+end:], nil
+	return Inline(string(widget), Gzip(wasm))
 }

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gorerun/loader/browsertest"
+)
+
+// variant is one loader under test.
+type variant struct {
+	Name  string `json:"name"`  // A or B
+	Label string `json:"label"` // what it is
+	// handler serves widget.js and re_viewer_bg.wasm.
+	handler http.Handler
+	// inline is widget.js after rerun-notebook's inline transformation.
+	inline []byte
+}
+
+// sample is one measurement of every metric for one variant.
+type sample struct {
+	ColdMS        float64 `json:"cold_ms"`
+	ColdBytes     int64   `json:"cold_bytes"` // response bodies, as sent
+	SecondMS      float64 `json:"second_viewer_ms"`
+	ReloadMS      float64 `json:"reload_ms"`
+	ReloadBytes   int64   `json:"reload_bytes"`
+	ThrottledMS   float64 `json:"throttled_cold_ms"`
+	InlineFirstMS float64 `json:"inline_first_ms"`
+	// InlineRerunMS are the re-runs after the first, in order.
+	InlineRerunMS []float64 `json:"inline_rerun_ms"`
+	// RendererRSS is the renderer processes' resident memory after the
+	// last re-run.
+	RendererRSS int64 `json:"renderer_rss_bytes"`
+	// GoBootMS is the Go loader's boot (B only).
+	GoBootMS *float64 `json:"go_boot_ms,omitempty"`
+}
+
+// throttling is the network of the throttled cold load.
+var throttling = network.Conditions{Latency: 40, DownloadThroughput: 50e6 / 8, UploadThroughput: 50e6 / 8}
+
+// settings says how much of each step a measurement does.
+type settings struct {
+	Reruns  int           `json:"inline_reruns"`
+	Dwell   time.Duration `json:"dwell_ns"` // the Viewer works this long before the reload
+	Fixture string        `json:"fixture"`  // the recording it works on
+	log     io.Writer
+}
+
+func traits() map[string]any {
+	return map[string]any{"_width": 640, "_height": 480, "_url": nil, "_panel_states": nil, "_fallback_token": nil}
+}
+
+// measure takes one sample of v. Its asset server and page server are new
+// for every sample, so no cache of the browser knows their URLs yet.
+func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) (sample, error) {
+	var s sample
+	sent := &byteCounter{h: v.handler}
+	assetSrv := httptest.NewServer(sent)
+	defer assetSrv.Close()
+	pages := browsertest.PageServer(map[string]http.Handler{
+		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
+		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write(v.inline)
+		}),
+	})
+	defer pages.Close()
+	widget := browsertest.LoadURL(assetSrv.URL + "/widget.js")
+	step := func(name string, ms float64) {
+		fmt.Fprintf(set.log, "  %s %-22s %7.0f ms\n", v.Name, name, ms)
+	}
+
+	// Cold, second viewer and reload share a tab of the browser's own
+	// profile, whose HTTP cache is on disk like a user's.
+	tab, err := b.NewProfileTab()
+	if err != nil {
+		return s, err
+	}
+	defer tab.Close()
+	if err := tab.Open(pages.URL + "/"); err != nil {
+		return s, err
+	}
+	first, err := mount(tab, widget)
+	if err != nil {
+		return s, fmt.Errorf("cold load: %w", err)
+	}
+	s.ColdMS, s.ColdBytes = first.ReadyMS, sent.n.Load()
+	step("cold", s.ColdMS)
+	if s.GoBootMS, err = browsertest.Eval[*float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? null`); err != nil {
+		return s, err
+	}
+	second, err := mount(tab, widget)
+	if err != nil {
+		return s, fmt.Errorf("second viewer: %w", err)
+	}
+	s.SecondMS = second.ReadyMS
+	step("second viewer", s.SecondMS)
+
+	// A user works with the Viewer a while before reloading: time for V8
+	// to optimize it and write its code cache.
+	if err := openRecording(tab, first.Index, "/rrd/"+set.Fixture); err != nil {
+		return s, err
+	}
+	time.Sleep(set.Dwell)
+	mark := sent.n.Load()
+	if err := tab.Open(pages.URL + "/"); err != nil {
+		return s, err
+	}
+	reloaded, err := mount(tab, widget)
+	if err != nil {
+		return s, fmt.Errorf("reload: %w", err)
+	}
+	s.ReloadMS, s.ReloadBytes = reloaded.ReadyMS, sent.n.Load()-mark
+	step("reload", s.ReloadMS)
+	tab.Close()
+
+	if s.ThrottledMS, err = throttledCold(b, pages.URL, widget); err != nil {
+		return s, err
+	}
+	step("throttled cold", s.ThrottledMS)
+
+	// Inline mode: every re-run of the cell is a new module instance.
+	tab, err = b.NewTab()
+	if err != nil {
+		return s, err
+	}
+	defer tab.Close()
+	if err := tab.Open(pages.URL + "/"); err != nil {
+		return s, err
+	}
+	inline := browsertest.LoadSourceFrom(pages.URL + "/inline.js")
+	for i := range 1 + set.Reruns {
+		ms, err := tab.RunCell(inline, traits())
+		if err != nil {
+			return s, fmt.Errorf("inline run %d: %w%s", i+1, err, consoleText(tab))
+		}
+		if i == 0 {
+			s.InlineFirstMS = ms
+			step("inline first run", ms)
+		} else {
+			s.InlineRerunMS = append(s.InlineRerunMS, ms)
+		}
+	}
+	if set.Reruns > 0 {
+		step("inline re-run (median)", median(s.InlineRerunMS))
+	}
+	time.Sleep(time.Second) // let the last teardown's garbage go
+	if s.RendererRSS, err = tab.RendererRSS(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// mount mounts a widget for the default traits, with the page's console
+// in the error.
+func mount(tab *browsertest.Tab, load string) (browsertest.Mounted, error) {
+	m, err := tab.Mount(load, traits())
+	if err != nil {
+		return m, fmt.Errorf("%w%s", err, consoleText(tab))
+	}
+	return m, nil
+}
+
+// throttledCold loads the widget cold in a new browser context whose
+// network is throttled.
+func throttledCold(b *browsertest.Browser, pageURL, widget string) (float64, error) {
+	tab, err := b.NewTab()
+	if err != nil {
+		return 0, err
+	}
+	defer tab.Close()
+	if _, err := chromedp.Run(tab.Ctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		c := throttling
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{&c},
+		})
+		return chromedp.Void{}, err
+	}); err != nil {
+		return 0, fmt.Errorf("throttle the network: %w", err)
+	}
+	if err := tab.Open(pageURL + "/"); err != nil {
+		return 0, err
+	}
+	m, err := mount(tab, widget)
+	if err != nil {
+		return 0, fmt.Errorf("throttled cold load: %w", err)
+	}
+	return m.ReadyMS, nil
+}
+
+// openRecording sends a recording to a view as the kernel does and waits
+// until the Viewer opened it. The bytes fill their whole buffer: upstream
+// ignores a DataView's offset.
+func openRecording(tab *browsertest.Tab, view int, url string) error {
+	_, err := browsertest.Eval[bool](tab, fmt.Sprintf(`(async () => {
+		const model = window.views[%d].model;
+		const bytes = new Uint8Array(await (await fetch(%s)).arrayBuffer());
+		model.deliver({ type: "rrd" }, [new DataView(bytes.buffer)]);
+		await model.waitFor(() => model.events("recording_open").length > 0, %d);
+		return true;
+	})()`, view, browsertest.JS(url), browsertest.Deadline.Milliseconds()))
+	if err != nil {
+		return fmt.Errorf("open %s: %w%s", url, err, consoleText(tab))
+	}
+	return nil
+}
+
+func consoleText(tab *browsertest.Tab) string {
+	s := ""
+	for _, m := range tab.Console() {
+		s += fmt.Sprintf("\n  console: %s", m)
+	}
+	return s
+}
+
+// byteCounter counts the response body bytes a handler sends.
+type byteCounter struct {
+	h http.Handler
+	n atomic.Int64
+}
+
+func (c *byteCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.h.ServeHTTP(&countingWriter{ResponseWriter: w, n: &c.n}, r)
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n.Add(int64(n))
+	return n, err
+}
+
+func (w *countingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
