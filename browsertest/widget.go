@@ -40,6 +40,7 @@ func LoadSourceFrom(url string) string {
 // Mounted is a widget that said "ready".
 type Mounted struct {
 	Index   int     `json:"index"`   // in window.views
+	StartMS float64 `json:"startMs"` // performance.now() before the import
 	ReadyMS float64 `json:"readyMs"` // from the import to "ready"
 }
 
@@ -51,7 +52,7 @@ func (t *Tab) Mount(load string, traits map[string]any) (Mounted, error) {
 		const t0 = performance.now();
 		const { view, index } = await host.addView(await %s, %s);
 		await view.model.waitFor((m) => m === "ready", %d);
-		return { index, readyMs: performance.now() - t0 };
+		return { index, startMs: t0, readyMs: performance.now() - t0 };
 	})()`, load, JS(traits), Deadline.Milliseconds()))
 	if err != nil {
 		return m, fmt.Errorf("mount widget: %w", err)

@@ -28,13 +28,15 @@ type variant struct {
 
 // sample is one measurement of every metric for one variant.
 type sample struct {
-	ColdMS        float64 `json:"cold_ms"`
-	ColdBytes     int64   `json:"cold_bytes"` // response bodies, as sent
-	SecondMS      float64 `json:"second_viewer_ms"`
-	ReloadMS      float64 `json:"reload_ms"`
-	ReloadBytes   int64   `json:"reload_bytes"`
-	ThrottledMS   float64 `json:"throttled_cold_ms"`
-	InlineFirstMS float64 `json:"inline_first_ms"`
+	ColdMS          float64 `json:"cold_ms"`
+	ColdBytes       int64   `json:"cold_bytes"` // response bodies, as sent
+	ColdPhases      phases  `json:"cold_phases"`
+	SecondMS        float64 `json:"second_viewer_ms"`
+	ReloadMS        float64 `json:"reload_ms"`
+	ReloadBytes     int64   `json:"reload_bytes"`
+	ThrottledMS     float64 `json:"throttled_cold_ms"`
+	ThrottledPhases phases  `json:"throttled_phases"`
+	InlineFirstMS   float64 `json:"inline_first_ms"`
 	// InlineRerunMS are the re-runs after the first, in order.
 	InlineRerunMS []float64 `json:"inline_rerun_ms"`
 	// RendererRSS is the renderer processes' resident memory after the
@@ -42,6 +44,26 @@ type sample struct {
 	RendererRSS int64 `json:"renderer_rss_bytes"`
 	// GoBootMS is the Go loader's boot (B only).
 	GoBootMS *float64 `json:"go_boot_ms,omitempty"`
+}
+
+// phases says when the Viewer's download started and ended, in ms from
+// the import of widget.js.
+type phases struct {
+	ViewerRequestMS float64 `json:"viewer_request_ms"`
+	ViewerLoadedMS  float64 `json:"viewer_loaded_ms"`
+}
+
+// viewerPhases reads the phases of the load of m from the page's resource
+// timing.
+func viewerPhases(tab *browsertest.Tab, m browsertest.Mounted) (phases, error) {
+	p, err := browsertest.Eval[phases](tab, fmt.Sprintf(`(() => {
+		const e = performance.getEntriesByType("resource").filter((e) => e.name.includes("re_viewer_bg.wasm")).at(-1);
+		return e ? { viewer_request_ms: e.startTime - %[1]f, viewer_loaded_ms: e.responseEnd - %[1]f } : null;
+	})()`, m.StartMS))
+	if err != nil {
+		return p, fmt.Errorf("resource timing of the Viewer: %w", err)
+	}
+	return p, nil
 }
 
 // throttling is the network of the throttled cold load.
@@ -95,6 +117,9 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 	}
 	s.ColdMS, s.ColdBytes = first.ReadyMS, sent.n.Load()
 	step("cold", s.ColdMS)
+	if s.ColdPhases, err = viewerPhases(tab, first); err != nil {
+		return s, err
+	}
 	if s.GoBootMS, err = browsertest.Eval[*float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? null`); err != nil {
 		return s, err
 	}
@@ -123,7 +148,7 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 	step("reload", s.ReloadMS)
 	tab.Close()
 
-	if s.ThrottledMS, err = throttledCold(b, pages.URL, widget); err != nil {
+	if s.ThrottledMS, s.ThrottledPhases, err = throttledCold(b, pages.URL, widget); err != nil {
 		return s, err
 	}
 	step("throttled cold", s.ThrottledMS)
@@ -172,10 +197,10 @@ func mount(tab *browsertest.Tab, load string) (browsertest.Mounted, error) {
 
 // throttledCold loads the widget cold in a new browser context whose
 // network is throttled.
-func throttledCold(b *browsertest.Browser, pageURL, widget string) (float64, error) {
+func throttledCold(b *browsertest.Browser, pageURL, widget string) (float64, phases, error) {
 	tab, err := b.NewTab()
 	if err != nil {
-		return 0, err
+		return 0, phases{}, err
 	}
 	defer tab.Close()
 	if _, err := chromedp.Run(tab.Ctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
@@ -188,16 +213,17 @@ func throttledCold(b *browsertest.Browser, pageURL, widget string) (float64, err
 		})
 		return chromedp.Void{}, err
 	}); err != nil {
-		return 0, fmt.Errorf("throttle the network: %w", err)
+		return 0, phases{}, fmt.Errorf("throttle the network: %w", err)
 	}
 	if err := tab.Open(pageURL + "/"); err != nil {
-		return 0, err
+		return 0, phases{}, err
 	}
 	m, err := mount(tab, widget)
 	if err != nil {
-		return 0, fmt.Errorf("throttled cold load: %w", err)
+		return 0, phases{}, fmt.Errorf("throttled cold load: %w", err)
 	}
-	return m.ReadyMS, nil
+	p, err := viewerPhases(tab, m)
+	return m.ReadyMS, p, err
 }
 
 // openRecording sends a recording to a view as the kernel does and waits

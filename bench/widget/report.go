@@ -62,7 +62,11 @@ func one(f func(sample) float64) func(sample) []float64 {
 
 var comparisons = []comparison{
 	{"cold time to ready, loopback", "ms", 1, 1.0, one(func(s sample) float64 { return s.ColdMS })},
+	{"… Viewer download starts", "ms", 1, 0, one(func(s sample) float64 { return s.ColdPhases.ViewerRequestMS })},
+	{"… Viewer downloaded", "ms", 1, 0, one(func(s sample) float64 { return s.ColdPhases.ViewerLoadedMS })},
 	{"cold, throttled 50 Mbit/s, 40 ms RTT", "ms", 1, 0.75, one(func(s sample) float64 { return s.ThrottledMS })},
+	{"… Viewer download starts", "ms", 1, 0, one(func(s sample) float64 { return s.ThrottledPhases.ViewerRequestMS })},
+	{"… Viewer downloaded", "ms", 1, 0, one(func(s sample) float64 { return s.ThrottledPhases.ViewerLoadedMS })},
 	{"second viewer on the page", "ms", 1, 1.0, one(func(s sample) float64 { return s.SecondMS })},
 	{"inline cell re-run", "ms", 1, 0.4, func(s sample) []float64 { return s.InlineRerunMS }},
 	{"inline cell, first run", "ms", 1, 0, one(func(s sample) float64 { return s.InlineFirstMS })},
