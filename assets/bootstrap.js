@@ -21,21 +21,18 @@ function installGo() {
 
 const runtimes = (globalThis[Symbol.for("rerun.goLoader.runtimes")] ??= new Map());
 
-function bytesOf(base64) {
-  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
-  const s = atob(base64);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+function bytesOfHex(hex) {
+  if (Uint8Array.fromHex) return Uint8Array.fromHex(hex);
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;
 }
 
 async function boot() {
   const start = performance.now();
   const Go = installGo();
-  const gz = new Blob([bytesOf("__LOADER_WASM_GZIP__")]);
-  const wasm = await new Response(gz.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
   const go = new Go();
-  const { instance } = await WebAssembly.instantiate(wasm, go.importObject);
+  const { instance } = await WebAssembly.instantiate(bytesOfHex("__LOADER_WASM_HEX__"), go.importObject);
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
     globalThis.__rerunGoLoaderBoot = {

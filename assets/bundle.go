@@ -6,11 +6,9 @@ package assets
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	_ "embed"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -68,7 +66,6 @@ type Result struct {
 	ViewerVersion string
 	Loader        []byte // the Go loader Wasm
 	LoaderWasm    int    // bytes of the Go loader Wasm, uncompressed
-	LoaderGzip    int    // bytes of it as embedded in widget.js, before base64
 	WidgetJS      int    // bytes of widget.js
 	ViewerWasm    int64
 }
@@ -102,7 +99,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	buildID := hex.EncodeToString(id.Sum(nil))[:16]
 
-	widget, gz, err := composeWidget(buildID, viewer, loader.wasmExec, loader.wasm)
+	widget, err := composeWidget(buildID, viewer, loader.wasmExec, loader.wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +124,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		ViewerVersion: viewer.version,
 		Loader:        loader.wasm,
 		LoaderWasm:    len(loader.wasm),
-		LoaderGzip:    gz,
 		WidgetJS:      len(widget),
 		ViewerWasm:    size,
 	}
-	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes (%d gzip), %s %d bytes\n",
-		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, res.LoaderGzip, ViewerFile, res.ViewerWasm)
+	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes, %s %d bytes\n",
+		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, ViewerFile, res.ViewerWasm)
 	return res, nil
 }
 
@@ -246,9 +242,9 @@ func glueFactory(src string) (string, error) {
 
 // composeWidget fills the bootstrap, minifies it, and checks that the
 // inline markers still enclose the fetch.
-func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loaderWasm []byte) ([]byte, int, error) {
+func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loaderWasm []byte) ([]byte, error) {
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
-		return nil, 0, fmt.Errorf("viewer version %q is not a version", viewer.version)
+		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
 	src := strings.NewReplacer(
 		"__BUILD_ID__", buildID,
@@ -261,24 +257,22 @@ func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loade
 	m := minify.New()
 	var out bytes.Buffer
 	if err := (&js.Minifier{}).Minify(m, &out, strings.NewReader(src), nil); err != nil {
-		return nil, 0, fmt.Errorf("minify widget.js: %w", err)
+		return nil, fmt.Errorf("minify widget.js: %w", err)
 	}
 
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(loaderWasm)
-	if err := zw.Close(); err != nil {
-		return nil, 0, fmt.Errorf("compress loader: %w", err)
-	}
-	const hole = "__LOADER_WASM_GZIP__"
+	// Hex keeps every byte of the Wasm on a two-character boundary, so
+	// brotli on the wire finds the Wasm's own repetitions (base64's 3-byte
+	// groups hide them), and browsers decode it natively
+	// (Uint8Array.fromHex).
+	const hole = "__LOADER_WASM_HEX__"
 	if strings.Count(out.String(), hole) != 1 {
-		return nil, 0, errors.New("minified widget.js lost the loader placeholder")
+		return nil, errors.New("minified widget.js lost the loader placeholder")
 	}
-	widget := []byte(fetchViewerJS + strings.Replace(out.String(), hole, base64.StdEncoding.EncodeToString(gz.Bytes()), 1))
+	widget := []byte(fetchViewerJS + strings.Replace(out.String(), hole, hex.EncodeToString(loaderWasm), 1))
 	if err := CheckMarkers(widget); err != nil {
-		return nil, 0, fmt.Errorf("minified widget.js: %w", err)
+		return nil, fmt.Errorf("minified widget.js: %w", err)
 	}
-	return widget, gz.Len(), nil
+	return widget, nil
 }
 
 // CheckMarkers verifies what rerun-notebook's inline mode relies on: each

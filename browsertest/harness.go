@@ -185,10 +185,18 @@ func (t *Tab) Errors() []chromedp.ConsoleMessage {
 	return errs
 }
 
-// Open navigates to a host page and waits until window.host is there.
-func (t *Tab) Open(url string) error {
+// Navigate loads url in the tab.
+func (t *Tab) Navigate(url string) error {
 	if err := chromedp.Do(t.Ctx, chromedp.Navigate(url)); err != nil {
 		return fmt.Errorf("open %s: %w", url, err)
+	}
+	return nil
+}
+
+// Open navigates to a host page and waits until window.host is there.
+func (t *Tab) Open(url string) error {
+	if err := t.Navigate(url); err != nil {
+		return err
 	}
 	_, err := Eval[bool](t, `new Promise((resolve) => {
 		const check = () => window.hostReady ? resolve(true) : setTimeout(check, 10);

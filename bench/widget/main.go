@@ -93,6 +93,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	defer os.RemoveAll(ours.dir)
 
+	fl, err := buildFloor(ctx, ours.wasm)
+	if err != nil {
+		return nil, err
+	}
+
 	esbuild, err := installEsbuild(ctx, cache, log)
 	if err != nil {
 		return nil, err
@@ -146,6 +151,12 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			}
 			rep.Samples[v.Name] = append(rep.Samples[v.Name], s)
 		}
+		f, err := fl.measure(br)
+		if err != nil {
+			return nil, fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Fprintf(log, "  Go boot alone: hello world %.0f ms, loader %.0f ms\n", f.HelloWorldMS, f.LoaderMS)
+		rep.Floor = append(rep.Floor, f)
 	}
 	if err := rep.write(br, cfg.Out); err != nil {
 		return nil, err
@@ -156,6 +167,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 // ourBuild is our bundle for the pinned Viewer, built in a temporary dir.
 type ourBuild struct {
 	dir    string
+	wasm   []byte // the Go loader
 	loader loaderSize
 }
 
@@ -180,7 +192,7 @@ func buildOurs(ctx context.Context, pkg, cache string, log io.Writer) (*ourBuild
 	zw := brotli.NewWriterLevel(&br, 11)
 	zw.Write(res.Loader)
 	zw.Close()
-	return &ourBuild{dir: dir, loader: loaderSize{Raw: len(res.Loader), Brotli: int(br)}}, nil
+	return &ourBuild{dir: dir, wasm: res.Loader, loader: loaderSize{Raw: len(res.Loader), Brotli: int(br)}}, nil
 }
 
 func (o *ourBuild) variant(viewerGzip []byte) (*variant, error) {

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/gorerun/loader/browsertest"
 )
 
@@ -31,6 +29,7 @@ type report struct {
 	Variants    []*variant          `json:"variants"`
 	Samples     map[string][]sample `json:"samples"` // by variant name
 	Loader      loaderSize          `json:"loader_wasm"`
+	Floor       []floorSample       `json:"go_boot_alone"`
 	Summary     []row               `json:"summary"`
 }
 
@@ -115,6 +114,15 @@ func (r *report) summarize() {
 		b := median(boots)
 		r.Summary = append(r.Summary, row{Metric: "Go runtime boot (first render → loader ready)", Unit: "ms", B: b, N: len(boots),
 			Goal: goBootGoalMS, Met: ptr(b <= goBootGoalMS)})
+	}
+	var hello, loader []float64
+	for _, f := range r.Floor {
+		hello, loader = append(hello, f.HelloWorldMS), append(loader, f.LoaderMS)
+	}
+	if len(hello) > 0 {
+		r.Summary = append(r.Summary,
+			row{Metric: "Go boot alone: hello world (the floor)", Unit: "ms", B: median(hello), N: len(hello)},
+			row{Metric: "Go boot alone: the loader", Unit: "ms", B: median(loader), N: len(loader)})
 	}
 	kb := float64(r.Loader.Brotli) / 1000
 	r.Summary = append(r.Summary,
@@ -245,7 +253,7 @@ func (r *report) chart(b *browsertest.Browser) ([]byte, error) {
 		return nil, err
 	}
 	defer tab.Close()
-	if err := chromedp.Do(tab.Ctx, chromedp.Navigate("data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))); err != nil {
+	if err := tab.Navigate("data:text/html;base64," + base64.StdEncoding.EncodeToString([]byte(page))); err != nil {
 		return nil, err
 	}
 	return tab.ScreenshotOf("svg")
