@@ -3,7 +3,8 @@
 // module compiles and fetches nothing: the loader boots at the first
 // initialize or render on the page, once per build, and is shared by every
 // widget and every module instance of the same build.
-// fetchViewer is defined ahead of this code, outside the minified part.
+// fetchViewer and loaderWasmHex are defined ahead of this code, outside the
+// minified part.
 const BUILD_ID = "__BUILD_ID__";
 const VIEWER_VERSION = "__VIEWER_VERSION__";
 // Whether the glue's init takes {module_or_path} (detected at build time).
@@ -21,7 +22,11 @@ function installGo() {
 
 const runtimes = (globalThis[Symbol.for("rerun.goLoader.runtimes")] ??= new Map());
 
-function bytesOfHex(hex) {
+// loaderWasm returns the Go loader Wasm, which loaderWasmHex carries as
+// hex in its only comment.
+function loaderWasm() {
+  const source = loaderWasmHex.toString();
+  const hex = source.slice(source.indexOf("/*") + 2, source.lastIndexOf("*/"));
   if (Uint8Array.fromHex) return Uint8Array.fromHex(hex);
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
@@ -32,7 +37,7 @@ async function boot() {
   const start = performance.now();
   const Go = installGo();
   const go = new Go();
-  const { instance } = await WebAssembly.instantiate(bytesOfHex("__LOADER_WASM_HEX__"), go.importObject);
+  const { instance } = await WebAssembly.instantiate(loaderWasm(), go.importObject);
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
     globalThis.__rerunGoLoaderBoot = {

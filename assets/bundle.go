@@ -260,15 +260,16 @@ func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loade
 		return nil, fmt.Errorf("minify widget.js: %w", err)
 	}
 
-	// Hex keeps every byte of the Wasm on a two-character boundary, so
-	// brotli on the wire finds the Wasm's own repetitions (base64's 3-byte
-	// groups hide them), and browsers decode it natively
-	// (Uint8Array.fromHex).
-	const hole = "__LOADER_WASM_HEX__"
-	if strings.Count(out.String(), hole) != 1 {
-		return nil, errors.New("minified widget.js lost the loader placeholder")
-	}
-	widget := []byte(fetchViewerJS + strings.Replace(out.String(), hole, hex.EncodeToString(loaderWasm), 1))
+	// The loader Wasm travels as hex inside a comment of a function, which
+	// the bootstrap reads back with toString(). Hex keeps every byte of the
+	// Wasm on a two-character boundary, so brotli on the wire finds the
+	// Wasm's own repetitions (base64's 3-byte groups hide them), and
+	// browsers decode it natively (Uint8Array.fromHex). In a comment, the
+	// JavaScript parser skips it instead of building a 5 MB string at
+	// import. Like fetchViewer, it stays outside the minifier, which drops
+	// comments.
+	carrier := "function loaderWasmHex(){/*" + hex.EncodeToString(loaderWasm) + "*/}\n"
+	widget := []byte(fetchViewerJS + carrier + out.String())
 	if err := CheckMarkers(widget); err != nil {
 		return nil, fmt.Errorf("minified widget.js: %w", err)
 	}
