@@ -59,19 +59,41 @@ async function boot() {
   });
 }
 
+// runtime returns this build's runtime record on the page, booting the Go
+// loader on first use: {api: Promise of the loader's API, ready, early}.
 function runtime() {
   let rt = runtimes.get(BUILD_ID);
   if (!rt) {
-    rt = boot();
+    rt = { api: boot(), ready: false, early: undefined };
     runtimes.set(BUILD_ID, rt);
-    rt.catch(() => runtimes.delete(BUILD_ID));
+    rt.api.then(() => { rt.ready = true; }, () => {
+      runtimes.delete(BUILD_ID);
+      rt.early?.abort();
+    });
   }
   return rt;
 }
 
+// startEarlyFetch starts downloading the Viewer next to this module while
+// the Go loader boots, so the boot costs the first widget no time. The Go
+// side is the authority on the Viewer's URL: it adopts this download when
+// it resolves the same URL and aborts it otherwise. Modules from blob: or
+// data: URLs (inline mode) have nothing next to them.
+function startEarlyFetch() {
+  const href = import.meta.url.split("#")[0];
+  if (!/^https?:/i.test(href)) return undefined;
+  const query = href.indexOf("?");
+  const path = query < 0 ? href : href.slice(0, query);
+  const url = path.slice(0, path.lastIndexOf("/") + 1) + "re_viewer_bg.wasm" + (query < 0 ? "" : href.slice(query));
+  const controller = new AbortController();
+  const response = fetchViewer(url, { signal: controller.signal });
+  response.catch(() => {}); // the Go side reports failures
+  return { url, response, abort: () => controller.abort() };
+}
+
 function initialize() {
   // Start booting early; render reports any failure in its widget.
-  runtime().catch(() => {});
+  runtime().api.catch(() => {});
 }
 
 async function render({ model, el, signal }) {
@@ -82,10 +104,16 @@ async function render({ model, el, signal }) {
     else signal.addEventListener("abort", stop, { once: true });
   }
   try {
-    const api = await runtime();
+    const rt = runtime();
+    // Only the first render on the page waits for the boot; the Go side
+    // has not asked for the Viewer yet.
+    if (!rt.ready && rt.early === undefined) rt.early = startEarlyFetch() ?? null;
+    const api = await rt.api;
+    const early = rt.early ?? undefined;
+    rt.early = null;
     api.render({
       model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue,
-      viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT,
+      viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
     });
   } catch (e) {
     console.error("rerun loader:", e);

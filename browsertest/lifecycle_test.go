@@ -31,7 +31,7 @@ func loaderStats(t *testing.T, tab *Tab) map[string]any {
 	t.Helper()
 	s, err := Eval[map[string]any](tab, `(async () => {
 		const runtimes = globalThis[Symbol.for("rerun.goLoader.runtimes")];
-		const api = await [...runtimes.values()][0];
+		const api = await [...runtimes.values()][0].api;
 		return api.stats();
 	})()`)
 	if err != nil {

@@ -28,6 +28,7 @@ type Runtime struct {
 	module   *moduleLoad // the compiled Viewer, or the load under way; nil before and after a failure
 	compiles int         // Viewer modules compiled on this page
 	fetches  int         // calls of a marker function
+	adopted  int         // early downloads the loads took over
 	widgets  int         // widgets alive
 	warned   bool        // the wrong-MIME warning is printed once per page
 }
@@ -57,8 +58,10 @@ func (rt *Runtime) render(_ js.Value, args []js.Value) any {
 	if len(args) != 1 || args[0].Type() != js.TypeObject {
 		return wasmjs.ErrorValue(errors.New("rerun loader: render needs one props object"))
 	}
-	w, err := newWidget(rt, args[0])
+	early := earlyFetchOf(args[0])
+	w, err := newWidget(rt, args[0], early)
 	if err != nil {
+		early.discard()
 		logError(err.Error())
 		return wasmjs.ErrorValue(err)
 	}
@@ -83,6 +86,7 @@ func (rt *Runtime) stats(js.Value, []js.Value) any {
 	return map[string]any{
 		"compiles":     rt.compiles,
 		"fetches":      rt.fetches,
+		"earlyAdopted": rt.adopted,
 		"liveWidgets":  rt.widgets,
 		"moduleCached": cached,
 		"liveFuncs":    int(wasmjs.LiveFuncs()),
@@ -94,6 +98,54 @@ func (rt *Runtime) stats(js.Value, []js.Value) any {
 type moduleSource struct {
 	moduleURL   string
 	fetchViewer js.Value // the marker function; inline mode rewrites its body
+	early       *earlyFetch
+}
+
+// earlyFetch is the download of the Viewer that widget.js starts through
+// the marker function while the runtime boots, from its own reading of the
+// adjacent URL. The load adopts it only when it resolves the same URL.
+type earlyFetch struct {
+	url      string
+	response js.Value // a Promise of the Response
+	abort    js.Value // aborts the download
+	once     sync.Once
+}
+
+// earlyFetchOf returns the early download in render props, or nil.
+func earlyFetchOf(props js.Value) *earlyFetch {
+	v, err := wasmjs.Get(props, "early")
+	if err != nil || v.Type() != js.TypeObject {
+		return nil
+	}
+	url, err1 := wasmjs.Get(v, "url")
+	response, err2 := wasmjs.Get(v, "response")
+	abort, err3 := wasmjs.Get(v, "abort")
+	if errors.Join(err1, err2, err3) != nil || url.Type() != js.TypeString || abort.Type() != js.TypeFunction {
+		return nil
+	}
+	return &earlyFetch{url: url.String(), response: response, abort: abort}
+}
+
+// take returns the early download's Response promise when it is for url
+// and aborts the download otherwise. Only the first call can take it.
+func (e *earlyFetch) take(url string) (js.Value, bool) {
+	if e == nil {
+		return js.Undefined(), false
+	}
+	taken := false
+	e.once.Do(func() {
+		if taken = e.url == url; !taken {
+			wasmjs.Invoke(e.abort)
+		}
+	})
+	return e.response, taken
+}
+
+// discard aborts the early download unless a load took it.
+func (e *earlyFetch) discard() {
+	if e != nil {
+		e.once.Do(func() { wasmjs.Invoke(e.abort) })
+	}
 }
 
 // moduleLoad is one fetch and compile of the Viewer, shared by every widget
@@ -132,6 +184,8 @@ func (rt *Runtime) viewerModule(ctx context.Context, src moduleSource, ui *widge
 		l = &moduleLoad{done: make(chan struct{}), cancel: cancel, watchers: map[*widgetUI]struct{}{}}
 		rt.module = l
 		go rt.load(loadCtx, l, src)
+	} else {
+		src.early.discard()
 	}
 	if l.finished() {
 		rt.mu.Unlock()
@@ -208,18 +262,28 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src modul
 		return js.Undefined(), err
 	}
 
-	abort := js.Global().Get("AbortController").New()
-	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
-	defer stop()
-	init := js.Global().Get("Object").New()
-	init.Set("signal", abort.Get("signal"))
-
-	rt.mu.Lock()
-	rt.fetches++
-	rt.mu.Unlock()
 	rt.report(l, Progress{Phase: PhaseDownload})
 	start := now()
-	resp, err := wasmjs.Invoke(src.fetchViewer, urlArg, init)
+	var resp js.Value
+	if early, ok := src.early.take(url); ok {
+		stop := context.AfterFunc(ctx, func() { wasmjs.Invoke(src.early.abort) })
+		defer stop()
+		resp, err = early, nil
+		rt.mu.Lock()
+		rt.fetches++
+		rt.adopted++
+		rt.mu.Unlock()
+	} else {
+		abort := js.Global().Get("AbortController").New()
+		stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+		defer stop()
+		init := js.Global().Get("Object").New()
+		init.Set("signal", abort.Get("signal"))
+		rt.mu.Lock()
+		rt.fetches++
+		rt.mu.Unlock()
+		resp, err = wasmjs.Invoke(src.fetchViewer, urlArg, init)
+	}
 	if err == nil {
 		resp, err = wasmjs.Await(ctx, resp)
 	}

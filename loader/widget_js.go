@@ -48,8 +48,9 @@ var widgetSeq struct {
 	n int
 }
 
-func newWidget(rt *Runtime, props js.Value) (*widget, error) {
+func newWidget(rt *Runtime, props js.Value, early *earlyFetch) (*widget, error) {
 	w := &widget{rt: rt}
+	w.src.early = early
 	var err error
 	get := func(name string, want js.Type) js.Value {
 		if err != nil {
@@ -450,6 +451,7 @@ func firstBuffer(buffers js.Value) (js.Value, error) {
 // JavaScript from calling released Go functions.
 func (w *widget) teardown() {
 	w.cancel()
+	w.src.early.discard() // when the widget ended before it asked for the Viewer
 	for _, l := range w.listeners {
 		wasmjs.Call(w.model, "off", l.event, l.fn)
 	}
