@@ -16,7 +16,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
 
-.PHONY: run test build bench-server viewer deps chromium node nginx wrk loader vet test-native test-wasm clean
+.PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-native test-wasm clean
 
 run: build
 	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
@@ -25,6 +25,13 @@ test: deps viewer vet test-wasm test-native
 
 build: viewer
 	$(LOADER) build --viewer "$$($(LOADER) viewer)" --out build/dist
+
+# Our widget.js against the upstream loader, side by side in one Chromium:
+# medians and B/A ratios in build/bench/bench.md (printed), bench.png and
+# bench.json. `make test` runs it once, as a smoke test.
+RUNS ?= 5
+bench: chromium viewer
+	$(GO) run ./bench/widget --runs $(RUNS) --out build/bench
 
 # Our server vs nginx vs python3 -m http.server on the same build, loopback.
 bench-server: build nginx wrk

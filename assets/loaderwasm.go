@@ -50,7 +50,10 @@ func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "loader.wasm")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, loaderPackage)
+	// Without inlining the Wasm is 9 % larger but its code repeats more:
+	// 486 KB instead of 521 KB in brotli, which is what travels. The boot
+	// it slows (38 → 49 ms alone) overlaps the Viewer's download.
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-gcflags=all=-l", "-ldflags=-s -w", "-o", out, loaderPackage)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer

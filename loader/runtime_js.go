@@ -3,7 +3,6 @@
 package loader
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"sync"
@@ -156,7 +155,7 @@ type moduleLoad struct {
 	module js.Value
 	err    error
 
-	cancel   context.CancelFunc // aborts the fetch when nobody waits any more
+	cancel   func() // aborts the fetch when nobody waits any more
 	waiters  int
 	progress Progress
 	watchers map[*widgetUI]struct{}
@@ -176,11 +175,11 @@ func (l *moduleLoad) finished() bool {
 // A failed load is forgotten so the next widget tries again. ctx ends only
 // this caller's wait, and the download is aborted only when no widget
 // waits for it any more.
-func (rt *Runtime) viewerModule(ctx context.Context, src moduleSource, ui *widgetUI) (js.Value, error) {
+func (rt *Runtime) viewerModule(ctx wasmjs.Context, src moduleSource, ui *widgetUI) (js.Value, error) {
 	rt.mu.Lock()
 	l := rt.module
 	if l == nil {
-		loadCtx, cancel := context.WithCancel(context.Background())
+		loadCtx, cancel := wasmjs.WithCancel(wasmjs.Background())
 		l = &moduleLoad{done: make(chan struct{}), cancel: cancel, watchers: map[*widgetUI]struct{}{}}
 		rt.module = l
 		go rt.load(loadCtx, l, src)
@@ -230,7 +229,7 @@ func (rt *Runtime) report(l *moduleLoad, p Progress) {
 	}
 }
 
-func (rt *Runtime) load(ctx context.Context, l *moduleLoad, src moduleSource) {
+func (rt *Runtime) load(ctx wasmjs.Context, l *moduleLoad, src moduleSource) {
 	module, err := rt.fetchAndCompile(ctx, l, src)
 	rt.mu.Lock()
 	if err == nil {
@@ -252,11 +251,11 @@ func (rt *Runtime) load(ctx context.Context, l *moduleLoad, src moduleSource) {
 // fetchAndCompile gets the Viewer's Response through the marker function
 // and compiles it, streaming when the server labels it application/wasm,
 // while reporting the download's progress.
-func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src moduleSource) (js.Value, error) {
+func (rt *Runtime) fetchAndCompile(ctx wasmjs.Context, l *moduleLoad, src moduleSource) (js.Value, error) {
 	url, err := ViewerURL(src.moduleURL)
 	var urlArg any = url
 	switch {
-	case errors.Is(err, ErrNoAdjacentURL):
+	case err == ErrNoAdjacentURL:
 		urlArg, url = nil, "the inlined Viewer"
 	case err != nil:
 		return js.Undefined(), err
@@ -266,7 +265,7 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src modul
 	start := now()
 	var resp js.Value
 	if early, ok := src.early.take(url); ok {
-		stop := context.AfterFunc(ctx, func() { wasmjs.Invoke(src.early.abort) })
+		stop := wasmjs.AfterFunc(ctx, func() { wasmjs.Invoke(src.early.abort) })
 		defer stop()
 		resp, err = early, nil
 		rt.mu.Lock()
@@ -275,7 +274,7 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src modul
 		rt.mu.Unlock()
 	} else {
 		abort := js.Global().Get("AbortController").New()
-		stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+		stop := wasmjs.AfterFunc(ctx, func() { abort.Call("abort") })
 		defer stop()
 		init := js.Global().Get("Object").New()
 		init.Set("signal", abort.Get("signal"))
@@ -314,7 +313,7 @@ func (rt *Runtime) fetchAndCompile(ctx context.Context, l *moduleLoad, src modul
 	// From here on, cancelling ctx aborts the body, which fails the reads
 	// below promptly; awaiting them to the end keeps the counting Funcs
 	// alive for as long as the stream can call them.
-	settled := context.WithoutCancel(ctx)
+	settled := wasmjs.Background()
 	wasm := js.Global().Get("WebAssembly")
 	var compiling js.Value
 	if contentType := header("content-type"); IsWasmContentType(contentType) {
@@ -366,7 +365,7 @@ func measure(name string, start float64) {
 // end alongside the compile. The compile gets the fetch's own Response:
 // only that one carries what V8 needs to cache the compiled code with the
 // HTTP cache entry, so a reload skips compiling. It returns resp.
-func (rt *Runtime) countBytes(ctx context.Context, resp js.Value, total int64, l *moduleLoad) (js.Value, error) {
+func (rt *Runtime) countBytes(ctx wasmjs.Context, resp js.Value, total int64, l *moduleLoad) (js.Value, error) {
 	clone, err := wasmjs.Call(resp, "clone")
 	if err != nil {
 		return js.Undefined(), err
@@ -436,8 +435,7 @@ func (e *FetchError) Error() string {
 		}
 		return msg
 	}
-	var jsErr *wasmjs.Error
-	if errors.As(e.Err, &jsErr) && jsErr.Name() == "TypeError" {
+	if jsErr, ok := wasmjs.As[*wasmjs.Error](e.Err); ok && jsErr.Name() == "TypeError" {
 		return "fetch " + e.URL + ": network/CORS error (" + e.Err.Error() + ")"
 	}
 	return "fetch " + e.URL + ": " + e.Err.Error()

@@ -3,7 +3,6 @@
 package loader
 
 import (
-	"context"
 	"errors"
 	"syscall/js"
 
@@ -49,7 +48,7 @@ type viewer struct {
 //
 // Glue init and start run to completion even when ctx ends meanwhile:
 // freeing what they made must not race them.
-func startViewer(ctx context.Context, glue glueFactory, module, canvas js.Value, opts viewerOptions,
+func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, opts viewerOptions,
 	onEvent func(json js.Value), channel string) (_ *viewer, err error) {
 	v := &viewer{glue: glue, bg: js.Undefined(), handle: js.Undefined(), canvas: canvas, channel: channel, opts: opts}
 	defer func() {
@@ -57,7 +56,7 @@ func startViewer(ctx context.Context, glue glueFactory, module, canvas js.Value,
 			v.close()
 		}
 	}()
-	owned := context.WithoutCancel(ctx)
+	owned := wasmjs.Background()
 
 	bg, err := wasmjs.Invoke(glue.create)
 	if err != nil {

@@ -3,13 +3,11 @@
 package loader
 
 import (
-	"context"
 	"errors"
 	"runtime"
 	"strconv"
 	"sync"
 	"syscall/js"
-	"time"
 
 	"github.com/gorerun/loader/wasmjs"
 )
@@ -19,8 +17,8 @@ import (
 // returned is called) is the whole cleanup story.
 type widget struct {
 	rt     *Runtime
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx    wasmjs.Context
+	cancel func()
 	id     string
 
 	model  js.Value
@@ -77,7 +75,7 @@ func newWidget(rt *Runtime, props js.Value, early *earlyFetch) (*widget, error) 
 	if err != nil {
 		return nil, err
 	}
-	w.ctx, w.cancel, err = wasmjs.WithSignal(context.Background(), signal)
+	w.ctx, w.cancel, err = wasmjs.WithSignal(wasmjs.Background(), signal)
 	if err != nil {
 		return nil, errors.Join(errors.New("render props: signal"), err)
 	}
@@ -118,8 +116,9 @@ func (w *widget) listen(event string, fn func(args []js.Value)) {
 	w.listeners = append(w.listeners, modelListener{event, f})
 }
 
-// panicPoll is how often a running Viewer is asked whether it panicked.
-const panicPoll = time.Second
+// panicPollMS is how often a running Viewer is asked whether it
+// panicked, in milliseconds.
+const panicPollMS = 1000
 
 // run loads and starts the Viewer, then serves the widget protocol until
 // the widget's context ends, and tears everything down.
@@ -132,7 +131,12 @@ func (w *widget) run() {
 		<-w.ctx.Done()
 		return
 	}
-	tick := time.NewTicker(panicPoll)
+	tick, err := wasmjs.NewTicker(panicPollMS)
+	if err != nil {
+		w.fail("The Rerun Viewer cannot be watched for crashes", err)
+		<-w.ctx.Done()
+		return
+	}
 	defer tick.Stop()
 	for {
 		select {
@@ -151,9 +155,9 @@ func (w *widget) run() {
 func (w *widget) fail(title string, err error) {
 	logError(title + ": " + err.Error())
 	detail := err.Error()
-	var fe *FetchError
-	var ce *CompileError
-	if errors.As(err, &fe) || errors.As(err, &ce) {
+	_, fetching := wasmjs.As[*FetchError](err)
+	_, compiling := wasmjs.As[*CompileError](err)
+	if fetching || compiling {
 		detail += "\n\n" + assetHint
 	}
 	w.ui.fail(title, detail)

@@ -51,8 +51,7 @@ func describe(v js.Value) string {
 // ErrorValue converts a Go error into a JavaScript Error, passing a wrapped
 // JavaScript exception through unchanged so its stack survives.
 func ErrorValue(err error) js.Value {
-	var jsErr *Error
-	if errors.As(err, &jsErr) && jsErr.Error() == err.Error() {
+	if jsErr, ok := As[*Error](err); ok && jsErr.Error() == err.Error() {
 		return jsErr.Value
 	}
 	return js.Global().Get("Error").New(err.Error())
@@ -145,4 +144,25 @@ func IsFunction(v js.Value) bool {
 // Global returns globalThis[name].
 func Global(name string) js.Value {
 	return js.Global().Get(name)
+}
+
+// As is errors.As for one error type, found by walking the Unwrap chain
+// and trees. The errors package's own As and Is link a reflection package
+// into the Wasm.
+func As[T error](err error) (T, bool) {
+	switch e := err.(type) {
+	case nil:
+	case T:
+		return e, true
+	case interface{ Unwrap() error }:
+		return As[T](e.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			if t, ok := As[T](inner); ok {
+				return t, true
+			}
+		}
+	}
+	var zero T
+	return zero, false
 }

@@ -3,7 +3,6 @@
 package wasmjs
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
@@ -116,8 +115,8 @@ func (l *Listener) Remove() {
 // AbortSignal aborts (or already has), or when parent ends. Cancelling the
 // returned context removes the listener from the signal. A signal that is
 // null or undefined never aborts.
-func WithSignal(parent context.Context, signal js.Value) (context.Context, context.CancelFunc, error) {
-	ctx, cancel := context.WithCancel(parent)
+func WithSignal(parent Context, signal js.Value) (Context, func(), error) {
+	ctx, cancel := WithCancel(parent)
 	if signal.IsNull() || signal.IsUndefined() {
 		return ctx, cancel, nil
 	}
@@ -135,6 +134,6 @@ func WithSignal(parent context.Context, signal js.Value) (context.Context, conte
 		cancel()
 		return nil, nil, err
 	}
-	context.AfterFunc(ctx, l.Remove)
+	AfterFunc(ctx, l.Remove)
 	return ctx, cancel, nil
 }

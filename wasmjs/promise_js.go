@@ -3,7 +3,6 @@
 package wasmjs
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"syscall/js"
@@ -16,7 +15,7 @@ import (
 // When ctx ends first, Await returns ctx.Err() at once; the callbacks it
 // gave to the promise stay registered until the promise settles and then
 // release themselves, so a late settlement never calls a released Func.
-func Await(ctx context.Context, v js.Value) (js.Value, error) {
+func Await(ctx Context, v js.Value) (js.Value, error) {
 	if v.Type() != js.TypeObject && v.Type() != js.TypeFunction {
 		return v, nil
 	}

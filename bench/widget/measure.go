@@ -34,6 +34,7 @@ type sample struct {
 	SecondMS        float64 `json:"second_viewer_ms"`
 	ReloadMS        float64 `json:"reload_ms"`
 	ReloadBytes     int64   `json:"reload_bytes"`
+	ReloadPhases    phases  `json:"reload_phases"`
 	ThrottledMS     float64 `json:"throttled_cold_ms"`
 	ThrottledPhases phases  `json:"throttled_phases"`
 	InlineFirstMS   float64 `json:"inline_first_ms"`
@@ -146,6 +147,9 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 	}
 	s.ReloadMS, s.ReloadBytes = reloaded.ReadyMS, sent.n.Load()-mark
 	step("reload", s.ReloadMS)
+	if s.ReloadPhases, err = viewerPhases(tab, reloaded); err != nil {
+		return s, err
+	}
 	tab.Close()
 
 	if s.ThrottledMS, s.ThrottledPhases, err = throttledCold(b, pages.URL, widget); err != nil {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchSmoke runs the whole bench once with the fewest repetitions,
+// so `make bench` keeps working: both loaders load, re-run and reload the
+// real Viewer, and the report has every metric for both. It asserts no
+// timing.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the Viewer some twenty times in Chromium")
+	}
+	out := t.TempDir()
+	log := io.Discard
+	if testing.Verbose() {
+		log = os.Stderr
+	}
+	rep, err := run(context.Background(), config{Runs: 1, Reruns: 1, Dwell: time.Second, Out: out, log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, name := range []string{"A", "B"} {
+		samples := rep.Samples[name]
+		if len(samples) != 1 {
+			t.Fatalf("%s: %d samples, want 1", name, len(samples))
+		}
+		s := samples[0]
+		for metric, v := range map[string]float64{
+			"cold": s.ColdMS, "second viewer": s.SecondMS, "reload": s.ReloadMS, "throttled": s.ThrottledMS,
+			"inline first run": s.InlineFirstMS, "cold bytes": float64(s.ColdBytes), "renderer RSS": float64(s.RendererRSS),
+			"Viewer download end": s.ColdPhases.ViewerLoadedMS,
+		} {
+			if v <= 0 {
+				t.Errorf("%s: %s = %v, want a measurement", name, metric, v)
+			}
+		}
+		if len(s.InlineRerunMS) != 1 {
+			t.Errorf("%s: %d inline re-runs, want 1", name, len(s.InlineRerunMS))
+		}
+	}
+	if rep.Samples["A"][0].GoBootMS != nil || rep.Samples["B"][0].GoBootMS == nil {
+		t.Error("the Go boot is measured for B, and only for B")
+	}
+	// The upstream server sends the Viewer gzip-compressed, ours brotli:
+	// a cold load of B moves fewer bytes whatever the timing.
+	if a, b := rep.Samples["A"][0].ColdBytes, rep.Samples["B"][0].ColdBytes; b >= a {
+		t.Errorf("cold load bytes: B %d, A %d; want B smaller", b, a)
+	}
+	if len(rep.Floor) != 1 || rep.Floor[0].HelloWorldMS <= 0 || rep.Floor[0].LoaderMS <= 0 {
+		t.Errorf("Go boot alone: %+v, want both measured", rep.Floor)
+	}
+
+	md, err := os.ReadFile(filepath.Join(out, "bench.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range comparisons {
+		if !strings.Contains(string(md), "| "+c.name+" |") {
+			t.Errorf("bench.md has no row %q", c.name)
+		}
+	}
+	var raw report
+	if b, err := os.ReadFile(filepath.Join(out, "bench.json")); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatalf("bench.json: %v", err)
+	}
+	if len(raw.Samples["A"]) != 1 || len(raw.Summary) != len(rep.Summary) {
+		t.Errorf("bench.json does not hold the samples and the summary")
+	}
+	b, err := os.ReadFile(filepath.Join(out, "bench.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("bench.png: %v", err)
+	}
+	if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 200 {
+		t.Errorf("bench.png is %v, too small for the chart", r)
+	}
+}

@@ -1,0 +1,159 @@
+//go:build js
+
+package wasmjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// ended reports whether ctx ends within a second.
+func ended(ctx Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
+}
+
+func TestWithCancel(t *testing.T) {
+	parentCtx, cancelParent := WithCancel(Background())
+	stdCtx, cancelStd := context.WithCancel(context.Background())
+	defer cancelStd()
+	tests := []struct {
+		name    string
+		parent  Context
+		end     func(cancelChild func())
+		wantErr error
+	}{
+		{"cancel", Background(), func(cancel func()) { cancel() }, ErrCanceled},
+		{"parent ends", parentCtx, func(func()) { cancelParent() }, ErrCanceled},
+		{"context.Context parent", stdCtx, func(func()) { cancelStd() }, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := WithCancel(tt.parent)
+			if ctx.Err() != nil {
+				t.Fatalf("new context already ended: %v", ctx.Err())
+			}
+			ran := make(chan struct{})
+			AfterFunc(ctx, func() { close(ran) })
+			tt.end(cancel)
+			if !ended(ctx) {
+				t.Fatal("context did not end")
+			}
+			if !errors.Is(ctx.Err(), tt.wantErr) {
+				t.Errorf("Err = %v, want %v", ctx.Err(), tt.wantErr)
+			}
+			if !ended(doneContext(ran)) {
+				t.Error("AfterFunc did not run")
+			}
+			cancel() // again: harmless
+		})
+	}
+}
+
+func TestWithCancelOfEndedParent(t *testing.T) {
+	parent, cancel := WithCancel(Background())
+	cancel()
+	ctx, _ := WithCancel(parent)
+	if ctx.Err() != ErrCanceled {
+		t.Errorf("child of an ended parent: Err = %v, want %v", ctx.Err(), ErrCanceled)
+	}
+}
+
+func TestAfterFuncStop(t *testing.T) {
+	ctx, cancel := WithCancel(Background())
+	ran := make(chan struct{})
+	stop := AfterFunc(ctx, func() { close(ran) })
+	if !stop() {
+		t.Error("stop before the end reported false")
+	}
+	if stop() {
+		t.Error("a second stop reported true")
+	}
+	cancel()
+	select {
+	case <-ran:
+		t.Error("a stopped AfterFunc ran")
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	// After the end, f runs at once and stop cannot prevent it.
+	ran2 := make(chan struct{})
+	if AfterFunc(ctx, func() { close(ran2) })() {
+		t.Error("stop after the end reported true")
+	}
+	if !ended(doneContext(ran2)) {
+		t.Error("AfterFunc on an ended context did not run")
+	}
+	if AfterFunc(Background(), func() { t.Error("ran on Background") })() {
+		t.Error("stop of an AfterFunc on Background reported true")
+	}
+}
+
+func TestTicker(t *testing.T) {
+	before := LiveFuncs()
+	tick, err := NewTicker(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		select {
+		case <-tick.C:
+		case <-time.After(time.Second):
+			t.Fatalf("tick %d did not come", i+1)
+		}
+	}
+	tick.Stop()
+	tick.Stop()
+	if LiveFuncs() != before {
+		t.Errorf("live Funcs %d after Stop, want %d", LiveFuncs(), before)
+	}
+	select {
+	case <-tick.C: // at most the one tick buffered before Stop
+	default:
+	}
+	select {
+	case <-tick.C:
+		t.Error("ticked after Stop")
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+type codeError struct{ code int }
+
+func (e *codeError) Error() string { return fmt.Sprint("code ", e.code) }
+
+func TestAs(t *testing.T) {
+	target := &codeError{7}
+	tests := []struct {
+		name string
+		err  error
+		want *codeError
+	}{
+		{"nil", nil, nil},
+		{"itself", target, target},
+		{"wrapped", fmt.Errorf("outer: %w", target), target},
+		{"joined", errors.Join(errors.New("other"), fmt.Errorf("x: %w", target)), target},
+		{"absent", errors.Join(errors.New("a"), errors.New("b")), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := As[*codeError](tt.err)
+			if got != tt.want || ok != (tt.want != nil) {
+				t.Errorf("As = %v, %v; want %v", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// doneContext is a Context that ends when done is closed.
+type doneContext chan struct{}
+
+func (d doneContext) Done() <-chan struct{} { return d }
+func (d doneContext) Err() error            { return nil }
