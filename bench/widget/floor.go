@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/browsertest"
 )
 
@@ -51,7 +52,8 @@ func buildFloor(ctx context.Context, loaderWasm []byte) (*floor, error) {
 		}
 	}
 	// The same flags as the loader's build.
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", "hello.wasm", ".")
+	args := append([]string{"build"}, assets.WasmBuildFlags...)
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", "hello.wasm", ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -71,6 +71,8 @@ var comparisons = []comparison{
 	{"inline cell, first run", "ms", 1, 0, one(func(s sample) float64 { return s.InlineFirstMS })},
 	{"page reload, warm HTTP cache", "ms", 1, 0.7, one(func(s sample) float64 { return s.ReloadMS })},
 	{"… Viewer received", "ms", 1, 0, one(func(s sample) float64 { return s.ReloadPhases.ViewerLoadedMS })},
+	{"page reopened in a new tab, warm HTTP cache", "ms", 1, 0.7, one(func(s sample) float64 { return s.ReopenMS })},
+	{"… Viewer received", "ms", 1, 0, one(func(s sample) float64 { return s.ReopenPhases.ViewerLoadedMS })},
 	{"bytes on the wire, cold load", "MB", 1e-6, 0.7, one(func(s sample) float64 { return float64(s.ColdBytes) })},
 	{"bytes on the wire, reload", "MB", 1e-6, 0, one(func(s sample) float64 { return float64(s.ReloadBytes) })},
 	{"renderer memory after the inline re-runs", "MiB", 1.0 / (1 << 20), 0, one(func(s sample) float64 { return float64(s.RendererRSS) })},

@@ -38,7 +38,7 @@ func TestBenchSmoke(t *testing.T) {
 		}
 		s := samples[0]
 		for metric, v := range map[string]float64{
-			"cold": s.ColdMS, "second viewer": s.SecondMS, "reload": s.ReloadMS, "throttled": s.ThrottledMS,
+			"cold": s.ColdMS, "second viewer": s.SecondMS, "reload": s.ReloadMS, "reopen": s.ReopenMS, "throttled": s.ThrottledMS,
 			"inline first run": s.InlineFirstMS, "cold bytes": float64(s.ColdBytes), "renderer RSS": float64(s.RendererRSS),
 			"Viewer download end": s.ColdPhases.ViewerLoadedMS,
 		} {
