@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/browsertest/hostpage"
 )
 
@@ -245,9 +246,14 @@ func PageServer(routes map[string]http.Handler) *httptest.Server {
 	return httptest.NewServer(mux)
 }
 
-// FixtureDir is the folder of real recordings shared with other projects.
+// FixtureDir is the folder of real recordings shared with other projects:
+// $RRD_FIXTURES, or shared/fixtures/rrd next to the checkout.
 func FixtureDir() (string, error) {
-	for _, dir := range []string{os.Getenv("RRD_FIXTURES"), "../../shared/fixtures/rrd", "../shared/fixtures/rrd"} {
+	dirs := []string{os.Getenv("RRD_FIXTURES")}
+	if root, err := assets.ModuleRoot(); err == nil {
+		dirs = append(dirs, filepath.Join(root, "..", "shared", "fixtures", "rrd"))
+	}
+	for _, dir := range dirs {
 		if dir == "" {
 			continue
 		}

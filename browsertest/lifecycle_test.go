@@ -2,12 +2,17 @@ package browsertest
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/server"
 )
 
 // instrumentTimers makes the page count every timer and animation frame
@@ -330,3 +335,71 @@ func TestRerunsStayFlat(t *testing.T) {
 }
 
 func mb(n int64) float64 { return float64(n) / (1 << 20) }
+
+// TestEarlyDownloadIsAbortedWithItsWidget renders the page's first widget
+// with an AbortSignal that has already fired: widget.js starts the Viewer
+// download while the Go loader boots, and the loader, finding the widget
+// gone, must abort it rather than let 10 MB arrive for nobody.
+func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
+	h, err := server.New(server.Config{Dir: suite.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reached atomic.Bool
+	sent := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, ".wasm") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		reached.Store(true)
+		ew := &errWriter{ResponseWriter: slowWriter{w, 4 << 20}}
+		h.ServeHTTP(ew, r)
+		sent <- ew.err
+	}))
+	defer func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	}()
+
+	tab := openTab(t)
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(async () => {
+		const widget = await host.load({url: %s});
+		const el = document.createElement("div");
+		document.getElementById("widgets").append(el);
+		const ctl = new AbortController();
+		ctl.abort();
+		await widget.render({ model: new host.Model(%s), el, signal: ctl.signal });
+		return true;
+	})()`, JS(srv.URL+"/widget.js"), JS(defaultTraits()))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-sent:
+		if err == nil {
+			t.Error("the Viewer was sent to its end for a widget gone at once")
+		}
+	case <-time.After(5 * time.Second):
+		// At 4 MB/s the 9.5 MB would still be on its way.
+		if reached.Load() {
+			t.Error("the Viewer download of a widget gone at once is still running after 5 s")
+		}
+	}
+	if s := loaderStats(t, tab); s["fetches"] != 0.0 || s["compiles"] != 0.0 {
+		t.Errorf("loader stats %v, want no fetch and no compile", s)
+	}
+}
+
+// errWriter remembers the first write error: the client went away.
+type errWriter struct {
+	http.ResponseWriter
+	err error
+}
+
+func (w *errWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/gorerun/loader/wasmjs"
@@ -102,12 +103,15 @@ type moduleSource struct {
 
 // earlyFetch is the download of the Viewer that widget.js starts through
 // the marker function while the runtime boots, from its own reading of the
-// adjacent URL. The load adopts it only when it resolves the same URL.
+// adjacent URL. The widget that received it owns it until it hands it over
+// to the load it starts; the load adopts it only when it resolves the same
+// URL. Whoever owns it last aborts it if nobody adopted it.
 type earlyFetch struct {
-	url      string
-	response js.Value // a Promise of the Response
-	abort    js.Value // aborts the download
-	once     sync.Once
+	url        string
+	response   js.Value // a Promise of the Response
+	abort      js.Value // aborts the download
+	handedOver atomic.Bool
+	once       sync.Once
 }
 
 // earlyFetchOf returns the early download in render props, or nil.
@@ -125,8 +129,23 @@ func earlyFetchOf(props js.Value) *earlyFetch {
 	return &earlyFetch{url: url.String(), response: response, abort: abort}
 }
 
-// take returns the early download's Response promise when it is for url
-// and aborts the download otherwise. Only the first call can take it.
+// handOver makes the load that is about to start its owner.
+func (e *earlyFetch) handOver() {
+	if e != nil {
+		e.handedOver.Store(true)
+	}
+}
+
+// discard aborts the download unless it was handed over to a load; the
+// widget calls it when it goes.
+func (e *earlyFetch) discard() {
+	if e != nil && !e.handedOver.Load() {
+		e.drop()
+	}
+}
+
+// take returns the download's Response promise when it is for url and
+// aborts it otherwise. The load calls it once.
 func (e *earlyFetch) take(url string) (js.Value, bool) {
 	if e == nil {
 		return js.Undefined(), false
@@ -140,8 +159,8 @@ func (e *earlyFetch) take(url string) (js.Value, bool) {
 	return e.response, taken
 }
 
-// discard aborts the early download unless a load took it.
-func (e *earlyFetch) discard() {
+// drop aborts the download unless it was taken.
+func (e *earlyFetch) drop() {
 	if e != nil {
 		e.once.Do(func() { wasmjs.Invoke(e.abort) })
 	}
@@ -182,6 +201,7 @@ func (rt *Runtime) viewerModule(ctx wasmjs.Context, src moduleSource, ui *widget
 		loadCtx, cancel := wasmjs.WithCancel(wasmjs.Background())
 		l = &moduleLoad{done: make(chan struct{}), cancel: cancel, watchers: map[*widgetUI]struct{}{}}
 		rt.module = l
+		src.early.handOver()
 		go rt.load(loadCtx, l, src)
 	} else {
 		src.early.discard()
@@ -261,6 +281,11 @@ func (rt *Runtime) fetchAndCompile(ctx wasmjs.Context, l *moduleLoad, src module
 		return js.Undefined(), err
 	}
 
+	if err := ctx.Err(); err != nil {
+		// Every widget left before the load began.
+		src.early.drop()
+		return js.Undefined(), err
+	}
 	rt.report(l, Progress{Phase: PhaseDownload})
 	start := now()
 	var resp js.Value
