@@ -249,7 +249,7 @@ func (r *report) chart(b *browsertest.Browser) ([]byte, error) {
 		}
 	}
 	svg.WriteString(`</svg>`)
-	page := `<!doctype html><html><body style="margin:0">` + svg.String() + `</body></html>`
+	page := `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">` + svg.String() + `</body></html>`
 
 	tab, err := b.NewTab()
 	if err != nil {
