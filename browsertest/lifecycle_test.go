@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -229,24 +230,6 @@ func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	t.Logf("ready: first %.0f ms, second %.0f ms, third %.0f ms", ms[0].ReadyMS, ms[1].ReadyMS, ms[2].ReadyMS)
 }
 
-func rendererRSS(t *testing.T, tab *Tab) int64 {
-	t.Helper()
-	n, err := tab.RendererRSS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func jsHeap(t *testing.T, tab *Tab) int64 {
-	t.Helper()
-	n, err := tab.JSHeap()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // rerunCell re-runs a cell runs times on one page: each run imports
 // widget.js as a new module instance (load is the JavaScript that does it,
 // with the run number in place of ${i}), and renders after the previous view's cleanup,
@@ -263,7 +246,12 @@ func rerunCell(t *testing.T, tab *Tab, runs int, load string) (times []float64, 
 		if i == 1 || i == runs-1 {
 			time.Sleep(time.Second)
 			k := min(i-1, 1)
-			heap[k], rss[k] = jsHeap(t, tab), rendererRSS(t, tab)
+			var err1, err2 error
+			heap[k], err1 = tab.JSHeap()
+			rss[k], err2 = tab.RendererRSS()
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return times, rss, heap
