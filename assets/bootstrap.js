@@ -33,11 +33,12 @@ function loaderWasm() {
   return bytes;
 }
 
-async function boot() {
+async function boot(rt) {
   const start = performance.now();
   const Go = installGo();
   const go = new Go();
   const { instance } = await WebAssembly.instantiate(loaderWasm(), go.importObject);
+  rt.go = go;
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
     globalThis.__rerunGoLoaderBoot = {
@@ -52,22 +53,51 @@ async function boot() {
     } finally {
       delete globalThis.__rerunGoLoaderBoot;
     }
-    exited.then(() => {
-      runtimes.delete(BUILD_ID);
-      reject(new Error("the Rerun loader exited"));
-    }, reject);
+    const onExit = (e) => {
+      exit(rt, e);
+      reject(new Error("the Rerun loader exited before it started"));
+    };
+    exited.then(() => onExit(), onExit);
   });
 }
 
+// exit forgets a runtime whose Go program stopped, so the next render
+// boots a fresh one, and says so in every widget it served: they no longer
+// answer the kernel.
+function exit(rt, reason) {
+  if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
+  rt.early?.abort();
+  console.error("rerun loader: the Go runtime stopped", reason ?? "");
+  for (const el of rt.views) {
+    showError(el, "The Rerun loader stopped unexpectedly, so this Viewer no longer follows the notebook. " +
+      "Run the cell again to start a new one (details in the browser console).");
+  }
+  rt.views.clear();
+}
+
+function showError(el, text) {
+  try {
+    const box = document.createElement("pre");
+    box.className = "rerun-loader-error";
+    box.style.whiteSpace = "pre-wrap";
+    box.textContent = text;
+    el.append(box);
+  } catch (e) {
+    console.error("rerun loader:", text, e);
+  }
+}
+
 // runtime returns this build's runtime record on the page, booting the Go
-// loader on first use: {api: Promise of the loader's API, ready, early}.
+// loader on first use: {api: Promise of the loader's API, ready, early,
+// views: the elements of its live widgets, go: the Go instance}.
 function runtime() {
   let rt = runtimes.get(BUILD_ID);
   if (!rt) {
-    rt = { api: boot(), ready: false, early: undefined };
+    rt = { ready: false, early: undefined, views: new Set() };
+    rt.api = boot(rt);
     runtimes.set(BUILD_ID, rt);
     rt.api.then(() => { rt.ready = true; }, () => {
-      runtimes.delete(BUILD_ID);
+      if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
       rt.early?.abort();
     });
   }
@@ -103,26 +133,27 @@ async function render({ model, el, signal }) {
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });
   }
+  let rt;
   try {
-    const rt = runtime();
+    rt = runtime();
     // Only the first render on the page waits for the boot; the Go side
     // has not asked for the Viewer yet.
     if (!rt.ready && rt.early === undefined) rt.early = startEarlyFetch() ?? null;
     const api = await rt.api;
     const early = rt.early ?? undefined;
     rt.early = null;
-    api.render({
+    const failed = api.render({
       model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue,
       viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
     });
+    if (failed instanceof Error) throw failed;
+    rt.views.add(el);
   } catch (e) {
     console.error("rerun loader:", e);
-    const box = document.createElement("pre");
-    box.className = "rerun-loader-error";
-    box.textContent = "The Rerun loader could not start: " + (e && e.message ? e.message : String(e));
-    el.append(box);
+    showError(el, "The Rerun Viewer could not start: " + (e && e.message ? e.message : String(e)));
   }
   return () => {
+    rt?.views.delete(el);
     signal?.removeEventListener("abort", stop);
     stop();
   };

@@ -5,7 +5,7 @@ import "strings"
 // IsWasmContentType reports whether a Content-Type header value lets
 // WebAssembly.compileStreaming accept the response: its essence must be
 // application/wasm; parameters and case do not matter.
-func IsWasmContentType(contentType string) bool {
+func isWasmContentType(contentType string) bool {
 	essence, _, _ := strings.Cut(contentType, ";")
 	return lowerASCII(trimHTTPSpace(essence)) == "application/wasm"
 }

@@ -67,7 +67,7 @@ func mib(n int64) string {
 // which our server and upstream's send) when present, else Content-Length
 // when the body is not content-encoded (the browser decodes it, so an
 // encoded length is not the size it delivers). 0 means unknown.
-func DownloadTotal(finalLength, contentLength, contentEncoding string) int64 {
+func downloadTotal(finalLength, contentLength, contentEncoding string) int64 {
 	if n, ok := parseLength(finalLength); ok {
 		return n
 	}

@@ -17,7 +17,7 @@ func TestDownloadTotal(t *testing.T) {
 		{" 12 ", "", "", 12},
 	}
 	for _, tt := range tests {
-		if got := DownloadTotal(tt.final, tt.length, tt.encoding); got != tt.want {
+		if got := downloadTotal(tt.final, tt.length, tt.encoding); got != tt.want {
 			t.Errorf("DownloadTotal(%q, %q, %q) = %d, want %d", tt.final, tt.length, tt.encoding, got, tt.want)
 		}
 	}

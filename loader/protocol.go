@@ -42,9 +42,9 @@ type Message struct {
 	AccessToken, Email string
 }
 
-// NeedsBuffer reports whether the message carries its payload in
+// needsBuffer reports whether the message carries its payload in
 // buffers[0].
-func (m Message) NeedsBuffer() bool {
+func (m Message) needsBuffer() bool {
 	return m.Kind == KindRRD || m.Kind == KindTable
 }
 
@@ -68,6 +68,7 @@ type Field struct {
 	Str  string
 	Num  float64
 	Bool bool
+	Obj  Fields // the object's fields, when it is an object (Type Other)
 }
 
 // Fields reads the fields of a message's content. The browser side reads
@@ -77,7 +78,7 @@ type Fields interface {
 }
 
 // ErrNotObject reports content that is not an object.
-var ErrNotObject = errors.New("the message is not an object")
+var errNotObject = errors.New("the message is not an object")
 
 // MessageError is a message the widget ignores, with the reason.
 type MessageError struct {
@@ -94,7 +95,7 @@ func (e *MessageError) Error() string {
 
 // DecodeMessage checks a message's content against the protocol and
 // returns it typed, or a *MessageError saying what is wrong with it.
-func DecodeMessage(f Fields) (Message, error) {
+func decodeMessage(f Fields) (Message, error) {
 	typ := f.Field("type")
 	if typ.Type != String {
 		return Message{}, &MessageError{Reason: "its type is " + describeField(typ) + ", want a string"}
@@ -197,12 +198,12 @@ func describeField(f Field) string {
 }
 
 // Panels are the Viewer panels _panel_states can set.
-var Panels = [...]string{"top", "blueprint", "selection", "time"}
+var panels = [...]string{"top", "blueprint", "selection", "time"}
 
 // PanelState validates one entry of _panel_states: "expanded",
 // "collapsed" or "hidden", or missing/null for the Viewer's default.
 // It returns the state to apply ("" for the default).
-func PanelState(panel string, f Field) (string, error) {
+func panelState(panel string, f Field) (string, error) {
 	switch f.Type {
 	case Missing, Null:
 		return "", nil

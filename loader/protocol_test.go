@@ -65,7 +65,7 @@ func TestDecodeMessage(t *testing.T) {
 		{"object type", fields{"type": []int{}}, Message{}, "its type is an object"},
 	}
 	for _, tt := range tests {
-		got, err := DecodeMessage(tt.content)
+		got, err := decodeMessage(tt.content)
 		if tt.errSub != "" {
 			var me *MessageError
 			if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.errSub) {
@@ -92,11 +92,11 @@ func sameMessage(a, b Message) bool {
 
 func TestNeedsBuffer(t *testing.T) {
 	for _, k := range []Kind{KindRRD, KindTable} {
-		if !(Message{Kind: k}).NeedsBuffer() {
+		if !(Message{Kind: k}).needsBuffer() {
 			t.Errorf("%s needs a buffer", k)
 		}
 	}
-	if (Message{Kind: KindTimeCtrl}).NeedsBuffer() {
+	if (Message{Kind: KindTimeCtrl}).needsBuffer() {
 		t.Error("time_ctrl needs no buffer")
 	}
 }
@@ -116,7 +116,7 @@ func TestPanelState(t *testing.T) {
 		{Field{Type: Number, Num: 1}, "", false},
 	}
 	for _, tt := range tests {
-		got, err := PanelState("top", tt.f)
+		got, err := panelState("top", tt.f)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("PanelState(%+v) = %q, %v; want %q, ok=%v", tt.f, got, err, tt.want, tt.ok)
 		}
@@ -133,7 +133,7 @@ func FuzzDecodeMessage(f *testing.F) {
 			{"type": typ, "timeline": s, "time": n, "play": b, "url": u, "recording_id": s, "partition_url": u, "access_token": s, "email": u},
 			{"type": typ, "timeline": n, "time": s, "play": s, "url": n},
 		} {
-			m, err := DecodeMessage(content)
+			m, err := decodeMessage(content)
 			if err == nil {
 				switch m.Kind {
 				case KindRRD, KindTable, KindTimeCtrl, KindRecordingID, KindPartitionURL, KindOpenURL, KindCloseURL, KindSetCredentials:

@@ -6,12 +6,12 @@ import (
 )
 
 // ViewerFile is the name of the Viewer Wasm, which sits next to widget.js.
-const ViewerFile = "re_viewer_bg.wasm"
+const viewerFile = "re_viewer_bg.wasm"
 
 // ErrNoAdjacentURL reports a module URL with no directory to look in
 // (blob: and data: URLs, as anywidget uses for inline ESM): the inlined
 // marker function is then the only source of the Viewer Wasm.
-var ErrNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: URL and does not inline the Viewer Wasm; " +
+var errNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: URL and does not inline the Viewer Wasm; " +
 	"set RERUN_NOTEBOOK_ASSET=inline (which inlines it) or to the http(s) URL of a widget.js served next to re_viewer_bg.wasm")
 
 // ViewerURL returns the URL of the Viewer Wasm for a module loaded from
@@ -20,7 +20,7 @@ var ErrNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: 
 //
 // moduleURL is import.meta.url, which browsers always give as an absolute,
 // normalized URL; anything else is an error.
-func ViewerURL(moduleURL string) (string, error) {
+func viewerURL(moduleURL string) (string, error) {
 	u, _, _ := strings.Cut(moduleURL, "#")
 	scheme, rest, ok := strings.Cut(u, ":")
 	if !ok || !validScheme(scheme) {
@@ -28,10 +28,10 @@ func ViewerURL(moduleURL string) (string, error) {
 	}
 	switch lowerASCII(scheme) {
 	case "blob", "data":
-		return "", ErrNoAdjacentURL
+		return "", errNoAdjacentURL
 	}
 	if !strings.HasPrefix(rest, "//") {
-		return "", errors.New("module URL " + quote(moduleURL) + " has no host or path: " + ErrNoAdjacentURL.Error())
+		return "", errors.New("module URL " + quote(moduleURL) + " has no host or path: " + errNoAdjacentURL.Error())
 	}
 	beforeQuery, query, hasQuery := strings.Cut(rest, "?")
 	authorityEnd := strings.IndexByte(beforeQuery[2:], '/')
@@ -41,7 +41,7 @@ func ViewerURL(moduleURL string) (string, error) {
 	} else {
 		dir = beforeQuery[:strings.LastIndexByte(beforeQuery, '/')+1]
 	}
-	out := scheme + ":" + dir + ViewerFile
+	out := scheme + ":" + dir + viewerFile
 	if hasQuery {
 		out += "?" + query
 	}

@@ -25,9 +25,9 @@ func TestViewerURL(t *testing.T) {
 		{module: "http://[::1]:9000/user/proxy/9000/widget.js", want: "http://[::1]:9000/user/proxy/9000/re_viewer_bg.wasm"},
 		{module: "HTTP://Host/w.js", want: "HTTP://Host/re_viewer_bg.wasm"},
 		{module: "file:///home/me/widget.js", want: "file:///home/me/re_viewer_bg.wasm"},
-		{module: "blob:http://localhost:8888/6e0c8f7e-1d4b-4b8e-9f5e-2b1c2c0f3a11", err: ErrNoAdjacentURL},
-		{module: "BLOB:null/abc", err: ErrNoAdjacentURL},
-		{module: "data:text/javascript;base64,ZXhwb3J0IGRlZmF1bHQge30=", err: ErrNoAdjacentURL},
+		{module: "blob:http://localhost:8888/6e0c8f7e-1d4b-4b8e-9f5e-2b1c2c0f3a11", err: errNoAdjacentURL},
+		{module: "BLOB:null/abc", err: errNoAdjacentURL},
+		{module: "data:text/javascript;base64,ZXhwb3J0IGRlZmF1bHQge30=", err: errNoAdjacentURL},
 		{module: "mailto:someone@example.com", bad: true},
 		{module: "/widget.js", bad: true},
 		{module: "widget.js", bad: true},
@@ -35,14 +35,14 @@ func TestViewerURL(t *testing.T) {
 		{module: "1http://x/widget.js", bad: true},
 	}
 	for _, tt := range tests {
-		got, err := ViewerURL(tt.module)
+		got, err := viewerURL(tt.module)
 		switch {
 		case tt.err != nil:
 			if !errors.Is(err, tt.err) {
 				t.Errorf("ViewerURL(%q) error = %v, want %v", tt.module, err, tt.err)
 			}
 		case tt.bad:
-			if err == nil || errors.Is(err, ErrNoAdjacentURL) && !strings.Contains(err.Error(), "has no host") {
+			if err == nil || errors.Is(err, errNoAdjacentURL) && !strings.Contains(err.Error(), "has no host") {
 				t.Errorf("ViewerURL(%q) = %q, %v; want an error", tt.module, got, err)
 			}
 		default:
@@ -69,7 +69,7 @@ func FuzzViewerURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, module string) {
-		got, err := ViewerURL(module)
+		got, err := viewerURL(module)
 		if err != nil {
 			return
 		}
@@ -88,7 +88,7 @@ func FuzzViewerURL(f *testing.F) {
 		authority := rest[:strings.IndexAny(rest+"/", "/?#")]
 		dir := u.EscapedPath()
 		dir = dir[:max(strings.LastIndexByte(dir, '/'), 0)]
-		want := u.Scheme + "://" + authority + dir + "/" + ViewerFile
+		want := u.Scheme + "://" + authority + dir + "/" + viewerFile
 		beforeFragment, _, _ := strings.Cut(module, "#")
 		if _, query, ok := strings.Cut(beforeFragment, "?"); ok {
 			want += "?" + query

@@ -21,7 +21,7 @@ func TestIsWasmContentType(t *testing.T) {
 		{"application/wasmapplication/wasm", false},
 	}
 	for _, tt := range tests {
-		if got := IsWasmContentType(tt.in); got != tt.want {
+		if got := isWasmContentType(tt.in); got != tt.want {
 			t.Errorf("IsWasmContentType(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}

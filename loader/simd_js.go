@@ -2,7 +2,7 @@
 
 package loader
 
-import "syscall/js"
+import "github.com/gorerun/loader/wasmjs"
 
 // simdProbe is the smallest module that uses Wasm SIMD: a function that
 // splats 0 into a v128 and asks v128.any_true of it. Browsers without SIMD
@@ -19,16 +19,18 @@ var simdProbe = []byte{
 	0x0b, // end
 }
 
-const noSIMDMessage = "This browser is too old to run the Rerun Viewer: it lacks WebAssembly SIMD. " +
-	"Use Chrome or Edge 91+, Firefox 89+ or Safari 16.4+."
+func simdSupported() bool { return validates(simdProbe) }
 
-func simdSupported() (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	buf := js.Global().Get("Uint8Array").New(len(simdProbe))
-	js.CopyBytesToJS(buf, simdProbe)
-	return js.Global().Get("WebAssembly").Call("validate", buf).Bool()
+// validates reports whether WebAssembly.validate accepts wasm.
+func validates(wasm []byte) bool {
+	buf, err := wasmjs.BytesToJS(wasm)
+	if err != nil {
+		return false
+	}
+	webAssembly, err := wasmjs.Global().Get("WebAssembly")
+	if err != nil {
+		return false
+	}
+	ok, err := webAssembly.Call("validate", buf)
+	return err == nil && ok.Truthy()
 }

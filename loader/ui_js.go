@@ -4,7 +4,7 @@ package loader
 
 import (
 	"strconv"
-	"syscall/js"
+	"sync"
 
 	"github.com/gorerun/loader/wasmjs"
 )
@@ -12,29 +12,35 @@ import (
 // widgetUI is what a widget puts in its anywidget element: a sized
 // container holding the Viewer's canvas and, while loading or after a
 // failure, an overlay that says what is going on. Every message is shown in
-// this widget's own element and nowhere else.
+// this widget's own element and nowhere else. DOM calls that fail leave the
+// widget less pretty, never stop it.
 type widgetUI struct {
-	container js.Value
-	overlay   js.Value
-	title     js.Value
-	bar       js.Value // the progress bar's filled part
-	track     js.Value
-	detail    js.Value
-	lastNote  js.Value
+	doc       wasmjs.Value
+	container wasmjs.Value
+	overlay   wasmjs.Value
+	title     wasmjs.Value
+	bar       wasmjs.Value // the progress bar's filled part
+	track     wasmjs.Value
+	detail    wasmjs.Value
+
+	funcs    wasmjs.Funcs // the Retry buttons' handlers
+	mu       sync.Mutex
+	lastNote wasmjs.Value
 }
 
-func newWidgetUI(el js.Value) (*widgetUI, error) {
-	doc := js.Global().Get("document")
-	ui := &widgetUI{}
-	var err error
-	create := func(tag, class string) js.Value {
+func newWidgetUI(el wasmjs.Value) (*widgetUI, error) {
+	doc, err := wasmjs.Global().Get("document")
+	if err != nil {
+		return nil, err
+	}
+	ui := &widgetUI{doc: doc}
+	create := func(tag, class string) wasmjs.Value {
 		if err != nil {
-			return js.Undefined()
+			return wasmjs.Undefined()
 		}
-		var v js.Value
-		v, err = wasmjs.Call(doc, "createElement", tag)
-		if err == nil && class != "" {
-			v.Set("className", class)
+		var v wasmjs.Value
+		if v, err = doc.Call("createElement", tag); err == nil && class != "" {
+			err = v.Set("className", class)
 		}
 		return v
 	}
@@ -61,35 +67,38 @@ func newWidgetUI(el js.Value) (*widgetUI, error) {
 	ui.track.Call("append", ui.bar)
 	ui.overlay.Call("append", ui.title, ui.track, ui.detail)
 	ui.container.Call("append", ui.overlay)
-	if _, err := wasmjs.Call(el, "append", ui.container); err != nil {
+	if _, err := el.Call("append", ui.container); err != nil {
 		return nil, err
 	}
 	return ui, nil
 }
 
 // styles sets CSS properties given as name, value pairs.
-func styles(el js.Value, kv ...string) {
-	s := el.Get("style")
+func styles(el wasmjs.Value, kv ...string) {
+	s, err := el.Get("style")
+	if err != nil {
+		return
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		s.Call("setProperty", kv[i], kv[i+1])
 	}
 }
 
-// newCanvas replaces the Viewer's canvas with a fresh one and returns it.
-func (ui *widgetUI) newCanvas() js.Value {
-	c := js.Global().Get("document").Call("createElement", "canvas")
+func (ui *widgetUI) newCanvas() any {
+	c, err := ui.doc.Call("createElement", "canvas")
+	if err != nil {
+		return wasmjs.Undefined()
+	}
 	styles(c, "display", "block", "width", "100%", "height", "100%")
 	ui.container.Call("prepend", c)
 	return c
 }
 
-// resize applies the _width and _height traits to the container.
 func (ui *widgetUI) resize(width, height Length) {
 	h, ratio := height.HeightStyle()
 	styles(ui.container, "width", width.WidthStyle(), "height", h, "aspect-ratio", ratio)
 }
 
-// progress shows the loading phase and, while downloading, how far it got.
 func (ui *widgetUI) progress(p Progress) {
 	ui.title.Set("textContent", p.Title())
 	ui.detail.Set("textContent", p.Detail())
@@ -101,28 +110,97 @@ func (ui *widgetUI) progress(p Progress) {
 	ui.track.Set("title", p.Detail())
 }
 
-// showOverlay puts the overlay back over the Viewer (for a restart).
+// whenVisible waits for the container to have a size on a visible page,
+// watching it with a ResizeObserver and the page's visibilitychange: a
+// canvas in a collapsed output or a background tab has no size to start a
+// Viewer at.
+func (ui *widgetUI) whenVisible(ctx wasmjs.Context) error {
+	if ui.visible() {
+		return nil
+	}
+	changed := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	var funcs wasmjs.Funcs
+	defer funcs.Release()
+	if ctor, err := wasmjs.Global().Get("ResizeObserver"); err == nil && ctor.IsFunction() {
+		observer, err := ctor.New(funcs.Func(func(wasmjs.Value, []wasmjs.Value) any { poke(); return nil }))
+		if err == nil {
+			observer.Call("observe", ui.container)
+			defer observer.Call("disconnect")
+		}
+	}
+	if l, err := wasmjs.AddEventListener(ui.doc, "visibilitychange", func(wasmjs.Value) { poke() }); err == nil {
+		defer l.Remove()
+	}
+	for !ui.visible() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+	return nil
+}
+
+// visible reports whether the container has a size on a visible page.
+func (ui *widgetUI) visible() bool {
+	if state, err := ui.doc.Get("visibilityState"); err == nil {
+		if s, ok := state.AsString(); ok && s == "hidden" {
+			return false
+		}
+	}
+	rect, err := ui.container.Call("getBoundingClientRect")
+	if err != nil {
+		return true // no way to tell: do not hold the widget back
+	}
+	w, _ := rect.Get("width")
+	h, _ := rect.Get("height")
+	width, _ := w.AsNumber()
+	height, _ := h.AsNumber()
+	return width > 0 && height > 0
+}
+
 func (ui *widgetUI) showOverlay() {
+	ui.overlay.Call("replaceChildren", ui.title, ui.track, ui.detail)
+	if cl, err := ui.overlay.Get("classList"); err == nil {
+		cl.Call("remove", "rerun-loader-error")
+	}
 	ui.container.Call("append", ui.overlay)
 }
 
-// ready hides the overlay once the Viewer draws.
 func (ui *widgetUI) ready() {
 	ui.overlay.Call("remove")
 }
 
-// fail shows a failure in place of the Viewer.
-func (ui *widgetUI) fail(title, detail string) {
-	doc := js.Global().Get("document")
-	h := doc.Call("createElement", "div")
+func (ui *widgetUI) fail(title, detail string, retry func()) {
+	h, _ := ui.doc.Call("createElement", "div")
 	h.Set("textContent", title)
 	styles(h, "font-weight", "bold", "margin-bottom", "8px")
-	pre := doc.Call("createElement", "pre")
+	pre, _ := ui.doc.Call("createElement", "pre")
 	pre.Set("textContent", detail)
 	styles(pre, "white-space", "pre-wrap", "word-break", "break-word", "max-width", "100%", "margin", "0",
 		"font-size", "12px")
-	ui.overlay.Get("classList").Call("add", "rerun-loader-error")
-	ui.overlay.Call("replaceChildren", h, pre)
+	children := []any{h, pre}
+	if retry != nil {
+		button, _ := ui.doc.Call("createElement", "button")
+		button.Set("className", "rerun-loader-retry")
+		button.Set("textContent", "Retry")
+		styles(button, "margin-top", "12px", "padding", "4px 16px", "font-size", "14px", "cursor", "pointer")
+		button.Set("onclick", ui.funcs.Func(func(wasmjs.Value, []wasmjs.Value) any {
+			retry()
+			return nil
+		}))
+		children = append(children, button)
+	}
+	if cl, err := ui.overlay.Get("classList"); err == nil {
+		cl.Call("add", "rerun-loader-error")
+	}
+	ui.overlay.Call("replaceChildren", children...)
 	ui.container.Call("append", ui.overlay)
 }
 
@@ -130,7 +208,10 @@ func (ui *widgetUI) fail(title, detail string) {
 // from the kernel) in a strip along the widget's bottom edge; a click
 // dismisses it.
 func (ui *widgetUI) notice(text string) {
-	n := js.Global().Get("document").Call("createElement", "div")
+	n, err := ui.doc.Call("createElement", "div")
+	if err != nil {
+		return
+	}
 	n.Set("className", "rerun-loader-notice")
 	n.Set("textContent", text)
 	n.Set("title", "click to dismiss")
@@ -139,15 +220,20 @@ func (ui *widgetUI) notice(text string) {
 		"font-size", "12px", "padding", "4px 8px", "cursor", "pointer")
 	// Element.prototype.remove called with the notice as this: no Go
 	// function to release.
-	n.Set("onclick", js.Global().Get("Element").Get("prototype").Get("remove"))
-	if !ui.lastNote.IsUndefined() {
-		ui.lastNote.Call("remove")
+	if remove, err := n.Get("remove"); err == nil {
+		n.Set("onclick", remove)
 	}
+	ui.mu.Lock()
+	last := ui.lastNote
 	ui.lastNote = n
+	ui.mu.Unlock()
+	if !last.IsUndefined() {
+		last.Call("remove")
+	}
 	ui.container.Call("append", n)
 }
 
-// remove takes the widget out of the page.
 func (ui *widgetUI) remove() {
 	ui.container.Call("remove")
+	ui.funcs.Release()
 }

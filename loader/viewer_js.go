@@ -4,53 +4,45 @@ package loader
 
 import (
 	"errors"
-	"syscall/js"
 
 	"github.com/gorerun/loader/wasmjs"
 )
 
 // glueFactory is a module instance's wasm-bindgen glue: each call of create
-// makes a glue instance with its own Wasm memory.
+// makes a glue instance with its own Wasm memory. It starts Viewers.
 type glueFactory struct {
-	create  js.Value
+	create  wasmjs.Value
 	version string // the Viewer's version, for messages
 	// initTakesObject is whether the glue's init takes {module_or_path}
 	// (detected at build time) rather than the module itself.
 	initTakesObject bool
 }
 
-// viewerOptions are the WebHandle options that come from traits.
-type viewerOptions struct {
-	fallbackToken string
-	hasToken      bool
-	theme         string
-}
-
-// The panel states are not among them: they are applied with
+// The panel states are not among the start options: they are applied with
 // override_panel_state once the Viewer runs, as the notebook widget does
 // (the constructor wants other spellings of the states).
 
-// viewer is one running Viewer: a glue instance, its WebHandle on a
+// webViewer is one running Viewer: a glue instance, its WebHandle on a
 // canvas, and the recording channel the kernel's data goes to.
-type viewer struct {
+type webViewer struct {
 	glue    glueFactory
-	bg      js.Value
-	handle  js.Value
-	canvas  js.Value
+	bg      wasmjs.Value
+	handle  wasmjs.Value
+	canvas  wasmjs.Value
 	channel string
-	opts    viewerOptions
 	funcs   wasmjs.Funcs
 }
 
-// startViewer instantiates a fresh glue instance on module, creates the
-// WebHandle with the notebook's options, starts it on canvas and opens the
-// channel. On error everything it made is released.
+// start instantiates a fresh glue instance on m, creates the WebHandle
+// with the notebook's options, starts it on canvas and opens the channel.
+// On error everything it made is released.
 //
 // Glue init and start run to completion even when ctx ends meanwhile:
 // freeing what they made must not race them.
-func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, opts viewerOptions,
-	onEvent func(json js.Value), channel string) (_ *viewer, err error) {
-	v := &viewer{glue: glue, bg: js.Undefined(), handle: js.Undefined(), canvas: canvas, channel: channel, opts: opts}
+func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
+	onEvent func(any), channel string) (_ viewer, err error) {
+	c, _ := canvas.(wasmjs.Value)
+	v := &webViewer{glue: g, canvas: c, channel: channel}
 	defer func() {
 		if err != nil {
 			v.close()
@@ -58,17 +50,15 @@ func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, 
 	}()
 	owned := wasmjs.Background()
 
-	bg, err := wasmjs.Invoke(glue.create)
+	bg, err := g.create.Invoke()
 	if err != nil {
 		return nil, errors.Join(errors.New("create the Viewer glue"), err)
 	}
-	var initArg any = module
-	if glue.initTakesObject {
-		o := js.Global().Get("Object").New()
-		o.Set("module_or_path", module)
-		initArg = o
+	var initArg any = m
+	if g.initTakesObject {
+		initArg = map[string]any{"module_or_path": m}
 	}
-	initP, err := wasmjs.Invoke(bg, initArg)
+	initP, err := bg.Invoke(initArg)
 	if err == nil {
 		_, err = wasmjs.Await(owned, initP)
 	}
@@ -77,19 +67,19 @@ func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, 
 	}
 	v.bg = bg
 	if ctx.Err() != nil {
-		return nil, errCancelled
+		return nil, ctx.Err()
 	}
 
-	ctor, err := wasmjs.Get(bg, "WebHandle")
+	ctor, err := bg.Get("WebHandle")
 	if err != nil {
 		return nil, err
 	}
-	handle, err := wasmjs.New(ctor, v.handleOptions(onEvent))
+	handle, err := ctor.New(v.handleOptions(opts, onEvent))
 	if err != nil {
 		return nil, errors.Join(errors.New("create the Viewer"), err)
 	}
 	v.handle = handle
-	startP, err := wasmjs.Call(handle, "start", canvas)
+	startP, err := handle.Call("start", c)
 	if err == nil {
 		_, err = wasmjs.Await(owned, startP)
 	}
@@ -97,7 +87,7 @@ func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, 
 		return nil, errors.Join(errors.New("start the Viewer"), err)
 	}
 	if ctx.Err() != nil {
-		return nil, errCancelled
+		return nil, ctx.Err()
 	}
 	if err := v.call("open_channel", channel, "temp"); err != nil {
 		return nil, errors.Join(errors.New("open the recording channel"), err)
@@ -106,66 +96,82 @@ func startViewer(ctx wasmjs.Context, glue glueFactory, module, canvas js.Value, 
 }
 
 // handleOptions builds the WebHandle options the notebook uses.
-func (v *viewer) handleOptions(onEvent func(json js.Value)) js.Value {
-	o := js.Global().Get("Object").New()
-	o.Set("notebook", true)
-	o.Set("hide_welcome_screen", true)
-	o.Set("width", "100%")
-	o.Set("height", "100%")
-	if v.opts.hasToken {
-		o.Set("fallback_token", v.opts.fallbackToken)
+func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) map[string]any {
+	o := map[string]any{
+		"notebook":            true,
+		"hide_welcome_screen": true,
+		"width":               "100%",
+		"height":              "100%",
+		"on_viewer_event": v.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+			onEvent(wasmjs.Arg(args, 0))
+			return nil
+		}),
+	}
+	if opts.hasToken {
+		o["fallback_token"] = opts.fallbackToken
 	}
 	// Older Viewers know no theme; an option left out is one they never
 	// have to reject.
-	if v.opts.theme != "" {
-		o.Set("theme", v.opts.theme)
+	if opts.theme != "" {
+		o["theme"] = opts.theme
 	}
-	o.Set("on_viewer_event", v.funcs.Func(func(_ js.Value, args []js.Value) any {
-		onEvent(argAt(args, 0))
-		return nil
-	}))
 	return o
 }
 
-// call calls a WebHandle method, saying so plainly when this Viewer
+// method returns a WebHandle method, saying so plainly when this Viewer
 // version does not have it.
-func (v *viewer) call(method string, args ...any) error {
-	fn, err := wasmjs.Get(v.handle, method)
+func (v *webViewer) method(name string) error {
+	fn, err := v.handle.Get(name)
 	if err != nil {
 		return err
 	}
-	if !wasmjs.IsFunction(fn) {
-		return errors.New("the Rerun Viewer " + v.glue.version + " does not support " + method)
+	if !fn.IsFunction() {
+		return errors.New("the Rerun Viewer " + v.glue.version + " does not support " + name)
 	}
-	if _, err := wasmjs.Call(v.handle, method, args...); err != nil {
+	return nil
+}
+
+// call calls a WebHandle method.
+func (v *webViewer) call(method string, args ...any) error {
+	if err := v.method(method); err != nil {
+		return err
+	}
+	if _, err := v.handle.Call(method, args...); err != nil {
 		return errors.Join(errors.New("the Viewer rejected "+method), err)
 	}
 	return nil
 }
 
-// get calls a WebHandle getter that may be missing in this version.
-func (v *viewer) get(method string, args ...any) (js.Value, error) {
-	fn, err := wasmjs.Get(v.handle, method)
-	if err != nil {
-		return js.Undefined(), err
+// get calls a WebHandle getter.
+func (v *webViewer) get(method string, args ...any) (wasmjs.Value, error) {
+	if err := v.method(method); err != nil {
+		return wasmjs.Undefined(), err
 	}
-	if !wasmjs.IsFunction(fn) {
-		return js.Undefined(), errors.New("the Rerun Viewer " + v.glue.version + " does not support " + method)
-	}
-	return wasmjs.Call(v.handle, method, args...)
+	return v.handle.Call(method, args...)
 }
 
-func (v *viewer) sendData(kind Kind, data js.Value) error {
+func (v *webViewer) sendData(kind Kind, data payload) error {
+	b, ok := data.(bytes)
+	if !ok {
+		return errors.New("the Viewer takes bytes only")
+	}
 	method := "send_rrd_to_channel"
 	if kind == KindTable {
 		method = "send_table_to_channel"
 	}
-	return v.call(method, v.channel, data)
+	return v.call(method, v.channel, b.u8)
 }
 
-// overridePanel applies one panel state; "" restores the default.
-func (v *viewer) overridePanel(panel, state string) error {
-	var s any = js.Undefined() // the Viewer's default
+func (v *webViewer) openURL(url string) error       { return v.call("add_receiver", url) }
+func (v *webViewer) closeURL(url string) error      { return v.call("remove_receiver", url) }
+func (v *webViewer) setRecordingID(id string) error { return v.call("set_active_recording_id", id) }
+
+func (v *webViewer) setCredentials(accessToken, email string) error {
+	return v.call("set_credentials", accessToken, email)
+}
+
+func (v *webViewer) overridePanel(panel, state string) error {
+	var s any = wasmjs.Undefined() // the Viewer's default
 	if state != "" {
 		s = state
 	}
@@ -175,73 +181,74 @@ func (v *viewer) overridePanel(panel, state string) error {
 // timeCtrl applies a time_ctrl message to the active recording, as the
 // notebook widget does: a nil timeline means the active one, a nil time
 // leaves the time alone.
-func (v *viewer) timeCtrl(timeline *string, t *float64, play bool) error {
+func (v *webViewer) timeCtrl(timeline *string, t *float64, play bool) error {
 	rec, err := v.get("get_active_recording_id")
 	if err != nil {
 		return err
 	}
-	if rec.Type() != js.TypeString {
+	recID, ok := rec.AsString()
+	if !ok {
 		return errors.New("time_ctrl: no recording is open yet")
 	}
-	active, err := v.get("get_active_timeline", rec)
+	active, err := v.get("get_active_timeline", recID)
 	if err != nil {
 		return err
 	}
-	tl := ""
+	activeName, hasActive := active.AsString()
+	tl := activeName
 	switch {
 	case timeline != nil:
 		tl = *timeline
-	case active.Type() == js.TypeString:
-		tl = active.String()
-	default:
+	case !hasActive:
 		return errors.New("time_ctrl: the recording has no active timeline")
 	}
-	if active.Type() != js.TypeString || active.String() != tl {
-		if err := v.call("set_active_timeline", rec, tl); err != nil {
+	if !hasActive || activeName != tl {
+		if err := v.call("set_active_timeline", recID, tl); err != nil {
 			return err
 		}
 	}
-	if err := v.call("set_playing", rec, play); err != nil {
+	if err := v.call("set_playing", recID, play); err != nil {
 		return err
 	}
 	if t != nil {
-		return v.call("set_time_for_timeline", rec, tl, *t)
+		return v.call("set_time_for_timeline", recID, tl, *t)
 	}
 	return nil
 }
 
-// panicked reports whether the Viewer panicked, with its message.
-func (v *viewer) panicked() (string, bool) {
+func (v *webViewer) panicked() (string, bool) {
 	p, err := v.get("has_panicked")
 	if err != nil || !p.Truthy() {
 		return "", false
 	}
 	msg := "the Viewer panicked"
-	if m, err := v.get("panic_message"); err == nil && m.Type() == js.TypeString {
-		msg = m.String()
+	if m, err := v.get("panic_message"); err == nil {
+		if s, ok := m.AsString(); ok {
+			msg = s
+		}
 	}
 	return msg, true
 }
 
 // close destroys and frees the WebHandle, deinits the glue instance so its
 // Wasm memory can be collected, and removes the canvas.
-func (v *viewer) close() {
+func (v *webViewer) close() {
 	if !v.handle.IsUndefined() {
-		if _, err := wasmjs.Call(v.handle, "destroy"); err != nil {
+		if _, err := v.handle.Call("destroy"); err != nil {
 			logError("destroy the Viewer: " + err.Error())
 		}
-		if _, err := wasmjs.Call(v.handle, "free"); err != nil {
+		if _, err := v.handle.Call("free"); err != nil {
 			logError("free the Viewer: " + err.Error())
 		}
-		v.handle = js.Undefined()
+		v.handle = wasmjs.Undefined()
 	}
 	if !v.bg.IsUndefined() {
-		if deinit, err := wasmjs.Get(v.bg, "deinit"); err == nil && wasmjs.IsFunction(deinit) {
-			if _, err := wasmjs.Call(v.bg, "deinit"); err != nil {
+		if deinit, err := v.bg.Get("deinit"); err == nil && deinit.IsFunction() {
+			if _, err := v.bg.Call("deinit"); err != nil {
 				logError("release the Viewer glue: " + err.Error())
 			}
 		}
-		v.bg = js.Undefined()
+		v.bg = wasmjs.Undefined()
 	}
 	v.canvas.Call("remove")
 	v.funcs.Release()

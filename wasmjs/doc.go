@@ -1,10 +1,14 @@
-// Package wasmjs holds small, panic-free helpers over syscall/js for Go
-// programs compiled with GOOS=js GOARCH=wasm.
+// Package wasmjs is the one way Go code here touches JavaScript: small,
+// panic-free helpers over syscall/js for programs compiled with GOOS=js
+// GOARCH=wasm, in the manner of hack-pad/safejs.
 //
-// Every call into JavaScript that can throw returns an error instead of
-// panicking, a Go function handed to JavaScript never blocks the event loop,
-// and every js.Func made here is released by its owner. The package knows
-// JavaScript, not Rerun: values, errors, promises, funcs and byte views.
+// Value wraps a JavaScript value; every operation on it that can throw
+// returns an error instead of panicking, a Go function handed to
+// JavaScript (Func) never blocks the event loop and recovers its own
+// panics, and every Func made here is released by its owner. The package
+// knows JavaScript, not Rerun: values, errors, promises, funcs and byte
+// views.
 //
-// Outside GOOS=js the package is empty.
+// Outside GOOS=js the package holds only what needs no JavaScript: the
+// cancellation (Context, WithCancel, AfterFunc) and As.
 package wasmjs

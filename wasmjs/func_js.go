@@ -15,47 +15,74 @@ var liveFuncs atomic.Int64
 // package are still alive: a leak check for tests and debugging.
 func LiveFuncs() int64 { return liveFuncs.Load() }
 
-// newFunc and release keep liveFuncs right; every js.Func of the package
-// goes through them.
-func newFunc(fn func(this js.Value, args []js.Value) any) js.Func {
+// Func is a Go function handed to JavaScript. Pass it as an argument to
+// Call, Invoke, New or Set.
+type Func struct{ f js.Func }
+
+// Value returns the JavaScript function.
+func (f Func) Value() Value { return Value{f.f.Value} }
+
+// newFunc wraps fn for JavaScript. A panic in fn is recovered and reported
+// on the console, and a result syscall/js cannot convert becomes
+// undefined: either would otherwise stop the Go runtime every widget on
+// the page shares. Every Func of the package is made here and released by
+// release, which keeps liveFuncs right.
+func newFunc(fn func(this Value, args []Value) any) Func {
 	liveFuncs.Add(1)
-	return js.FuncOf(fn)
+	return Func{js.FuncOf(func(this js.Value, args []js.Value) (result any) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg := "wasmjs: Go callback panicked"
+				if e, ok := r.(error); ok {
+					msg += ": " + e.Error()
+				} else if s, ok := r.(string); ok {
+					msg += ": " + s
+				}
+				consoleError(msg)
+				result = nil
+			}
+		}()
+		wrapped := make([]Value, len(args))
+		for i, a := range args {
+			wrapped[i] = Value{a}
+		}
+		v, err := ValueOf(fn(Value{this}, wrapped))
+		if err != nil {
+			consoleError("wasmjs: Go callback returned a value JavaScript cannot hold: " + err.Error())
+			return nil
+		}
+		return v.v
+	})}
 }
 
-func release(f js.Func) {
+func release(f Func) {
 	liveFuncs.Add(-1)
-	f.Release()
+	f.f.Release()
+}
+
+// consoleError writes msg to the console, if there is one.
+func consoleError(msg string) {
+	if console, err := Global().Get("console"); err == nil {
+		console.Call("error", msg)
+	}
 }
 
 // Funcs owns Go functions handed to JavaScript and releases them together.
 // Its zero value is ready to use.
 type Funcs struct {
 	mu       sync.Mutex
-	funcs    []js.Func
+	funcs    []Func
 	released bool
 }
 
 // Func wraps fn as a JavaScript function owned by fs. fn must not block:
 // syscall/js runs it while the JavaScript event loop waits. A panic in fn
-// is recovered and reported on the console, so a bug in one callback does
-// not kill the Go runtime that every widget on the page shares.
+// is recovered and reported on the console.
 //
 // Detach the function from everything that can call it before Release:
 // syscall/js reports a call of a released function on the console.
-func (fs *Funcs) Func(fn func(this js.Value, args []js.Value) any) js.Func {
-	f := newFunc(func(this js.Value, args []js.Value) (result any) {
-		defer func() {
-			if r := recover(); r != nil {
-				msg := "wasmjs: Go callback panicked"
-				if e, ok := r.(error); ok {
-					msg += ": " + e.Error()
-				}
-				js.Global().Get("console").Call("error", msg)
-				result = nil
-			}
-		}()
-		return fn(this, args)
-	})
+func (fs *Funcs) Func(fn func(this Value, args []Value) any) Func {
+	f := newFunc(fn)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.released {
@@ -81,21 +108,21 @@ func (fs *Funcs) Release() {
 
 // Listener is an event listener added by AddEventListener.
 type Listener struct {
-	target js.Value
+	target Value
 	event  string
-	fn     js.Func
+	fn     Func
 	once   sync.Once
 }
 
 // AddEventListener calls target.addEventListener(event, fn) with a Func
 // that the returned Listener owns.
-func AddEventListener(target js.Value, event string, fn func(ev js.Value)) (*Listener, error) {
+func AddEventListener(target Value, event string, fn func(ev Value)) (*Listener, error) {
 	l := &Listener{target: target, event: event}
-	l.fn = newFunc(func(_ js.Value, args []js.Value) any {
-		fn(arg(args, 0))
+	l.fn = newFunc(func(_ Value, args []Value) any {
+		fn(Arg(args, 0))
 		return nil
 	})
-	if _, err := Call(target, "addEventListener", event, l.fn); err != nil {
+	if _, err := target.Call("addEventListener", event, l.fn); err != nil {
 		release(l.fn)
 		return nil, err
 	}
@@ -106,7 +133,7 @@ func AddEventListener(target js.Value, event string, fn func(ev js.Value)) (*Lis
 // more than once.
 func (l *Listener) Remove() {
 	l.once.Do(func() {
-		Call(l.target, "removeEventListener", l.event, l.fn)
+		l.target.Call("removeEventListener", l.event, l.fn)
 		release(l.fn)
 	})
 }
@@ -115,12 +142,12 @@ func (l *Listener) Remove() {
 // AbortSignal aborts (or already has), or when parent ends. Cancelling the
 // returned context removes the listener from the signal. A signal that is
 // null or undefined never aborts.
-func WithSignal(parent Context, signal js.Value) (Context, func(), error) {
+func WithSignal(parent Context, signal Value) (Context, func(), error) {
 	ctx, cancel := WithCancel(parent)
-	if signal.IsNull() || signal.IsUndefined() {
+	if signal.IsNullish() {
 		return ctx, cancel, nil
 	}
-	aborted, err := Get(signal, "aborted")
+	aborted, err := signal.Get("aborted")
 	if err != nil {
 		cancel()
 		return nil, nil, err
@@ -129,11 +156,19 @@ func WithSignal(parent Context, signal js.Value) (Context, func(), error) {
 		cancel()
 		return ctx, cancel, nil
 	}
-	l, err := AddEventListener(signal, "abort", func(js.Value) { cancel() })
+	l, err := AddEventListener(signal, "abort", func(Value) { cancel() })
 	if err != nil {
 		cancel()
 		return nil, nil, err
 	}
 	AfterFunc(ctx, l.Remove)
 	return ctx, cancel, nil
+}
+
+// Arg returns args[i], or undefined when the caller passed fewer arguments.
+func Arg(args []Value, i int) Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return Undefined()
 }

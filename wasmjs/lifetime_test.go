@@ -1,5 +1,3 @@
-//go:build js
-
 package wasmjs
 
 import (
@@ -93,35 +91,6 @@ func TestAfterFuncStop(t *testing.T) {
 	}
 	if AfterFunc(Background(), func() { t.Error("ran on Background") })() {
 		t.Error("stop of an AfterFunc on Background reported true")
-	}
-}
-
-func TestTicker(t *testing.T) {
-	before := LiveFuncs()
-	tick, err := NewTicker(5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		select {
-		case <-tick.C:
-		case <-time.After(time.Second):
-			t.Fatalf("tick %d did not come", i+1)
-		}
-	}
-	tick.Stop()
-	tick.Stop()
-	if LiveFuncs() != before {
-		t.Errorf("live Funcs %d after Stop, want %d", LiveFuncs(), before)
-	}
-	select {
-	case <-tick.C: // at most the one tick buffered before Stop
-	default:
-	}
-	select {
-	case <-tick.C:
-		t.Error("ticked after Stop")
-	case <-time.After(50 * time.Millisecond):
 	}
 }
 

@@ -6,61 +6,99 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"syscall/js"
 	"testing"
 	"time"
 )
 
 // eval runs JavaScript source and returns its value; tests use it to make
 // the values the helpers must cope with.
-func eval(t *testing.T, src string) js.Value {
+func eval(t *testing.T, src string) Value {
 	t.Helper()
-	v, err := Invoke(js.Global().Get("Function").New("return (" + src + ")"))
+	fn, err := Global().Get("Function")
+	if err == nil {
+		fn, err = fn.New("return (" + src + ")")
+	}
+	var v Value
+	if err == nil {
+		v, err = fn.Invoke()
+	}
 	if err != nil {
 		t.Fatalf("eval %s: %v", src, err)
 	}
 	return v
 }
 
-func TestCallAndGetReturnErrorsInsteadOfPanicking(t *testing.T) {
+func TestOperationsReturnErrorsInsteadOfPanicking(t *testing.T) {
+	hostile := `new Proxy({}, {get() { throw new Error("trap") }, set() { throw new Error("trap") }})`
 	tests := []struct {
 		name    string
 		do      func() error
 		wantSub string
 	}{
 		{"method throws", func() error {
-			_, err := Call(js.Global().Get("JSON"), "parse", "{")
+			_, err := eval(t, `JSON`).Call("parse", "{")
 			return err
 		}, "SyntaxError"},
 		{"not a function", func() error {
-			_, err := Call(eval(t, `({x: 1})`), "x")
+			_, err := eval(t, `({x: 1})`).Call("x")
 			return err
 		}, "not a function"},
+		{"call on a string", func() error {
+			_, err := eval(t, `"text"`).Call("ok")
+			return err
+		}, "not a function"},
+		{"call on undefined", func() error {
+			_, err := Undefined().Call("x")
+			return err
+		}, "undefined"},
 		{"get on undefined", func() error {
-			_, err := Get(js.Undefined(), "x")
+			_, err := Undefined().Get("x")
 			return err
 		}, "undefined"},
 		{"throwing getter", func() error {
-			_, err := Get(eval(t, `({get x() { throw new RangeError("nope") }})`), "x")
+			_, err := eval(t, `({get x() { throw new RangeError("nope") }})`).Get("x")
 			return err
 		}, "RangeError: nope"},
+		{"proxy get trap", func() error {
+			_, err := eval(t, hostile).Get("x")
+			return err
+		}, "trap"},
+		{"proxy trap on call", func() error {
+			_, err := eval(t, hostile).Call("x")
+			return err
+		}, "trap"},
 		{"constructor throws", func() error {
-			_, err := New(eval(t, `class { constructor() { throw new Error("bad options") } }`))
+			_, err := eval(t, `class { constructor() { throw new Error("bad options") } }`).New()
 			return err
 		}, "bad options"},
+		{"new of a non-function", func() error {
+			_, err := eval(t, `({})`).New()
+			return err
+		}, "not a constructor"},
+		{"invoke of a non-function", func() error {
+			_, err := eval(t, `"text"`).Invoke()
+			return err
+		}, "not a function"},
 		{"throws a non-Error", func() error {
-			_, err := Invoke(eval(t, `() => { throw 42 }`))
+			_, err := eval(t, `() => { throw 42 }`).Invoke()
 			return err
 		}, "42"},
 		{"set on null", func() error {
-			return Set(js.Null(), "x", 1)
+			return Null().Set("x", 1)
 		}, "null"},
 		{"set on a frozen object", func() error {
-			return Set(eval(t, `Object.freeze({})`), "x", 1)
+			return eval(t, `Object.freeze({})`).Set("x", 1)
 		}, "refused"},
 		{"throwing setter", func() error {
-			return Set(eval(t, `({set x(v) { throw new Error("read-only") }})`), "x", 1)
+			return eval(t, `({set x(v) { throw new Error("read-only") }})`).Set("x", 1)
 		}, "read-only"},
+		{"proxy set trap", func() error {
+			return eval(t, hostile).Set("x", 1)
+		}, "trap"},
+		{"unconvertible argument", func() error {
+			_, err := eval(t, `(x) => x`).Invoke(struct{}{})
+			return err
+		}, "ValueOf"},
 	}
 	for _, tt := range tests {
 		err := tt.do()
@@ -70,8 +108,31 @@ func TestCallAndGetReturnErrorsInsteadOfPanicking(t *testing.T) {
 	}
 }
 
+func TestValueAccessorsNeverPanic(t *testing.T) {
+	for _, src := range []string{`undefined`, `null`, `"s"`, `3.5`, `true`, `Symbol("x")`, `({})`, `() => 1`,
+		`new Proxy({}, {get() { throw 1 }, has() { throw 1 }})`} {
+		v := eval(t, src)
+		_ = v.String()
+		_, _ = v.AsString()
+		_, _ = v.AsNumber()
+		_, _ = v.AsBool()
+		_ = v.Int()
+		_ = v.Truthy()
+		_ = ByteLength(v)
+	}
+	if s, ok := eval(t, `"s"`).AsString(); !ok || s != "s" {
+		t.Errorf(`AsString("s") = %q, %v`, s, ok)
+	}
+	if _, ok := eval(t, `5`).AsString(); ok {
+		t.Error("AsString(5) reported a string")
+	}
+	if n, ok := eval(t, `5`).AsNumber(); !ok || n != 5 {
+		t.Errorf("AsNumber(5) = %v, %v", n, ok)
+	}
+}
+
 func TestErrorName(t *testing.T) {
-	_, err := Invoke(eval(t, `() => { throw new TypeError("Failed to fetch") }`))
+	_, err := eval(t, `() => { throw new TypeError("Failed to fetch") }`).Invoke()
 	var jsErr *Error
 	if !errors.As(err, &jsErr) || jsErr.Name() != "TypeError" {
 		t.Fatalf("error = %#v, want a *Error named TypeError", err)
@@ -79,7 +140,8 @@ func TestErrorName(t *testing.T) {
 	if got := ErrorValue(err); !got.Equal(jsErr.Value) {
 		t.Errorf("ErrorValue did not pass the original JavaScript error through")
 	}
-	if got := ErrorValue(errors.New("plain")).Get("message").String(); got != "plain" {
+	msg, _ := ErrorValue(errors.New("plain")).Get("message")
+	if got, _ := msg.AsString(); got != "plain" {
 		t.Errorf("ErrorValue(plain).message = %q", got)
 	}
 }
@@ -89,7 +151,7 @@ func TestAwait(t *testing.T) {
 	if v, err := Await(ctx, eval(t, `Promise.resolve(42)`)); err != nil || v.Int() != 42 {
 		t.Errorf("resolved promise: %v, %v", v, err)
 	}
-	if v, err := Await(ctx, js.ValueOf(7)); err != nil || v.Int() != 7 {
+	if v, err := Await(ctx, eval(t, `7`)); err != nil || v.Int() != 7 {
 		t.Errorf("plain value: %v, %v", v, err)
 	}
 	if v, err := Await(ctx, eval(t, `({then(ok) { ok("thenable") }})`)); err != nil || v.String() != "thenable" {
@@ -125,33 +187,21 @@ func TestAwaitCancelledThenSettledLate(t *testing.T) {
 	}
 }
 
-func TestPromise(t *testing.T) {
-	ctx := context.Background()
-	v, err := Await(ctx, Promise(func() (any, error) { return "done", nil }))
-	if err != nil || v.String() != "done" {
-		t.Errorf("resolving Promise: %v, %v", v, err)
-	}
-	_, err = Await(ctx, Promise(func() (any, error) { return nil, errors.New("load failed") }))
-	if err == nil || err.Error() != "Error: load failed" {
-		t.Errorf("rejecting Promise: error = %v", err)
-	}
-	_, err = Await(ctx, Promise(func() (any, error) { panic(errors.New("bug")) }))
-	if err == nil || !strings.Contains(err.Error(), "bug") {
-		t.Errorf("panicking Promise: error = %v, want a rejection mentioning the panic", err)
-	}
-}
-
 func TestUint8ArrayKeepsTheView(t *testing.T) {
 	buf := eval(t, `(() => { const b = new ArrayBuffer(16); new Uint8Array(b).forEach((_, i, a) => a[i] = i); return b })()`)
+	dataView, _ := Global().Get("DataView")
+	u16, _ := Global().Get("Uint16Array")
+	window, _ := dataView.New(buf, 3, 5)
+	window16, _ := u16.New(buf, 4, 2)
 	tests := []struct {
 		name      string
-		v         js.Value
+		v         Value
 		wantLen   int
 		wantFirst int
 	}{
 		{"ArrayBuffer", buf, 16, 0},
-		{"DataView window", js.Global().Get("DataView").New(buf, 3, 5), 5, 3},
-		{"Uint16Array window", js.Global().Get("Uint16Array").New(buf, 4, 2), 4, 4},
+		{"DataView window", window, 5, 3},
+		{"Uint16Array window", window16, 4, 4},
 	}
 	for _, tt := range tests {
 		u8, err := Uint8Array(tt.v)
@@ -159,23 +209,39 @@ func TestUint8ArrayKeepsTheView(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if got := u8.Get("byteLength").Int(); got != tt.wantLen {
+		if got := ByteLength(u8); got != tt.wantLen {
 			t.Errorf("%s: length %d, want %d", tt.name, got, tt.wantLen)
 		}
-		if got := u8.Index(0).Int(); got != tt.wantFirst {
-			t.Errorf("%s: first byte %d, want %d", tt.name, got, tt.wantFirst)
+		if first, _ := u8.Get("0"); first.Int() != tt.wantFirst {
+			t.Errorf("%s: first byte %d, want %d", tt.name, first.Int(), tt.wantFirst)
 		}
 	}
-	for _, bad := range []js.Value{js.Undefined(), js.ValueOf("bytes"), eval(t, `({byteLength: 3})`)} {
+	for _, bad := range []Value{Undefined(), eval(t, `"bytes"`), eval(t, `({byteLength: 3})`)} {
 		if _, err := Uint8Array(bad); !errors.Is(err, ErrNotBytes) {
 			t.Errorf("Uint8Array(%v) error = %v, want ErrNotBytes", bad, err)
 		}
 	}
 }
 
+func TestUint8ArrayOfATransferredBuffer(t *testing.T) {
+	for _, src := range []string{
+		`(() => { const b = new ArrayBuffer(8); structuredClone(b, {transfer: [b]}); return b })()`,
+		`(() => { const b = new ArrayBuffer(8); const v = new DataView(b, 2, 4); structuredClone(b, {transfer: [b]}); return v })()`,
+		`(() => { const b = new ArrayBuffer(8); const v = new Uint8Array(b, 2, 4); structuredClone(b, {transfer: [b]}); return v })()`,
+	} {
+		if _, err := Uint8Array(eval(t, src)); err == nil {
+			t.Errorf("Uint8Array(%s) gave no error", src)
+		}
+	}
+}
+
 func TestWithSignal(t *testing.T) {
-	ctl := js.Global().Get("AbortController").New()
-	ctx, cancel, err := WithSignal(context.Background(), ctl.Get("signal"))
+	ctl, err := eval(t, `AbortController`).New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signal, _ := ctl.Get("signal")
+	ctx, cancel, err := WithSignal(context.Background(), signal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +256,7 @@ func TestWithSignal(t *testing.T) {
 		t.Fatal("abort did not cancel the context")
 	}
 
-	aborted := js.Global().Get("AbortSignal").Call("abort")
-	ctx2, cancel2, err := WithSignal(context.Background(), aborted)
+	ctx2, cancel2, err := WithSignal(context.Background(), eval(t, `AbortSignal.abort()`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,26 +265,34 @@ func TestWithSignal(t *testing.T) {
 		t.Error("an already aborted signal gave a live context")
 	}
 
-	ctx3, cancel3, err := WithSignal(context.Background(), js.Undefined())
+	ctx3, cancel3, err := WithSignal(context.Background(), Undefined())
 	if err != nil || ctx3.Err() != nil {
 		t.Errorf("no signal: %v, %v", ctx3.Err(), err)
 	}
 	cancel3()
+
+	if _, _, err := WithSignal(context.Background(), eval(t, `({get aborted() { throw new Error("hostile") }})`)); err == nil {
+		t.Error("a signal whose aborted getter throws gave no error")
+	}
 }
 
 func TestFuncsRecoverPanicsAndRelease(t *testing.T) {
 	var fs Funcs
 	calls := 0
-	ok := fs.Func(func(js.Value, []js.Value) any { calls++; return "ok" })
-	bad := fs.Func(func(js.Value, []js.Value) any { panic("callback bug") })
-	if got := ok.Invoke().String(); got != "ok" || calls != 1 {
-		t.Errorf("func returned %q after %d calls", got, calls)
+	ok := fs.Func(func(Value, []Value) any { calls++; return "ok" })
+	bad := fs.Func(func(Value, []Value) any { panic("callback bug") })
+	odd := fs.Func(func(Value, []Value) any { return struct{}{} })
+	if got, err := ok.Value().Invoke(); err != nil || got.String() != "ok" || calls != 1 {
+		t.Errorf("func returned %v, %v after %d calls", got, err, calls)
 	}
-	if got := bad.Invoke(); !got.IsNull() && !got.IsUndefined() {
-		t.Errorf("panicking func returned %v, want nothing", got)
+	if got, err := bad.Value().Invoke(); err != nil || !got.IsNullish() {
+		t.Errorf("panicking func returned %v, %v; want nothing", got, err)
+	}
+	if got, err := odd.Value().Invoke(); err != nil || !got.IsNullish() {
+		t.Errorf("func with an unconvertible result returned %v, %v; want nothing", got, err)
 	}
 	fs.Release()
-	late := fs.Func(func(js.Value, []js.Value) any { return nil })
+	late := fs.Func(func(Value, []Value) any { return nil })
 	_ = late // already released: must not be tracked or leak
 	if len(fs.funcs) != 0 {
 		t.Errorf("Funcs holds %d funcs after Release", len(fs.funcs))
@@ -227,23 +300,27 @@ func TestFuncsRecoverPanicsAndRelease(t *testing.T) {
 }
 
 func TestListenerRemove(t *testing.T) {
-	target := js.Global().Get("EventTarget").New()
+	target, _ := eval(t, `EventTarget`).New()
+	ping := func() {
+		ev, _ := eval(t, `Event`).New("ping")
+		target.Call("dispatchEvent", ev)
+	}
 	got := 0
-	l, err := AddEventListener(target, "ping", func(js.Value) { got++ })
+	l, err := AddEventListener(target, "ping", func(Value) { got++ })
 	if err != nil {
 		t.Fatal(err)
 	}
-	target.Call("dispatchEvent", js.Global().Get("Event").New("ping"))
+	ping()
 	l.Remove()
 	l.Remove()
-	target.Call("dispatchEvent", js.Global().Get("Event").New("ping"))
+	ping()
 	if got != 1 {
 		t.Errorf("listener ran %d times, want 1 (before Remove only)", got)
 	}
 }
 
 func TestErrorTextOfHostileThrows(t *testing.T) {
-	_, err := Invoke(eval(t, `() => { throw { get message() { throw 1 }, toString() { throw 2 } } }`))
+	_, err := eval(t, `() => { throw { get message() { throw 1 }, toString() { throw 2 } } }`).Invoke()
 	if err == nil || err.Error() != "non-printable JavaScript exception" {
 		t.Errorf("error = %v", err)
 	}
@@ -252,9 +329,10 @@ func TestErrorTextOfHostileThrows(t *testing.T) {
 func TestLiveFuncsCountsEveryFuncUntilReleased(t *testing.T) {
 	base := LiveFuncs()
 	var fs Funcs
-	fs.Func(func(js.Value, []js.Value) any { return nil })
-	fs.Func(func(js.Value, []js.Value) any { return nil })
-	l, err := AddEventListener(js.Global().Get("EventTarget").New(), "x", func(js.Value) {})
+	fs.Func(func(Value, []Value) any { return nil })
+	fs.Func(func(Value, []Value) any { return nil })
+	target, _ := eval(t, `EventTarget`).New()
+	l, err := AddEventListener(target, "x", func(Value) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
-//go:build js
-
 package wasmjs
 
 import (
 	"errors"
 	"sync"
-	"syscall/js"
 )
 
 // Context is the part of context.Context this package and its users need:
@@ -128,44 +125,4 @@ func AfterFunc(ctx Context, f func()) (stop func() bool) {
 		})
 		return stoppedNow
 	}
-}
-
-// Ticker sends on C every period from a JavaScript setInterval, until
-// Stop; like time.Ticker (which the time package would cost, see Context),
-// it drops ticks a slow receiver misses.
-type Ticker struct {
-	C <-chan struct{}
-
-	once sync.Once
-	id   js.Value
-	fn   js.Func
-}
-
-// NewTicker starts a Ticker that ticks every ms milliseconds.
-func NewTicker(ms int) (*Ticker, error) {
-	c := make(chan struct{}, 1)
-	t := &Ticker{C: c}
-	t.fn = newFunc(func(js.Value, []js.Value) any {
-		select {
-		case c <- struct{}{}:
-		default:
-		}
-		return nil
-	})
-	id, err := Call(js.Global(), "setInterval", t.fn, ms)
-	if err != nil {
-		release(t.fn)
-		return nil, err
-	}
-	t.id = id
-	return t, nil
-}
-
-// Stop clears the interval and releases its Func. It is safe to call more
-// than once.
-func (t *Ticker) Stop() {
-	t.once.Do(func() {
-		Call(js.Global(), "clearInterval", t.id)
-		release(t.fn)
-	})
 }
