@@ -33,7 +33,8 @@ var suite struct {
 
 	closers []func()
 
-	fake string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
+	fake    string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
+	fakeDir string // its build
 	slow string // URL of widget.js for the real Viewer, its Wasm served slowly
 	// slowMIME is like slow, with the Wasm labelled application/octet-stream:
 	// the loader then downloads first and compiles after, in two phases.
@@ -94,7 +95,7 @@ func setup(ctx context.Context) error {
 			http.ServeFile(w, r, filepath.Join(suite.dir, inlineFile))
 		}),
 	})
-	if suite.fake, err = buildAndServe(ctx, "testdata/fakeviewer"); err != nil {
+	if suite.fake, suite.fakeDir, err = buildAndServe(ctx, "testdata/fakeviewer"); err != nil {
 		return err
 	}
 	slow := httptest.NewServer(throttle(h, 16<<20))
@@ -110,23 +111,23 @@ func setup(ctx context.Context) error {
 }
 
 // buildAndServe builds a bundle for the Viewer package in dir and serves
-// it on its own origin.
-func buildAndServe(ctx context.Context, dir string) (string, error) {
+// it on its own origin. It returns the URL of widget.js and the build.
+func buildAndServe(ctx context.Context, dir string) (string, string, error) {
 	out, err := os.MkdirTemp("", "browsertest-fake-")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	suite.closers = append(suite.closers, func() { os.RemoveAll(out) })
 	if _, err := assets.Build(ctx, assets.Options{ViewerDir: dir, OutDir: out}); err != nil {
-		return "", err
+		return "", "", err
 	}
 	h, err := server.New(server.Config{Dir: out})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	srv := httptest.NewServer(h)
 	suite.closers = append(suite.closers, srv.Close)
-	return srv.URL + "/widget.js", nil
+	return srv.URL + "/widget.js", out, nil
 }
 
 // throttle serves the Viewer Wasm at about bytesPerSecond, so tests can

@@ -118,7 +118,10 @@ func firstBuffer(buffers wasmjs.Value) (payload, error) {
 		return nil, errors.New("it carries no buffer")
 	}
 	n, err := buffers.Get("length")
-	if err != nil || n.Int() < 1 {
+	if err != nil {
+		return nil, errors.Join(errors.New("its buffers cannot be read"), err)
+	}
+	if n.Int() < 1 {
 		return nil, errors.New("it carries no buffer")
 	}
 	first, err := buffers.Get("0")

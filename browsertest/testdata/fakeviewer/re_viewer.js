@@ -15,6 +15,7 @@ export default function() {
         }
         async start(canvas) {
             record("start", [canvas instanceof HTMLCanvasElement]);
+            fake.startSize = [canvas.clientWidth, canvas.clientHeight];
             if (fake.hold) await fake.hold;
             if (fake.startError) throw new Error(fake.startError);
             this.options.on_viewer_event(JSON.stringify({ type: "started", recording_id: "fake" }));
