@@ -6,6 +6,7 @@ package browsertest
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,10 +229,17 @@ func (t *Tab) ScreenshotOf(selector string) ([]byte, error) {
 	return chromedp.Run(t.Ctx, chromedp.Screenshot(chromedp.CSS(selector)))
 }
 
-// PageServer serves the host page and host.js from its own origin, plus
-// routes (URL pattern → handler).
+// testkit holds the JavaScript that tests and benchmarks run in pages,
+// served under /testkit/.
+//
+//go:embed testkit
+var testkit embed.FS
+
+// PageServer serves the host page, host.js and the test kit from its own
+// origin, plus routes (URL pattern → handler).
 func PageServer(routes map[string]http.Handler) *httptest.Server {
 	mux := http.NewServeMux()
+	mux.Handle("/testkit/", http.FileServerFS(testkit))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(hostpage.TestPage)

@@ -35,7 +35,7 @@ var suite struct {
 
 	fake    string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
 	fakeDir string // its build
-	slow string // URL of widget.js for the real Viewer, its Wasm served slowly
+	slow    string // URL of widget.js for the real Viewer, its Wasm served slowly
 	// slowMIME is like slow, with the Wasm labelled application/octet-stream:
 	// the loader then downloads first and compiles after, in two phases.
 	slowMIME string
