@@ -7,6 +7,7 @@
 // minified part.
 const BUILD_ID = "__BUILD_ID__";
 const VIEWER_VERSION = "__VIEWER_VERSION__";
+const VIEWER_FILE = "__VIEWER_FILE__";
 // Whether the glue's init takes {module_or_path} (detected at build time).
 const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
 
@@ -114,7 +115,7 @@ function startEarlyFetch() {
   if (!/^https?:/i.test(href)) return undefined;
   const query = href.indexOf("?");
   const path = query < 0 ? href : href.slice(0, query);
-  const url = path.slice(0, path.lastIndexOf("/") + 1) + "re_viewer_bg.wasm" + (query < 0 ? "" : href.slice(query));
+  const url = path.slice(0, path.lastIndexOf("/") + 1) + VIEWER_FILE + (query < 0 ? "" : href.slice(query));
   const controller = new AbortController();
   const response = fetchViewer(url, { signal: controller.signal });
   response.catch(() => {}); // the Go side reports failures

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorerun/loader/loader"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/js"
 )
@@ -27,7 +28,7 @@ import (
 // The names of the two files of a bundle.
 const (
 	WidgetFile = "widget.js"
-	ViewerFile = "re_viewer_bg.wasm"
+	ViewerFile = loader.ViewerFile
 )
 
 // The inline markers rerun-notebook looks for (PROTOCOL.md §1).
@@ -88,10 +89,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 
-	viewerSum, err := sha256File(viewer.wasmPath)
+	viewerInfo, err := hashFile(viewer.wasmPath)
 	if err != nil {
 		return nil, err
 	}
+	viewerSum := viewerInfo.SHA256
 	id := sha256.New()
 	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum)} {
 		fmt.Fprintf(id, "%d:", len(part))
@@ -138,7 +140,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, error) {
 	m := &Manifest{BuildID: buildID, ViewerVersion: version, Files: map[string]FileInfo{}}
 	for _, name := range []string{WidgetFile, ViewerFile} {
-		info, err := fileInfo(dir, name)
+		info, err := hashFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
@@ -249,6 +251,7 @@ func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loade
 	src := strings.NewReplacer(
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
+		"__VIEWER_FILE__", ViewerFile,
 		"__GLUE_INIT_OBJECT__", strconv.FormatBool(viewer.initTakesObject),
 		"__GLUE__", viewer.glue,
 		"__WASM_EXEC__", wasmExec,
@@ -309,7 +312,7 @@ func copyViewerWasm(src, dst, sum string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if have, err := sha256File(dst); err == nil && have == sum {
+	if have, err := hashFile(dst); err == nil && have.SHA256 == sum {
 		return fi.Size(), nil
 	}
 	f, err := os.Open(src)

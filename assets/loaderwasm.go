@@ -29,10 +29,9 @@ type loaderBuild struct {
 // (38 → 49 ms alone) overlaps the Viewer's download.
 var WasmBuildFlags = []string{"-trimpath", "-gcflags=all=-l", "-ldflags=-s -w"}
 
-// BuildLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
-// command on PATH, stripped and trimmed, and reads that toolchain's
-// wasm_exec.js: the two must come from the same GOROOT.
-func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
+// WasmExecJS returns the wasm_exec.js of the go command on PATH, which
+// must run every Wasm that toolchain builds.
+func WasmExecJS(ctx context.Context) ([]byte, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return nil, err
@@ -48,6 +47,21 @@ func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
 		if wasmExec, err2 = os.ReadFile(filepath.Join(goroot, "misc", "wasm", "wasm_exec.js")); err2 != nil {
 			return nil, fmt.Errorf("find wasm_exec.js in GOROOT %s: %w", goroot, err)
 		}
+	}
+	return wasmExec, nil
+}
+
+// BuildLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
+// command on PATH, stripped and trimmed, and reads that toolchain's
+// wasm_exec.js: the two must come from the same GOROOT.
+func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	wasmExec, err := WasmExecJS(ctx)
+	if err != nil {
+		return nil, err
 	}
 
 	tmp, err := os.MkdirTemp("", "loader-wasm-")

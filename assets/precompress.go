@@ -108,11 +108,11 @@ func precompress(dir, name, sum string, c Compression) (map[string]Variant, erro
 		if err != nil {
 			return nil, err
 		}
-		size, vsum, err := statSum(dst)
+		info, err := hashFile(dst)
 		if err != nil {
 			return nil, err
 		}
-		out[enc.name] = Variant{File: name + enc.ext, Size: size, SHA256: vsum}
+		out[enc.name] = Variant{File: name + enc.ext, Size: info.Size, SHA256: info.SHA256}
 	}
 	return out, nil
 }
@@ -167,24 +167,10 @@ func compressTo(src, dst, encoding string, c Compression) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-// statSum returns a file's size and SHA-256.
-func statSum(path string) (int64, string, error) {
+// hashFile returns a file's size, SHA-256 and SRI integrity (SHA-384) in
+// one read: the one file hasher of the package.
+func hashFile(path string) (FileInfo, error) {
 	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// fileInfo returns the manifest entry of dir/name, without variants.
-func fileInfo(dir, name string) (FileInfo, error) {
-	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return FileInfo{}, err
 	}
@@ -192,7 +178,7 @@ func fileInfo(dir, name string) (FileInfo, error) {
 	h256, h384 := sha256.New(), sha512.New384()
 	n, err := io.Copy(io.MultiWriter(h256, h384), f)
 	if err != nil {
-		return FileInfo{}, fmt.Errorf("hash %s: %w", name, err)
+		return FileInfo{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return FileInfo{
 		Size:      n,

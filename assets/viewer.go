@@ -6,9 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -93,7 +91,7 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	pkgDir := filepath.Join(root, "package")
 	stamp := filepath.Join(root, "sha256")
 	if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == pin.SHA256 {
-		if _, err := os.Stat(filepath.Join(pkgDir, "re_viewer_bg.wasm")); err == nil {
+		if _, err := os.Stat(filepath.Join(pkgDir, ViewerFile)); err == nil {
 			return pkgDir, nil
 		}
 	}
@@ -120,7 +118,8 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	if len(tarballs) != 1 {
 		return "", fmt.Errorf("npm pack %s: expected one .tgz, found %d", spec, len(tarballs))
 	}
-	sum, err := sha256File(tarballs[0])
+	info, err := hashFile(tarballs[0])
+	sum := info.SHA256
 	if err != nil {
 		return "", err
 	}
@@ -131,8 +130,8 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	if err := untar(tarballs[0], unpacked); err != nil {
 		return "", fmt.Errorf("unpack %s: %w", spec, err)
 	}
-	if _, err := os.Stat(filepath.Join(unpacked, "package", "re_viewer_bg.wasm")); err != nil {
-		return "", fmt.Errorf("unpack %s: no package/re_viewer_bg.wasm in the tarball", spec)
+	if _, err := os.Stat(filepath.Join(unpacked, "package", ViewerFile)); err != nil {
+		return "", fmt.Errorf("unpack %s: no package/%s in the tarball", spec, ViewerFile)
 	}
 	if err := os.RemoveAll(root); err != nil {
 		return "", err
@@ -148,19 +147,6 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	}
 	fmt.Fprintf(log, "%s verified and unpacked in %s\n", spec, pkgDir)
 	return pkgDir, nil
-}
-
-func sha256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // untar unpacks the regular files of a .tgz into dir, refusing any entry

@@ -345,7 +345,7 @@ func (e *CompileError) Unwrap() error { return e.Err }
 
 // assetHint says what a notebook user can do about a Viewer that cannot be
 // fetched.
-const assetHint = "Check that re_viewer_bg.wasm is served next to widget.js, with CORS headers " +
+const assetHint = "Check that " + ViewerFile + " is served next to widget.js, with CORS headers " +
 	"(Access-Control-Allow-Origin), or point RERUN_NOTEBOOK_ASSET at a widget.js URL that serves both " +
 	"(for example the one `loader serve` prints), or set RERUN_NOTEBOOK_ASSET=inline."
 

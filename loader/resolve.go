@@ -5,14 +5,15 @@ import (
 	"strings"
 )
 
-// ViewerFile is the name of the Viewer Wasm, which sits next to widget.js.
-const viewerFile = "re_viewer_bg.wasm"
+// ViewerFile is the name of the Viewer Wasm, which sits next to widget.js:
+// the one place it is written (assets and widget.js take it from here).
+const ViewerFile = "re_viewer_bg.wasm"
 
 // ErrNoAdjacentURL reports a module URL with no directory to look in
 // (blob: and data: URLs, as anywidget uses for inline ESM): the inlined
 // marker function is then the only source of the Viewer Wasm.
 var errNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: URL and does not inline the Viewer Wasm; " +
-	"set RERUN_NOTEBOOK_ASSET=inline (which inlines it) or to the http(s) URL of a widget.js served next to re_viewer_bg.wasm")
+	"set RERUN_NOTEBOOK_ASSET=inline (which inlines it) or to the http(s) URL of a widget.js served next to " + ViewerFile)
 
 // ViewerURL returns the URL of the Viewer Wasm for a module loaded from
 // moduleURL: the same directory, with the module's query string kept
@@ -41,7 +42,7 @@ func viewerURL(moduleURL string) (string, error) {
 	} else {
 		dir = beforeQuery[:strings.LastIndexByte(beforeQuery, '/')+1]
 	}
-	out := scheme + ":" + dir + viewerFile
+	out := scheme + ":" + dir + ViewerFile
 	if hasQuery {
 		out += "?" + query
 	}

@@ -88,7 +88,7 @@ func FuzzViewerURL(f *testing.F) {
 		authority := rest[:strings.IndexAny(rest+"/", "/?#")]
 		dir := u.EscapedPath()
 		dir = dir[:max(strings.LastIndexByte(dir, '/'), 0)]
-		want := u.Scheme + "://" + authority + dir + "/" + viewerFile
+		want := u.Scheme + "://" + authority + dir + "/" + ViewerFile
 		beforeFragment, _, _ := strings.Cut(module, "#")
 		if _, query, ok := strings.Cut(beforeFragment, "?"); ok {
 			want += "?" + query

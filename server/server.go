@@ -91,9 +91,6 @@ func checkFile(path string, size int64) error {
 	return nil
 }
 
-// Manifest returns the manifest of the bundle being served.
-func (h *Handler) Manifest() *assets.Manifest { return h.manifest }
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	if !h.cors(w, r) {

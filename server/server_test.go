@@ -76,7 +76,10 @@ func decode(t *testing.T, encoding string, body []byte) []byte {
 func TestHandler(t *testing.T) {
 	dir := bundle(t, "0.24.0-alpha.9")
 	h := newHandler(t, Config{Dir: dir})
-	m := h.Manifest()
+	m, err := assets.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	etag := func(name, enc string) string {
 		sum := m.Files[name].SHA256
 		if enc != "" {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/browsertest"
@@ -63,11 +62,7 @@ func buildFloor(ctx context.Context, loaderWasm []byte) (*floor, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go env GOROOT: %w", err)
-	}
-	wasmExec, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", "wasm_exec.js"))
+	wasmExec, err := assets.WasmExecJS(ctx)
 	if err != nil {
 		return nil, err
 	}
