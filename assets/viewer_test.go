@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,12 +25,36 @@ func TestPinnedViewers(t *testing.T) {
 			t.Errorf("pin %s has a malformed SHA-256 %q", p.Version, p.SHA256)
 		}
 	}
-	if DefaultViewer() != pins[0] {
-		t.Error("the default is not the first pin")
+	// The default is the newest pin: a user gets the newest Viewer the
+	// loader is tested with unless they ask for another.
+	def := semver(t, DefaultViewer().Version)
+	for _, p := range pins {
+		if v := semver(t, p.Version); slices.Compare(v, def) > 0 {
+			t.Errorf("the default Viewer %s is older than the pinned %s", DefaultViewer().Version, p.Version)
+		}
 	}
 	if _, err := LookupViewer("0.0.0-nope"); err == nil || !strings.Contains(err.Error(), pins[0].Version) {
 		t.Errorf("LookupViewer(unknown) = %v, want an error listing the pins", err)
 	}
+}
+
+// semver returns the major, minor and patch numbers of a version.
+func semver(t *testing.T, version string) []int {
+	t.Helper()
+	core, _, _ := strings.Cut(version, "-")
+	parts := strings.Split(core, ".")
+	if len(parts) != 3 {
+		t.Fatalf("version %q is not major.minor.patch", version)
+	}
+	out := make([]int, 3)
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			t.Fatalf("version %q: %v", version, err)
+		}
+		out[i] = n
+	}
+	return out
 }
 
 func writeTgz(t *testing.T, entries map[string]string) string {

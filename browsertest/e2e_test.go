@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -179,20 +178,28 @@ func TestRecordingsOpen(t *testing.T) {
 	}
 }
 
+// TestScreenshotOfRecording checks that a recording is drawn: the widget
+// looks different from the empty Viewer it showed before, with no overlay
+// left over it, and keeps the screenshot as an artifact.
 func TestScreenshotOfRecording(t *testing.T) {
 	tab := openTab(t)
 	traits := defaultTraits()
 	traits["_width"], traits["_height"] = 1200, 800
 	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	empty := widgetShot(t, tab, m.Index)
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
-	// Let the Viewer lay out and draw a few frames of the recording.
-	time.Sleep(3 * time.Second)
+	drawn := widgetShot(t, tab, m.Index)
+	if d := difference(empty, drawn); d < 0.05 {
+		t.Errorf("the recording changed %.1f %% of the widget's pixels: it was not drawn", 100*d)
+	} else {
+		t.Logf("the recording changed %.1f %% of the widget's pixels", 100*d)
+	}
+	if overlay, err := Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-status")`, m.Index)); err != nil || overlay {
+		t.Errorf("the loading overlay is still over the Viewer (%v)", err)
+	}
 	png, err := tab.Screenshot()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(png) < 10_000 {
-		t.Errorf("screenshot is only %d bytes: the Viewer drew nothing?", len(png))
 	}
 	path := writeArtifact(t, "viewer.png", string(png))
 	t.Logf("screenshot: %s", path)

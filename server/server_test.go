@@ -338,9 +338,25 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// TestHTTPServerLimits sends what a careless or hostile client can: a
+// request whose headers are larger than any browser sends is refused
+// (Go's own default would read up to 1 MB of them).
 func TestHTTPServerLimits(t *testing.T) {
-	s := NewHTTPServer(http.NotFoundHandler())
-	if s.ReadHeaderTimeout == 0 || s.IdleTimeout == 0 || s.MaxHeaderBytes == 0 {
-		t.Errorf("server without limits: %+v", s)
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config = NewHTTPServer(http.NotFoundHandler())
+	srv.Start()
+	defer srv.Close()
+	req, err := http.NewRequest("GET", srv.URL+"/widget.js", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Large", strings.Repeat("x", 64<<10))
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KB of headers: HTTP %d, want %d", resp.StatusCode, http.StatusRequestHeaderFieldsTooLarge)
 	}
 }
