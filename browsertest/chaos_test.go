@@ -12,6 +12,7 @@ import (
 // Afterwards nothing was uncaught, the runtime is alive, every live widget
 // still answers, and once all are cleaned up nothing is left.
 func TestChaos(t *testing.T) {
+	t.Parallel()
 	const steps = 600
 	for _, seed := range []int{1, 2, 3} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -24,7 +25,7 @@ func TestChaos(t *testing.T) {
 				window.chaosLive = live;
 				window.chaosLog = log;
 				return log.length;
-			})()`, JS(suite.fake), seed, steps, JS(defaultTraits())))
+			})()`, JS(fakeURL(t)), seed, steps, JS(defaultTraits())))
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}

@@ -21,7 +21,7 @@ import (
 // containing one of allowed (the ones the test provokes on purpose).
 func openTab(t *testing.T, allowed ...string) *Tab {
 	t.Helper()
-	tab, err := suite.browser.NewTab()
+	tab, err := chromium(t).NewTab()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func watchTab(t *testing.T, tab *Tab, allowed []string) {
 		}
 		tab.Close()
 	})
-	if err := tab.Open(suite.pages.URL + "/"); err != nil {
+	if err := tab.Open(pagesURL(t) + "/"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -98,9 +98,11 @@ func sendRecording(t *testing.T, tab *Tab, view int, fixture string) map[string]
 }
 
 func TestURLModeCrossOrigin(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
-	mark := requestMark()
-	widgetURL := suite.assets.URL + "/widget.js?token=s3cr3t#frag"
+	assetLog := newAssetLog(t)
+	mark := assetLog.mark()
+	widgetURL := assetLog.URL + "?token=s3cr3t#frag"
 	m := mountWidget(t, tab, widgetURL, false, defaultTraits())
 	boot, err := Eval[float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? -1`)
 	if err != nil || boot < 0 {
@@ -119,8 +121,8 @@ func TestURLModeCrossOrigin(t *testing.T) {
 		t.Errorf("canvas size = %v, want [640 480] from _width/_height", size)
 	}
 	var viewerRequests []string
-	for _, r := range assetRequests(mark) {
-		if strings.Contains(r, "re_viewer_bg.wasm") {
+	for _, r := range assetLog.paths(mark) {
+		if strings.Contains(r, assets.ViewerFile) {
 			viewerRequests = append(viewerRequests, r)
 		}
 	}
@@ -136,15 +138,12 @@ func TestURLModeCrossOrigin(t *testing.T) {
 }
 
 func TestInlineMode(t *testing.T) {
-	if err := inlineWidget(); err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
 	tab := openTab(t)
-	mark := requestMark()
-	m := mountWidget(t, tab, suite.pages.URL+"/inline.js", true, defaultTraits())
+	m := mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
 	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
-	if reqs := assetRequests(mark); len(reqs) > 0 {
-		t.Errorf("inline mode fetched from the asset server: %v", reqs)
+	if reqs := pageRequests(t, tab, assets.ViewerFile); len(reqs) > 0 {
+		t.Errorf("inline mode fetched the Viewer: %v", reqs)
 	}
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
 }
@@ -164,10 +163,11 @@ var openingFixtures = []string{
 }
 
 func TestRecordingsOpen(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	for _, name := range openingFixtures {
 		t.Run(strings.TrimSuffix(name, ".rrd"), func(t *testing.T) {
-			m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+			m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 			ev := sendRecording(t, tab, m.Index, name)
 			if ev["recording_id"] == "" || ev["recording_id"] == nil {
 				t.Errorf("recording_open without a recording_id: %v", ev)
@@ -182,10 +182,11 @@ func TestRecordingsOpen(t *testing.T) {
 // looks different from the empty Viewer it showed before, with no overlay
 // left over it, and keeps the screenshot as an artifact.
 func TestScreenshotOfRecording(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	traits := defaultTraits()
 	traits["_width"], traits["_height"] = 1200, 800
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	m := mountWidget(t, tab, realURL(t), false, traits)
 	empty := widgetShot(t, tab, m.Index)
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
 	drawn := widgetShot(t, tab, m.Index)
@@ -226,7 +227,7 @@ func TestImportIsCheap(t *testing.T) {
 			viewerFetched: performance.getEntriesByType("resource").some((e) => e.name.includes("re_viewer_bg.wasm")),
 			goBooted: typeof globalThis.Go !== "undefined" || (runtimes !== undefined && runtimes.size > 0),
 		};
-	})()`, JS(suite.assets.URL+"/widget.js")))
+	})()`, JS(realURL(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,8 @@ func mislabel(h http.Handler) http.Handler {
 }
 
 func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
-	h, err := server.New(server.Config{Dir: suite.dir})
+	t.Parallel()
+	h, err := server.New(server.Config{Dir: realDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +292,7 @@ func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
 }
 
 func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "does not inline the Viewer")
 	text, err := Eval[string](tab, fmt.Sprintf(`(async () => {
 		const source = await (await fetch(%s)).text();
@@ -304,7 +307,7 @@ func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 			await new Promise((r) => setTimeout(r, 50));
 		}
 		return "no error shown: " + el.textContent;
-	})()`, JS(suite.assets.URL+"/widget.js")))
+	})()`, JS(realURL(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +319,9 @@ func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 }
 
 func TestRenderCleanupRender(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
-	first := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	first := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	left, err := Eval[map[string]float64](tab, fmt.Sprintf(`(async () => {
 		const view = window.views[%d];
 		await view.remove();
@@ -335,7 +339,7 @@ func TestRenderCleanupRender(t *testing.T) {
 		t.Errorf("after cleanup: %v canvases, %v msg:custom listeners; want none", left["canvases"], left["listeners"])
 	}
 
-	second := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	second := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	sendRecording(t, tab, second.Index, "bwright000__DDS-SLAM__test.rrd")
 	t.Logf("first render %.0f ms, render after cleanup %.0f ms", first.ReadyMS, second.ReadyMS)
 }
@@ -360,4 +364,15 @@ func writeArtifact(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// pageRequests returns the URLs the page fetched that contain substr, from
+// its resource timing.
+func pageRequests(t *testing.T, tab *Tab, substr string) []string {
+	t.Helper()
+	urls, err := Eval[[]string](tab, fmt.Sprintf(`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes(%s))`, JS(substr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return urls
 }

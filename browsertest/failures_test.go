@@ -16,7 +16,7 @@ import (
 // brokenAssets serves the real widget.js and a broken Viewer Wasm.
 func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 	t.Helper()
-	h, err := server.New(server.Config{Dir: suite.dir})
+	h, err := server.New(server.Config{Dir: realDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 
 func realWasm(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(suite.dir, assets.ViewerFile))
+	b, err := os.ReadFile(filepath.Join(realDir(t), assets.ViewerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +47,7 @@ func realWasm(t *testing.T) []byte {
 // each failure is explained inside the failing widget, with nothing
 // uncaught, while a healthy widget on the same page is untouched.
 func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
+	t.Parallel()
 	wasm := realWasm(t)
 	tests := []struct {
 		name  string
@@ -90,7 +91,7 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 			}
 			// The failure is forgotten: a widget from a healthy server
 			// loads, and the failed one keeps its message to itself.
-			good := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+			good := mountWidget(t, tab, realURL(t), false, defaultTraits())
 			if s := errorText(t, tab, good.Index); s != "" {
 				t.Errorf("the healthy widget shows %q", s)
 			}
@@ -106,6 +107,7 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 }
 
 func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "rerun loader: The Rerun Viewer could not start")
 	// A browser without SIMD rejects the probe module.
 	if _, err := Eval[bool](tab, `(() => {
@@ -116,15 +118,15 @@ func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
 	})()`); err != nil {
 		t.Fatal(err)
 	}
-	mark := requestMark()
-	idx := mountNoWait(t, tab, suite.assets.URL+"/widget.js?nosimd")
+	assetLog := newAssetLog(t)
+	idx := mountNoWait(t, tab, assetLog.URL+"?nosimd")
 	msg := waitErrorText(t, tab, idx)
 	for _, want := range []string{"too old", "WebAssembly SIMD", "Chrome", "Firefox", "Safari"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("widget shows %q, want it to mention %q", msg, want)
 		}
 	}
-	for _, r := range assetRequests(mark) {
+	for _, r := range assetLog.paths(0) {
 		if strings.Contains(r, assets.ViewerFile) {
 			t.Errorf("the 47 MB Viewer was downloaded for a browser that cannot run it: %s", r)
 		}
@@ -132,13 +134,14 @@ func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
 }
 
 func TestBootFailureShowsInTheWidget(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "rerun loader:")
 	// A page whose WebAssembly.instantiate is broken cannot boot the Go
 	// loader; render must say so in its element and reject nothing.
 	if _, err := Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
 		t.Fatal(err)
 	}
-	idx := mountNoWait(t, tab, suite.assets.URL+"/widget.js?boot")
+	idx := mountNoWait(t, tab, realURL(t)+"?boot")
 	msg := waitErrorText(t, tab, idx)
 	if !strings.Contains(msg, "could not start") || !strings.Contains(msg, "instantiate disabled by policy") {
 		t.Errorf("widget shows %q", msg)

@@ -35,12 +35,10 @@ func fakeCalls(t *testing.T, tab *Tab) []string {
 // waitCall waits until the stand-in Viewer recorded a call with this text.
 func waitCall(t *testing.T, tab *Tab, call string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if slices.Contains(fakeCalls(t, tab), call) {
-			return
-		}
+	cond := fmt.Sprintf(`(globalThis.fakeViewer?.calls ?? []).some((c) => c.map((a) => a == null ? "<nil>" : String(a)).join(" ") === %s)`, JS(call))
+	if err := tab.Poll("the call "+call, cond, 10*time.Second); err != nil {
+		t.Fatalf("the Viewer was never called %q; calls:\n  %s", call, strings.Join(fakeCalls(t, tab), "\n  "))
 	}
-	t.Fatalf("the Viewer was never called %q; calls:\n  %s", call, strings.Join(fakeCalls(t, tab), "\n  "))
 }
 
 func resetCalls(t *testing.T, tab *Tab) {
@@ -51,13 +49,14 @@ func resetCalls(t *testing.T, tab *Tab) {
 }
 
 func TestEveryMessageReachesTheHandle(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	traits := defaultTraits()
 	traits["_url"] = "rerun+http://example.invalid/proxy"
 	traits["_panel_states"] = map[string]any{"top": "hidden", "time": "collapsed"}
 	traits["_fallback_token"] = "tok"
 	traits["_theme"] = "dark"
-	m := mountWidget(t, tab, suite.fake, false, traits)
+	m := mountWidget(t, tab, fakeURL(t), false, traits)
 
 	// At start: options from the traits, the channel, _url, the panels.
 	opts, err := Eval[[]string](tab, `Object.keys(globalThis.fakeViewer.options).sort()`)
@@ -150,9 +149,10 @@ func channelOf(t *testing.T, tab *Tab) string {
 }
 
 func TestPanicShowsInItsOwnWidget(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "The Rerun Viewer crashed")
-	real := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
-	fake := mountWidget(t, tab, suite.fake, false, defaultTraits())
+	real := mountWidget(t, tab, realURL(t), false, defaultTraits())
+	fake := mountWidget(t, tab, fakeURL(t), false, defaultTraits())
 	if _, err := Eval[bool](tab, `(globalThis.fakeViewer.panicMessage = "index out of bounds: the len is 3 but the index is 7", true)`); err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +172,12 @@ func TestPanicShowsInItsOwnWidget(t *testing.T) {
 }
 
 func TestStartFailureShowsItsMessage(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "The Rerun Viewer could not start")
 	if _, err := Eval[bool](tab, `(globalThis.fakeViewer = {calls: [], instances: 0, live: 0, startError: "no WebGL context"}, true)`); err != nil {
 		t.Fatal(err)
 	}
-	idx := mountNoWait(t, tab, suite.fake)
+	idx := mountNoWait(t, tab, fakeURL(t))
 	msg := waitErrorText(t, tab, idx)
 	if !strings.Contains(msg, "start the Viewer") || !strings.Contains(msg, "no WebGL context") {
 		t.Errorf("widget shows %q", msg)
@@ -217,11 +218,8 @@ func widgetText(t *testing.T, tab *Tab, view int, selector string) string {
 
 func waitErrorText(t *testing.T, tab *Tab, view int) string {
 	t.Helper()
-	for deadline := time.Now().Add(Deadline); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if s := errorText(t, tab, view); s != "" {
-			return s
-		}
+	if err := tab.Poll(fmt.Sprint("an error in widget ", view), fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-error")?.textContent`, view), Deadline); err != nil {
+		t.Fatalf("widget %d never showed an error\n%s", view, consoleText(tab))
 	}
-	t.Fatalf("widget %d never showed an error\n%s", view, consoleText(tab))
-	return ""
+	return errorText(t, tab, view)
 }

@@ -55,10 +55,17 @@ const baselineFuncs = 2
 // or animation frame scheduled for two seconds.
 func assertNothingLeft(t *testing.T, tab *Tab) {
 	t.Helper()
-	time.Sleep(500 * time.Millisecond) // teardown runs in the loader's goroutine
+	// Teardown runs in the loader's goroutine.
+	if err := tab.Poll("the widget's teardown", `(async () => {
+		const s = (await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats();
+		return s.liveWidgets === 0 && document.querySelectorAll("canvas, .rerun_notebook").length === 0;
+	})()`, Deadline); err != nil {
+		t.Error(err)
+	}
 	if _, err := Eval[bool](tab, `(window.scheduled = 0, true)`); err != nil {
 		t.Fatal(err)
 	}
+	// Then nothing may run for a while: a negative needs a window.
 	time.Sleep(2 * time.Second)
 	left, err := Eval[map[string]float64](tab, `({
 		scheduled: window.scheduled,
@@ -108,6 +115,7 @@ func removeWhen(t *testing.T, tab *Tab, module, prefix string) {
 }
 
 func TestCleanupAtEachStage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		stage, module, title string
 	}{
@@ -119,12 +127,12 @@ func TestCleanupAtEachStage(t *testing.T) {
 		t.Run(tt.stage, func(t *testing.T) {
 			tab := openTab(t)
 			instrumentTimers(t, tab)
-			module := suite.assets.URL + "/widget.js"
+			module := realURL(t)
 			switch tt.module {
 			case "slow":
-				module = suite.slow
+				module = slowURL(t)
 			case "slowMIME":
-				module = suite.slowMIME
+				module = slowMIMEURL(t)
 			}
 			removeWhen(t, tab, module, tt.title)
 			assertNothingLeft(t, tab)
@@ -145,7 +153,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 	t.Run("ready", func(t *testing.T) {
 		tab := openTab(t)
 		instrumentTimers(t, tab)
-		m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+		m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 		sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
 		removeView(t, tab, m.Index)
 		assertNothingLeft(t, tab)
@@ -165,7 +173,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		})()`); err != nil {
 			t.Fatal(err)
 		}
-		idx := mountNoWait(t, tab, suite.fake)
+		idx := mountNoWait(t, tab, fakeURL(t))
 		waitCall(t, tab, "start true")
 		removeView(t, tab, idx)
 		if _, err := Eval[bool](tab, `(globalThis.fakeViewer.release(), true)`); err != nil {
@@ -197,7 +205,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 			await model.waitFor((m) => m === "ready", %d);
 			ctl.abort();
 			return true;
-		})()`, JS(suite.assets.URL+"/widget.js"), JS(defaultTraits()), Deadline.Milliseconds()))
+		})()`, JS(realURL(t)), JS(defaultTraits()), Deadline.Milliseconds()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,10 +214,11 @@ func TestCleanupAtEachStage(t *testing.T) {
 }
 
 func TestSeveralWidgetsShareOneCompile(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	var ms []Mounted
 	for range 3 {
-		ms = append(ms, mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits()))
+		ms = append(ms, mountWidget(t, tab, realURL(t), false, defaultTraits()))
 	}
 	for i, name := range []string{"bwright000__DDS-SLAM__test.rrd", "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd", "bwright000__DDS-SLAM__trail3_viz.rrd"} {
 		sendRecording(t, tab, ms[i].Index, name)
@@ -263,14 +272,11 @@ func rerunCell(t *testing.T, tab *Tab, runs int, load string) (times []float64, 
 // runs once), re-runs are a fraction of the first, and the browser's memory
 // stays flat: no torn-down Viewer stays reachable.
 func TestRerunsStayFlat(t *testing.T) {
-	if err := inlineWidget(); err != nil {
-		t.Fatal(err)
-	}
-	inline, err := os.Stat(suite.dir + "/" + inlineFile)
+	inline, err := inlineSource()
 	if err != nil {
 		t.Fatal(err)
 	}
-	widget, err := os.Stat(suite.dir + "/widget.js")
+	widget, err := os.Stat(realDir(t) + "/widget.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +286,8 @@ func TestRerunsStayFlat(t *testing.T) {
 		load   string
 		source int64
 	}{
-		{"inline", LoadSourceFrom("/inline.js"), inline.Size()},
-		{"url", LoadURL(suite.assets.URL + "/widget.js?run=${i}"), widget.Size()},
+		{"inline", LoadSourceFrom("/inline.js"), int64(len(inline))},
+		{"url", LoadURL(realURL(t) + "?run=${i}"), widget.Size()},
 	}
 	var report strings.Builder
 	for _, tt := range tests {
@@ -329,7 +335,8 @@ func mb(n int64) float64 { return float64(n) / (1 << 20) }
 // download while the Go loader boots, and the loader, finding the widget
 // gone, must abort it rather than let 10 MB arrive for nobody.
 func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
-	h, err := server.New(server.Config{Dir: suite.dir})
+	t.Parallel()
+	h, err := server.New(server.Config{Dir: realDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

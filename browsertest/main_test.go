@@ -16,118 +16,204 @@ import (
 	"github.com/gorerun/loader/server"
 )
 
-// suite is what every test of the package shares: one browser, one build
-// of the pinned Viewer, its asset server and a page server on another
-// origin (as Jupyter and the asset server are).
-var suite struct {
-	browser  *Browser
-	build    *assets.Result
-	dir      string
-	assets   *httptest.Server
-	pages    *httptest.Server
-	fixtures string
+// The suite's pieces are built on first use, once per package run, so a
+// test run selects what it pays for: the stand-in Viewer's tests never
+// build the 47 MB one. Every piece registers its cleanup in closers.
+var (
+	closersMu sync.Mutex
+	closers   []func()
+)
 
-	mu       sync.Mutex
-	requests []string // asset requests, path and query
-	statuses []int    // their response status
-
-	closers []func()
-
-	fake    string // URL of widget.js built from the stand-in Viewer in testdata/fakeviewer
-	fakeDir string // its build
-	slow    string // URL of widget.js for the real Viewer, its Wasm served slowly
-	// slowMIME is like slow, with the Wasm labelled application/octet-stream:
-	// the loader then downloads first and compiles after, in two phases.
-	slowMIME string
+func onTeardown(f func()) {
+	closersMu.Lock()
+	defer closersMu.Unlock()
+	closers = append(closers, f)
 }
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx := context.Background()
-	if err := setup(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "browsertest setup:", err)
-		return 1
+	code := m.Run()
+	closersMu.Lock()
+	defer closersMu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
 	}
-	defer teardown()
-	return m.Run()
+	os.Exit(code)
 }
 
-func setup(ctx context.Context) error {
+// must returns what get returns, or ends the test with its error.
+func must[T any](t testing.TB, get func() (T, error)) T {
+	t.Helper()
+	v, err := get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+var launchBrowser = sync.OnceValues(func() (*Browser, error) {
+	b, err := Launch(context.Background())
+	if err == nil {
+		onTeardown(b.Close)
+	}
+	return b, err
+})
+
+// chromium is the one Chromium of the package run.
+func chromium(t testing.TB) *Browser { return must(t, launchBrowser) }
+
+var buildReal = sync.OnceValues(func() (string, error) {
+	ctx := context.Background()
 	cache, err := assets.CacheDir()
 	if err != nil {
-		return err
+		return "", err
 	}
 	pkg, err := assets.FetchViewer(ctx, assets.DefaultViewer(), cache, os.Stderr)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if suite.fixtures, err = FixtureDir(); err != nil {
-		return err
-	}
-	suite.dir, err = os.MkdirTemp("", "browsertest-build-")
+	dir, err := os.MkdirTemp("", "browsertest-build-")
 	if err != nil {
-		return err
+		return "", err
 	}
+	onTeardown(func() { os.RemoveAll(dir) })
 	// The production bundle, precompressed as `loader build` does; the
 	// compression is cached by content hash, so it is paid once.
 	compression := &assets.Compression{Quality: 11, Cache: cache, Log: os.Stderr}
-	if suite.build, err = assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: suite.dir, Log: os.Stderr, Compression: compression}); err != nil {
-		return err
-	}
-	h, err := server.New(server.Config{Dir: suite.dir})
+	_, err = assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: dir, Log: os.Stderr, Compression: compression})
+	return dir, err
+})
+
+// realDir is the bundle of the pinned, real Viewer.
+func realDir(t testing.TB) string { return must(t, buildReal) }
+
+var buildFake = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "browsertest-fake-")
 	if err != nil {
-		return err
+		return "", err
 	}
-	suite.assets = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r)
-		suite.mu.Lock()
-		suite.requests = append(suite.requests, r.URL.RequestURI())
-		suite.statuses = append(suite.statuses, sw.code)
-		suite.mu.Unlock()
-	}))
-	suite.pages = PageServer(map[string]http.Handler{
-		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(suite.fixtures))),
-		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.ServeFile(w, r, filepath.Join(suite.dir, inlineFile))
-		}),
+	onTeardown(func() { os.RemoveAll(dir) })
+	_, err = assets.Build(context.Background(), assets.Options{ViewerDir: "testdata/fakeviewer", OutDir: dir})
+	return dir, err
+})
+
+// fakeDir is the bundle of the stand-in Viewer in testdata/fakeviewer.
+func fakeDir(t testing.TB) string { return must(t, buildFake) }
+
+// serveOnce serves a bundle directory through h's wrapper on its own
+// origin for the rest of the package run.
+func serveOnce(dir func() (string, error), wrap func(http.Handler) http.Handler) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		d, err := dir()
+		if err != nil {
+			return "", err
+		}
+		h, err := server.New(server.Config{Dir: d})
+		if err != nil {
+			return "", err
+		}
+		srv := httptest.NewServer(wrap(h))
+		onTeardown(srv.Close)
+		return srv.URL, nil
 	})
-	if suite.fake, suite.fakeDir, err = buildAndServe(ctx, "testdata/fakeviewer"); err != nil {
-		return err
-	}
-	slow := httptest.NewServer(throttle(h, 16<<20))
-	suite.closers = append(suite.closers, slow.Close)
-	suite.slow = slow.URL + "/widget.js"
-	slowMIME := httptest.NewServer(throttle(mislabel(h), 16<<20))
-	suite.closers = append(suite.closers, slowMIME.Close)
-	suite.slowMIME = slowMIME.URL + "/widget.js"
-	if suite.browser, err = Launch(ctx); err != nil {
-		return err
-	}
-	return nil
 }
 
-// buildAndServe builds a bundle for the Viewer package in dir and serves
-// it on its own origin. It returns the URL of widget.js and the build.
-func buildAndServe(ctx context.Context, dir string) (string, string, error) {
-	out, err := os.MkdirTemp("", "browsertest-fake-")
+func identity(h http.Handler) http.Handler { return h }
+
+var (
+	serveReal = serveOnce(buildReal, identity)
+	serveFake = serveOnce(buildFake, identity)
+	// Slowly, so tests can act while it downloads.
+	serveSlow = serveOnce(buildReal, func(h http.Handler) http.Handler { return throttle(h, 16<<20) })
+	// Slowly and labelled application/octet-stream: the loader then
+	// downloads first and compiles after, in two phases.
+	serveSlowMIME = serveOnce(buildReal, func(h http.Handler) http.Handler { return throttle(mislabel(h), 16<<20) })
+)
+
+// realURL is the widget.js of the real Viewer, on an asset server shared
+// by the tests that do not count its requests.
+func realURL(t testing.TB) string { return must(t, serveReal) + "/widget.js" }
+
+// fakeURL is the widget.js of the stand-in Viewer.
+func fakeURL(t testing.TB) string { return must(t, serveFake) + "/widget.js" }
+
+func slowURL(t testing.TB) string     { return must(t, serveSlow) + "/widget.js" }
+func slowMIMEURL(t testing.TB) string { return must(t, serveSlowMIME) + "/widget.js" }
+
+var servePages = sync.OnceValues(func() (*httptest.Server, error) {
+	fixtures, err := FixtureDir()
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	suite.closers = append(suite.closers, func() { os.RemoveAll(out) })
-	if _, err := assets.Build(ctx, assets.Options{ViewerDir: dir, OutDir: out}); err != nil {
-		return "", "", err
-	}
-	h, err := server.New(server.Config{Dir: out})
+	srv := PageServer(map[string]http.Handler{
+		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
+		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			src, err := inlineSource()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "text/javascript")
+			w.Write([]byte(src))
+		}),
+	})
+	onTeardown(srv.Close)
+	return srv, nil
+})
+
+// pagesURL is the origin of the host page, the recordings (/rrd/NAME) and
+// the inline-mode widget (/inline.js): another origin than the assets',
+// as Jupyter and the asset server are.
+func pagesURL(t testing.TB) string { return must(t, servePages).URL }
+
+// assetLog is an asset server of the real Viewer's bundle of one test's
+// own, which records its requests.
+type assetLog struct {
+	URL string // of widget.js
+
+	mu       sync.Mutex
+	requests []string // path and query, and the status: "/widget.js 200"
+}
+
+func newAssetLog(t *testing.T) *assetLog {
+	t.Helper()
+	h, err := server.New(server.Config{Dir: realDir(t)})
 	if err != nil {
-		return "", "", err
+		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	suite.closers = append(suite.closers, srv.Close)
-	return srv.URL + "/widget.js", out, nil
+	a := &assetLog{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		a.mu.Lock()
+		a.requests = append(a.requests, fmt.Sprintf("%s %d", r.URL.RequestURI(), sw.code))
+		a.mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL + "/widget.js"
+	return a
+}
+
+// mark returns a position in the log for since.
+func (a *assetLog) mark() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.requests)
+}
+
+// since returns "request status" for the requests after mark.
+func (a *assetLog) since(mark int) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.requests[mark:]...)
+}
+
+// paths returns the requests after mark without their status.
+func (a *assetLog) paths(mark int) []string {
+	var out []string
+	for _, r := range a.since(mark) {
+		out = append(out, r[:strings.LastIndexByte(r, ' ')])
+	}
+	return out
 }
 
 // throttle serves the Viewer Wasm at about bytesPerSecond, so tests can
@@ -152,24 +238,6 @@ func (s slowWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func teardown() {
-	for _, c := range suite.closers {
-		c()
-	}
-	if suite.browser != nil {
-		suite.browser.Close()
-	}
-	if suite.assets != nil {
-		suite.assets.Close()
-	}
-	if suite.pages != nil {
-		suite.pages.Close()
-	}
-	if suite.dir != "" {
-		os.RemoveAll(suite.dir)
-	}
-}
-
 // statusWriter remembers the status a handler sent.
 type statusWriter struct {
 	http.ResponseWriter
@@ -190,57 +258,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// assetStatuses returns "request status" for the asset requests made since
-// the call that returned mark.
-func assetStatuses(mark int) []string {
-	suite.mu.Lock()
-	defer suite.mu.Unlock()
-	var out []string
-	for i := mark; i < len(suite.requests); i++ {
-		out = append(out, fmt.Sprintf("%s %d", suite.requests[i], suite.statuses[i]))
-	}
-	return out
-}
-
-// assetRequests returns the asset requests made since the call that
-// returned mark.
-func assetRequests(mark int) []string {
-	suite.mu.Lock()
-	defer suite.mu.Unlock()
-	return append([]string(nil), suite.requests[mark:]...)
-}
-
-func requestMark() int {
-	suite.mu.Lock()
-	defer suite.mu.Unlock()
-	return len(suite.requests)
-}
-
-// inlineFile is where inlineWidget writes the inline-mode widget source;
-// the page server serves it as /inline.js for the page to import from a
-// blob: URL, as anywidget does with a string _esm.
-const inlineFile = "inline-widget.js.txt"
-
-// inlineWidget applies rerun-notebook's inline transformation
+// inlineSource applies rerun-notebook's inline transformation
 // (PROTOCOL.md §1) to the built widget.js: the text between the markers
-// becomes code that returns the gzipped, base64-inlined Viewer. It writes
-// the result to inlineFile once.
-var inlineWidget = sync.OnceValue(func() error {
-	src, err := inlineSource()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(suite.dir, inlineFile), []byte(src), 0o644)
-})
-
-func inlineSource() (string, error) {
-	widget, err := os.ReadFile(filepath.Join(suite.dir, assets.WidgetFile))
+// becomes code that returns the gzipped, base64-inlined Viewer. It is made
+// once and served as /inline.js for the page to import from a blob: URL,
+// as anywidget does with a string _esm.
+var inlineSource = sync.OnceValues(func() (string, error) {
+	dir, err := buildReal()
 	if err != nil {
 		return "", err
 	}
-	wasm, err := os.ReadFile(filepath.Join(suite.dir, assets.ViewerFile))
+	widget, err := os.ReadFile(filepath.Join(dir, assets.WidgetFile))
+	if err != nil {
+		return "", err
+	}
+	wasm, err := os.ReadFile(filepath.Join(dir, assets.ViewerFile))
 	if err != nil {
 		return "", err
 	}
 	return Inline(string(widget), Gzip(wasm))
-}
+})

@@ -62,8 +62,9 @@ func fetchFixture(name string) string {
 }
 
 func TestTimeCtrl(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	sendRecording(t, tab, m.Index, telemetry)
 
 	ev := viewerEvent(t, tab, m.Index,
@@ -95,8 +96,9 @@ func TestTimeCtrl(t *testing.T) {
 }
 
 func TestRecordingID(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
 	second := sendRecording(t, tab, m.Index, telemetry)
 	if first["recording_id"] == second["recording_id"] {
@@ -110,19 +112,20 @@ func TestRecordingID(t *testing.T) {
 }
 
 func TestURLTraitAndURLMessages(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	traits := defaultTraits()
-	traits["_url"] = suite.pages.URL + "/rrd/bwright000__DDS-SLAM__test.rrd"
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	traits["_url"] = pagesURL(t) + "/rrd/bwright000__DDS-SLAM__test.rrd"
+	m := mountWidget(t, tab, realURL(t), false, traits)
 	// _url at start.
 	viewerEvent(t, tab, m.Index, ``, `e.type === "recording_open" && e.application_id === "test"`)
 	// _url on change.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.set("_url", %s)`, JS(suite.pages.URL+"/rrd/"+telemetry)),
+		fmt.Sprintf(`model.set("_url", %s)`, JS(pagesURL(t)+"/rrd/"+telemetry)),
 		`e.type === "recording_open" && e.application_id === "unitree_lowstate_telemetry"`)
 	// open_url.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, JS(suite.pages.URL+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")),
+		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")),
 		`e.type === "recording_open" && e.recording_id === "oracle-test"`)
 	// close_url: the Viewer 0.33 keeps a finished recording open and logs
 	// nothing when a receiver goes, so nothing on the page shows it; the
@@ -131,10 +134,10 @@ func TestURLTraitAndURLMessages(t *testing.T) {
 	// it: a missing or throwing remove_receiver shows a notice. Messages
 	// are handled in order, so once partition_url's recording opens,
 	// close_url was handled.
-	deliver(t, tab, m.Index, fmt.Sprintf(`{type: "close_url", url: %s}`, JS(suite.pages.URL+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")), "")
+	deliver(t, tab, m.Index, fmt.Sprintf(`{type: "close_url", url: %s}`, JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")), "")
 	// partition_url opens the new URL in place of the old.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, JS(suite.pages.URL+"/rrd/bwright000__DDS-SLAM__trail3_viz.rrd")),
+		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, JS(pagesURL(t)+"/rrd/bwright000__DDS-SLAM__trail3_viz.rrd")),
 		`e.type === "recording_open" && e.application_id === "DDS-SLAM"`)
 	if n := noticeText(t, tab, m.Index); n != "" {
 		t.Errorf("widget shows a notice: %q", n)
@@ -142,9 +145,10 @@ func TestURLTraitAndURLMessages(t *testing.T) {
 }
 
 func TestTableAndCredentialsReachTheViewer(t *testing.T) {
+	t.Parallel()
 	// The Viewer's own complaints prove the bytes and the token arrived.
 	tab := openTab(t, "IPC-encoded arrow", "Failed to create credentials")
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	deliver(t, tab, m.Index, `{type: "table"}`, `new Uint8Array([1, 2, 3])`)
 	deliver(t, tab, m.Index, `{type: "set_credentials", access_token: "not-a-jwt", email: "me@example.com"}`, "")
 	waitConsole(t, tab, "IPC-encoded arrow")
@@ -166,8 +170,9 @@ func waitConsole(t *testing.T, tab *Tab, substr string) {
 }
 
 func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "ignored a")
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	tests := []struct {
 		content, buffer, want string
 	}{
@@ -201,8 +206,9 @@ func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
 }
 
 func TestResize(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	size := func() []float64 {
 		s, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
 			const c = window.views[%d].el.querySelector("canvas");
@@ -301,6 +307,7 @@ func difference(a, b image.Image) float64 {
 // whatever the theme, so the proof that a theme arrives is the Viewer's own
 // complaint about one it does not know.
 func TestStartOptionChangesRestartAndReplay(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		trait, start, changed string
 		saysAfter             string // the Viewer's console says this after the change
@@ -313,7 +320,7 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 			tab := openTab(t)
 			traits := defaultTraits()
 			traits[tt.trait] = tt.start
-			m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+			m := mountWidget(t, tab, realURL(t), false, traits)
 			first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
 			for _, c := range tab.Console() {
 				if strings.Contains(c.Text, "unknown `theme` value") {
@@ -339,11 +346,12 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 }
 
 func TestPanelStates(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t, "_panel_states.top is")
 	traits := defaultTraits()
 	traits["_width"], traits["_height"] = 900, 500
 	traits["_panel_states"] = map[string]string{"top": "hidden", "blueprint": "hidden", "selection": "hidden", "time": "hidden"}
-	m := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, traits)
+	m := mountWidget(t, tab, realURL(t), false, traits)
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
 	hidden := widgetShot(t, tab, m.Index)
 
@@ -362,8 +370,7 @@ func TestPanelStates(t *testing.T) {
 	}
 
 	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "sideways"})
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && noticeText(t, tab, m.Index) == ""; time.Sleep(50 * time.Millisecond) {
-	}
+	tab.Poll("a notice", fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-notice")`, m.Index), 5*time.Second)
 	if n := noticeText(t, tab, m.Index); !strings.Contains(n, `_panel_states.top is the string "sideways"`) {
 		t.Errorf("bad panel state: notice %q", n)
 	}

@@ -25,12 +25,13 @@ func compileMS(t *testing.T, tab *Tab) float64 {
 // revalidates widget.js and the Viewer (304, no download) and compiles the
 // Viewer again from V8's code cache.
 func TestReloadRevalidates(t *testing.T) {
-	tab, err := suite.browser.NewProfileTab()
+	tab, err := chromium(t).NewProfileTab()
 	if err != nil {
 		t.Fatal(err)
 	}
 	watchTab(t, tab, nil)
-	first := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	assetLog := newAssetLog(t)
+	first := mountWidget(t, tab, assetLog.URL, false, defaultTraits())
 	c1 := compileMS(t, tab)
 	// V8 writes the compiled code to the cache once enough of it has been
 	// optimized: let the Viewer work a while, as a user would.
@@ -45,13 +46,13 @@ func TestReloadRevalidates(t *testing.T) {
 		t.Error("V8 wrote no Wasm code cache for the Viewer")
 	}
 
-	mark := requestMark()
-	if err := tab.Open(suite.pages.URL + "/"); err != nil {
+	mark := assetLog.mark()
+	if err := tab.Open(pagesURL(t) + "/"); err != nil {
 		t.Fatal(err)
 	}
-	second := mountWidget(t, tab, suite.assets.URL+"/widget.js", false, defaultTraits())
+	second := mountWidget(t, tab, assetLog.URL, false, defaultTraits())
 	c2 := compileMS(t, tab)
-	got := assetStatuses(mark)
+	got := assetLog.since(mark)
 	for _, want := range []string{"/widget.js 304", "/re_viewer_bg.wasm 304"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("reload: asset requests %v, want %q", got, want)
@@ -74,7 +75,7 @@ func TestReloadRevalidates(t *testing.T) {
 func wasmCodeCache(t *testing.T) int64 {
 	t.Helper()
 	var largest int64
-	filepath.WalkDir(filepath.Join(suite.browser.ProfileDir(), "Default", "Code Cache", "wasm"), func(path string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(filepath.Join(chromium(t).ProfileDir(), "Default", "Code Cache", "wasm"), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if info, err := d.Info(); err == nil && info.Size() > largest && strings.HasSuffix(d.Name(), "_0") {
 				largest = info.Size()

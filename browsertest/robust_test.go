@@ -115,6 +115,7 @@ var hostileJS = []struct {
 // hostile host can: each ends as a message in its own widget, and a healthy
 // widget mounted afterwards on the same runtime works.
 func TestHostInputNeverStopsTheRuntime(t *testing.T) {
+	t.Parallel()
 	for _, tt := range hostileJS {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -128,14 +129,14 @@ func TestHostInputNeverStopsTheRuntime(t *testing.T) {
 				const traits = %s;
 				const w = await host.load({ url: fakeURL });
 				%s
-			})()`, JS(suite.fake), JS(defaultTraits()), tt.js))
+			})()`, JS(fakeURL(t)), JS(defaultTraits()), tt.js))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if msg := shownText(t, tab, view); !strings.Contains(msg, tt.want) {
 				t.Errorf("widget shows %q, want it to mention %q", msg, tt.want)
 			}
-			healthy := mountNoWait(t, tab, suite.fake)
+			healthy := mountNoWait(t, tab, fakeURL(t))
 			waitReady(t, tab, healthy)
 			answersTimeCtrl(t, tab, healthy)
 			for _, m := range tab.Console() {
@@ -153,8 +154,8 @@ func TestHostInputNeverStopsTheRuntime(t *testing.T) {
 func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t, "rerun loader: the Go runtime stopped")
-	a := mountNoWait(t, tab, suite.fake)
-	b := mountNoWait(t, tab, suite.fake)
+	a := mountNoWait(t, tab, fakeURL(t))
+	b := mountNoWait(t, tab, fakeURL(t))
 	waitReady(t, tab, a)
 	waitReady(t, tab, b)
 	// wasm_exec.js resolves this promise when the Go program exits.
@@ -172,7 +173,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 			t.Errorf("widget %d shows %q", v, msg)
 		}
 	}
-	c := mountNoWait(t, tab, suite.fake)
+	c := mountNoWait(t, tab, fakeURL(t))
 	waitReady(t, tab, c)
 	fresh, err := Eval[bool](tab, `[...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0] !== window.oldRuntime`)
 	if err != nil || !fresh {
@@ -197,7 +198,7 @@ func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 		document.getElementById("widgets").append(el);
 		const view = await host.mount(w, new host.Model(%s), el);
 		return window.views.push(view) - 1;
-	})()`, JS(suite.fake), JS(map[string]any{"_width": 500, "_height": 300})))
+	})()`, JS(fakeURL(t)), JS(map[string]any{"_width": 500, "_height": 300})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 // set, the Viewer Wasm sends its headers and a first part, then nothing.
 func stallingAssets(t *testing.T, stalled *atomic.Bool) string {
 	t.Helper()
-	h, err := server.New(server.Config{Dir: suite.fakeDir})
+	h, err := server.New(server.Config{Dir: fakeDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 	var stalled atomic.Bool
 	stalled.Store(true)
 	url := stallingAssets(t, &stalled)
-	other := mountNoWait(t, tab, suite.assets.URL+"/widget.js")
+	other := mountNoWait(t, tab, realURL(t))
 	view := mountNoWait(t, tab, url)
 	msg := shownText(t, tab, view)
 	for _, want := range []string{"stalled", strings.TrimSuffix(url, "widget.js") + assets.ViewerFile, "4096 bytes"} {
@@ -310,9 +311,6 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 // compiles, not that it downloads.
 func TestInlineModeShowsItsCompilePhase(t *testing.T) {
 	t.Parallel()
-	if err := inlineWidget(); err != nil {
-		t.Fatal(err)
-	}
 	tab := openTab(t)
 	if _, err := Eval[bool](tab, `(() => {
 		window.titles = [];
@@ -325,7 +323,7 @@ func TestInlineModeShowsItsCompilePhase(t *testing.T) {
 	})()`); err != nil {
 		t.Fatal(err)
 	}
-	mountWidget(t, tab, suite.pages.URL+"/inline.js", true, defaultTraits())
+	mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
 	titles, err := Eval[[]string](tab, `window.titles`)
 	if err != nil {
 		t.Fatal(err)

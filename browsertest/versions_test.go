@@ -42,6 +42,7 @@ func serveVersion(t *testing.T, version string) string {
 // TestViewerVersions checks that one loader drives every pinned Viewer: each
 // bundle reaches "ready" and opens a recording that Viewer can read.
 func TestViewerVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		version   string
 		recording string
