@@ -19,22 +19,20 @@ import (
 	"github.com/gorerun/loader/assets"
 )
 
+// kit is the JavaScript expression of the test kit's widget module.
+const kit = `(await import("/testkit/widgets.js"))`
+
 // LoadURL is the JavaScript that imports a widget module from url, as
 // anywidget does with a URL _esm.
 func LoadURL(url string) string {
-	return fmt.Sprintf(`host.load({url: %s})`, JS(url))
+	return fmt.Sprintf(`%s.loadURL(%s)`, kit, JS(url))
 }
 
 // LoadSourceFrom is the JavaScript that fetches a widget module's source
 // from url and imports it from a blob: URL, as anywidget does with a
-// string _esm (rerun-notebook's inline mode). The source is fetched once
-// per page, so re-runs measure the import and not the download.
+// string _esm (rerun-notebook's inline mode).
 func LoadSourceFrom(url string) string {
-	return fmt.Sprintf(`(async () => {
-		const sources = (window.sources ??= new Map());
-		if (!sources.has(%[1]s)) sources.set(%[1]s, await (await fetch(%[1]s)).text());
-		return host.load({source: sources.get(%[1]s)});
-	})()`, JS(url))
+	return fmt.Sprintf(`%s.loadSourceFrom(%s)`, kit, JS(url))
 }
 
 // Mounted is a widget that said "ready".
@@ -48,12 +46,8 @@ type Mounted struct {
 // it), mounts the widget for a new model with traits in a new element,
 // and waits for "ready".
 func (t *Tab) Mount(load string, traits map[string]any) (Mounted, error) {
-	m, err := Eval[Mounted](t, fmt.Sprintf(`(async () => {
-		const t0 = performance.now();
-		const { view, index } = await host.addView(await %s, %s);
-		await view.model.waitFor((m) => m === "ready", %d);
-		return { index, startMs: t0, readyMs: performance.now() - t0 };
-	})()`, load, JS(traits), Deadline.Milliseconds()))
+	m, err := Eval[Mounted](t, fmt.Sprintf(`(async () => %s.mount(async () => %s, %s, %d))()`,
+		kit, load, JS(traits), Deadline.Milliseconds()))
 	if err != nil {
 		return m, fmt.Errorf("mount widget: %w", err)
 	}
@@ -65,17 +59,8 @@ func (t *Tab) Mount(load string, traits map[string]any) (Mounted, error) {
 // widget, renders it for a new model with traits and waits for "ready".
 // It returns the time from the removal to "ready".
 func (t *Tab) RunCell(load string, traits map[string]any) (float64, error) {
-	ms, err := Eval[float64](t, fmt.Sprintf(`(async () => {
-		const t0 = performance.now();
-		if (window.cell) await window.cell.remove();
-		const widget = await (%s);
-		const model = new host.Model(%s);
-		let el = document.getElementById("cell");
-		if (!el) { el = document.createElement("div"); el.id = "cell"; el.className = "widget"; document.getElementById("widgets").append(el); }
-		window.cell = await host.mount(widget, model, el);
-		await model.waitFor((m) => m === "ready", %d);
-		return performance.now() - t0;
-	})()`, load, JS(traits), Deadline.Milliseconds()))
+	ms, err := Eval[float64](t, fmt.Sprintf(`(async () => %s.runCell(async () => %s, %s, %d))()`,
+		kit, load, JS(traits), Deadline.Milliseconds()))
 	if err != nil {
 		return 0, fmt.Errorf("run cell: %w", err)
 	}
