@@ -16,12 +16,12 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
 
-.PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-native test-wasm clean
+.PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-race test-native test-wasm clean
 
 run: build
 	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
 
-test: deps viewer vet test-wasm test-native
+test: deps viewer vet test-race test-wasm test-native
 
 build: viewer
 	$(LOADER) build --viewer "$$($(LOADER) viewer)" --out build/dist
@@ -69,6 +69,11 @@ node:
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+# The loader's core (shared Viewer load, widget lifecycle) and wasmjs's
+# cancellation build natively: the race detector sees them.
+test-race:
+	$(GO) test -race -count=1 ./loader/... ./wasmjs/...
 
 # GOOS=js unit tests run in Node through Go's own wrapper.
 test-wasm: node
