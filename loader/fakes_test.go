@@ -75,9 +75,13 @@ func (c *fakeClock) fire() int {
 func (c *fakeClock) pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return countIf(c.timers, func(t *fakeTimer) bool { return !t.stopped })
+}
+
+func countIf[T any](xs []T, keep func(T) bool) int {
 	n := 0
-	for _, t := range c.timers {
-		if !t.stopped {
+	for _, x := range xs {
+		if keep(x) {
 			n++
 		}
 	}
@@ -391,13 +395,7 @@ func (s *fakeStarter) calls() []string {
 func (s *fakeStarter) live() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, v := range s.viewers {
-		if !v.closed {
-			n++
-		}
-	}
-	return n
+	return countIf(s.viewers, func(v *fakeViewer) bool { return !v.closed })
 }
 
 type fakeViewer struct {
