@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -88,6 +89,10 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 				if !strings.Contains(msg, want) {
 					t.Errorf("widget shows %q\nwant it to mention %q", msg, want)
 				}
+			}
+			// The server may be fixed or come back: each offers Retry.
+			if retry, err := Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-retry")`, bad)); err != nil || !retry {
+				t.Errorf("no Retry button (%v)", err)
 			}
 			// The failure is forgotten: a widget from a healthy server
 			// loads, and the failed one keeps its message to itself.

@@ -320,7 +320,7 @@ func TestStalledDownloadOffersRetry(t *testing.T) {
 	for _, w := range []*testWidget{a, b} {
 		waitFor(t, "the stall message", func() bool { return w.ui.failure() != "" })
 		msg := w.ui.failure()
-		for _, want := range []string{"stalled", testViewerURL, "3145728 bytes"} {
+		for _, want := range []string{"stalled", testViewerURL, "3145728 bytes", stallHint} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("failure %q lacks %q", msg, want)
 			}

@@ -349,6 +349,20 @@ const assetHint = "Check that " + ViewerFile + " is served next to widget.js, wi
 	"(Access-Control-Allow-Origin), or point RERUN_NOTEBOOK_ASSET at a widget.js URL that serves both " +
 	"(for example the one `loader serve` prints), or set RERUN_NOTEBOOK_ASSET=inline."
 
+// stallHint says what a user can do about a stalled download.
+const stallHint = "The server or the network stopped sending the Viewer. Retry once it is back."
+
+// hintFor returns what a user can do about a failed load, or "".
+func hintFor(err error) string {
+	if _, stalled := wasmjs.As[*StallError](err); stalled {
+		return stallHint
+	}
+	if retryable(err) {
+		return assetHint
+	}
+	return ""
+}
+
 // retryable reports whether trying the load again may help: the network
 // or the server may come back.
 func retryable(err error) bool {

@@ -166,8 +166,8 @@ func (w *widget) serve(tick <-chan struct{}) {
 func (w *widget) fail(title string, err error, canRetry bool) {
 	detail := err.Error()
 	w.page.log(title + ": " + detail)
-	if retryable(err) {
-		detail += "\n\n" + assetHint
+	if hint := hintFor(err); hint != "" {
+		detail += "\n\n" + hint
 	}
 	var retry func()
 	if canRetry {
