@@ -14,7 +14,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 apt_install = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >/dev/null
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
-WASM_PKGS := ./wasmjs/... ./loader/... ./cmd/loader/...
+WASM_PKGS := ./internal/... ./cmd/loader/...
 
 .PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-race test-native test-wasm clean
 
@@ -73,7 +73,7 @@ vet:
 # The loader's core (shared Viewer load, widget lifecycle) and wasmjs's
 # cancellation build natively: the race detector sees them.
 test-race:
-	$(GO) test -race -count=1 ./loader/... ./wasmjs/...
+	$(GO) test -race -count=1 ./internal/...
 
 # GOOS=js unit tests run in Node through Go's own wrapper.
 test-wasm: node

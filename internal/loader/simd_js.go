@@ -2,7 +2,7 @@
 
 package loader
 
-import "github.com/gorerun/loader/wasmjs"
+import "github.com/gorerun/loader/internal/wasmjs"
 
 // simdProbe is the smallest module that uses Wasm SIMD: a function that
 // splats 0 into a v128 and asks v128.any_true of it. Browsers without SIMD

@@ -5,7 +5,7 @@ package loader
 import (
 	"errors"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 // bootHook is the page-global that widget.js sets, just before it runs the

@@ -5,7 +5,7 @@ package loader
 import (
 	"errors"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 // anywidgetModel is an anywidget model: get, on/off and send, from

@@ -5,7 +5,7 @@ package loader
 import (
 	"errors"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 // glueFactory is a module instance's wasm-bindgen glue: each call of create

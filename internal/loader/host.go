@@ -3,7 +3,7 @@ package loader
 import (
 	"sync"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 // The core of the loader (the page's shared Viewer load in page.go, the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 // The fakes below stand in for the browser: the core is exercised through

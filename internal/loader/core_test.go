@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gorerun/loader/wasmjs"
+	"github.com/gorerun/loader/internal/wasmjs"
 )
 
 func str(s string) Field { return Field{Type: String, Str: s} }

@@ -17,12 +17,12 @@ import (
 // the page shares. Every Go file of the module, tests and every build
 // target included, is checked, except wasmjs's own.
 func TestOnlyWasmjsTouchesSyscallJS(t *testing.T) {
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found above loader/: %v", err)
+		t.Fatalf("module root not found above internal/loader/: %v", err)
 	}
 	checked := 0
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -32,7 +32,7 @@ func TestOnlyWasmjsTouchesSyscallJS(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		if d.IsDir() {
 			switch {
-			case rel == "wasmjs", strings.HasPrefix(d.Name(), "."), d.Name() == "build", d.Name() == "testdata", d.Name() == "node_modules":
+			case rel == filepath.Join("internal", "wasmjs"), strings.HasPrefix(d.Name(), "."), d.Name() == "build", d.Name() == "testdata", d.Name() == "node_modules":
 				return filepath.SkipDir
 			}
 			return nil
