@@ -24,7 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/browsertest/hostpage"
+	"github.com/gorerun/loader/internal/hostpage"
 )
 
 // ChromiumFlags are the flags every launch uses: headless, and quiet on a

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/browsertest/hostpage"
+	"github.com/gorerun/loader/internal/hostpage"
 )
 
 // contentTypes are the files of a bundle and how they are served.
