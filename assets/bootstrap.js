@@ -8,6 +8,9 @@
 const BUILD_ID = "__BUILD_ID__";
 const VIEWER_VERSION = "__VIEWER_VERSION__";
 const VIEWER_FILE = "__VIEWER_FILE__";
+// The Viewer's URL baked in by `loader build --viewer-url`, or "": next to
+// this module.
+const VIEWER_URL = __VIEWER_URL__;
 // Whether the glue's init takes {module_or_path} (detected at build time).
 const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
 
@@ -105,17 +108,21 @@ function runtime() {
   return rt;
 }
 
-// startEarlyFetch starts downloading the Viewer next to this module while
-// the Go loader boots, so the boot costs the first widget no time. The Go
-// side is the authority on the Viewer's URL: it adopts this download when
-// it resolves the same URL and aborts it otherwise. Modules from blob: or
-// data: URLs (inline mode) have nothing next to them.
+// startEarlyFetch starts downloading the Viewer (from the baked-in URL, or
+// next to this module) while the Go loader boots, so the boot costs the
+// first widget no time. The Go side is the authority on the Viewer's URL:
+// it adopts this download when it resolves the same URL and aborts it
+// otherwise. Modules from blob: or data: URLs (inline mode) have nothing
+// next to them.
 function startEarlyFetch() {
-  const href = import.meta.url.split("#")[0];
-  if (!/^https?:/i.test(href)) return undefined;
-  const query = href.indexOf("?");
-  const path = query < 0 ? href : href.slice(0, query);
-  const url = path.slice(0, path.lastIndexOf("/") + 1) + VIEWER_FILE + (query < 0 ? "" : href.slice(query));
+  let url = VIEWER_URL;
+  if (!url) {
+    const href = import.meta.url.split("#")[0];
+    if (!/^https?:/i.test(href)) return undefined;
+    const query = href.indexOf("?");
+    const path = query < 0 ? href : href.slice(0, query);
+    url = path.slice(0, path.lastIndexOf("/") + 1) + VIEWER_FILE + (query < 0 ? "" : href.slice(query));
+  }
   const controller = new AbortController();
   const response = fetchViewer(url, { signal: controller.signal });
   response.catch(() => {}); // the Go side reports failures
@@ -144,7 +151,7 @@ async function render({ model, el, signal }) {
     const early = rt.early ?? undefined;
     rt.early = null;
     const failed = api.render({
-      model, el, signal: lifetime.signal, moduleURL: import.meta.url, fetchViewer, createGlue,
+      model, el, signal: lifetime.signal, moduleURL: import.meta.url, viewerURL: VIEWER_URL, fetchViewer, createGlue,
       viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
     });
     if (failed instanceof Error) throw failed;

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,6 +59,20 @@ type Options struct {
 	Log io.Writer
 	// Compression, when set, writes .br and .gz siblings of both files.
 	Compression *Compression
+	// ViewerURL, when set, is the absolute http(s) URL widget.js fetches
+	// the Viewer Wasm from, instead of the file next to itself: for hosts
+	// that import the module from a blob:, data: or virtual-file URL.
+	ViewerURL string
+}
+
+// checkViewerURL reports a --viewer-url a browser could not fetch the
+// Viewer from.
+func checkViewerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("viewer URL %q is not an absolute http(s) URL (want, for example, https://cdn.example/rerun/%s)", raw, ViewerFile)
+	}
+	return nil
 }
 
 // Result describes a finished build.
@@ -79,6 +94,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if log == nil {
 		log = io.Discard
 	}
+	if opts.ViewerURL != "" {
+		if err := checkViewerURL(opts.ViewerURL); err != nil {
+			return nil, err
+		}
+	}
 	viewer, err := readViewer(opts.ViewerDir)
 	if err != nil {
 		return nil, err
@@ -95,13 +115,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	viewerSum := viewerInfo.SHA256
 	id := sha256.New()
-	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum)} {
+	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum), []byte(opts.ViewerURL)} {
 		fmt.Fprintf(id, "%d:", len(part))
 		id.Write(part)
 	}
 	buildID := hex.EncodeToString(id.Sum(nil))[:16]
 
-	widget, err := composeWidget(buildID, viewer, loader.wasmExec, loader.wasm)
+	widget, err := composeWidget(buildID, viewer, opts.ViewerURL, loader.wasmExec, loader.wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +264,7 @@ func glueFactory(src string) (string, error) {
 
 // composeWidget fills the bootstrap, minifies it, and checks that the
 // inline markers still enclose the fetch.
-func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loaderWasm []byte) ([]byte, error) {
+func composeWidget(buildID string, viewer *viewerPackage, viewerURL, wasmExec string, loaderWasm []byte) ([]byte, error) {
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
@@ -252,6 +272,7 @@ func composeWidget(buildID string, viewer *viewerPackage, wasmExec string, loade
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
 		"__VIEWER_FILE__", ViewerFile,
+		"__VIEWER_URL__", jsString(viewerURL),
 		"__GLUE_INIT_OBJECT__", strconv.FormatBool(viewer.initTakesObject),
 		"__GLUE__", viewer.glue,
 		"__WASM_EXEC__", wasmExec,
@@ -346,4 +367,10 @@ func writeFileAtomic(path string, r io.Reader) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// jsString returns s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }

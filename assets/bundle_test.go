@@ -63,7 +63,7 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	glue := "function () { const exports = {}; /* a comment */ return Object.assign(async () => {}, exports); }"
 	wasmExec := `"use strict"; (() => { globalThis.Go = class { constructor() { this.importObject = {}; } }; })();`
 	viewer := &viewerPackage{version: "0.33.0", glue: glue, initTakesObject: true}
-	widget, err := composeWidget("0123456789abcdef", viewer, wasmExec, []byte("\x00asm fake loader"))
+	widget, err := composeWidget("0123456789abcdef", viewer, "", wasmExec, []byte("\x00asm fake loader"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +79,19 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	}
 	if strings.Contains(s, "a comment") {
 		t.Error("widget.js was not minified")
+	}
+}
+
+func TestComposeWidgetBakesTheViewerURL(t *testing.T) {
+	viewer := &viewerPackage{version: "0.33.0", glue: "function () { return async () => {}; }"}
+	const u = `https://cdn.example/r/re_viewer_bg.wasm?sig="x"`
+	widget, err := composeWidget("0123456789abcdef", viewer, u, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The minifier may pick the quotes that need no escapes.
+	if !strings.Contains(string(widget), jsString(u)) && !strings.Contains(string(widget), "'"+u+"'") {
+		t.Errorf("widget.js lacks the viewer URL %s", u)
 	}
 }
 

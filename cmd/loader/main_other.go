@@ -96,6 +96,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR`")
 	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
 	precompress := fs.Bool("precompress", true, "write .br and .gz siblings")
+	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+assets.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if *quality < 0 || *quality > 11 {
 		return fmt.Errorf("--quality %d is not in 0–11", *quality)
 	}
-	opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr}
+	opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr, ViewerURL: *viewerURL}
 	if *precompress {
 		c, err := compression(*quality, stderr)
 		if err != nil {

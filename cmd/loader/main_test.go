@@ -20,6 +20,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{[]string{"build"}, "build needs --viewer DIR and --out DIR"},
 		{[]string{"build", "--viewer", "x"}, "build needs --viewer DIR and --out DIR"},
 		{[]string{"build", "--viewer", "/no/such/dir", "--out", "/tmp/x"}, "read viewer package"},
+		{[]string{"build", "--viewer", "x", "--out", "/tmp/x", "--viewer-url", "/re_viewer_bg.wasm"}, "not an absolute http(s) URL"},
+		{[]string{"build", "--viewer", "x", "--out", "/tmp/x", "--viewer-url", "ftp://cdn.example/re_viewer_bg.wasm"}, "not an absolute http(s) URL"},
 		{[]string{"serve", "--port", "70000"}, "not a TCP port"},
 		{[]string{"serve", "--dir", "/no/such/dir"}, "loader build"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},

@@ -473,6 +473,27 @@ func TestInlineModuleLoadsThroughTheMarkerFunction(t *testing.T) {
 	tp.waitGone(t)
 }
 
+func TestBakedViewerURLWinsOverTheModuleURL(t *testing.T) {
+	const baked = "https://assets.example/rerun/re_viewer_bg.wasm"
+	for _, module := range []string{"blob:https://nb.example/1234", "data:text/javascript;base64,AAAA", testModuleURL} {
+		tp := newTestPage()
+		w := &testWidget{model: newFakeModel(nil), ui: &fakeUI{}, starter: &fakeStarter{}}
+		w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
+		if err := tp.startWidget(w.ctx, w.cancel, widgetParts{model: w.model, ui: w.ui, starter: w.starter,
+			src: viewerSource{moduleURL: module, viewerURL: baked, compiler: tp.compiler}}); err != nil {
+			t.Fatal(err)
+		}
+		c := tp.compiler.next(t)
+		if c.url != baked {
+			t.Errorf("module %s: compiled %q, want the baked %q", module, c.url, baked)
+		}
+		c.finish(fakeModule{}, nil)
+		w.waitReady(t)
+		w.cancel()
+		tp.waitGone(t)
+	}
+}
+
 func TestStallErrorText(t *testing.T) {
 	for _, e := range []*StallError{{URL: testViewerURL, Received: 5 << 20, Seconds: 10}, {Received: 0, Seconds: 10}} {
 		msg := e.Error()

@@ -54,6 +54,7 @@ func (p *page) stats() pageStats {
 // comes from.
 type viewerSource struct {
 	moduleURL string
+	viewerURL string // the build's --viewer-url, which wins over moduleURL; "" for none
 	compiler  compiler
 	early     *earlyFetch
 }
@@ -181,7 +182,10 @@ func (p *page) run(ctx wasmjs.Context, l *viewerLoad, src viewerSource) {
 
 func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSource) (_ module, err error) {
 	defer recoverAs(&err, "the Viewer load")
-	url, err := viewerURL(src.moduleURL)
+	url, err := src.viewerURL, error(nil)
+	if url == "" {
+		url, err = viewerURL(src.moduleURL)
+	}
 	switch {
 	case err == errNoAdjacentURL:
 		url = "" // the marker function inlines the Viewer

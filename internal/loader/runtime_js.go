@@ -60,6 +60,7 @@ func render(p *page, args []wasmjs.Value) (result any) {
 	m := r.object("model")
 	el := r.object("el")
 	moduleURL := r.str("moduleURL")
+	bakedURL := r.str("viewerURL")
 	fetchViewer := r.function("fetchViewer")
 	glue := glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")}
 	glue.initTakesObject, _ = r.get("glueInitTakesObject").AsBool()
@@ -80,7 +81,7 @@ func render(p *page, args []wasmjs.Value) (result any) {
 		model:   anywidgetModel{m},
 		ui:      widgetUI,
 		starter: glue,
-		src:     viewerSource{moduleURL: moduleURL, compiler: markerCompiler{fetchViewer: fetchViewer}, early: early},
+		src:     viewerSource{moduleURL: moduleURL, viewerURL: bakedURL, compiler: markerCompiler{fetchViewer: fetchViewer}, early: early},
 		simd:    simdSupported,
 	})
 	if err != nil {
