@@ -284,9 +284,14 @@ func TestRestartReplaysRecordings(t *testing.T) {
 	w.waitReady(t)
 	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"one", 100})
 	w.model.deliver(map[string]any{"type": "table"}, &fakeBytes{"two", 100})
+	w.model.deliver(map[string]any{"type": "open_url", "url": "https://x.example/live.rrd", "follow_if_http": true}, nil)
+	w.model.deliver(map[string]any{"type": "open_url", "url": "https://x.example/gone.rrd"}, nil)
+	w.model.deliver(map[string]any{"type": "close_url", "url": "https://x.example/gone.rrd"}, nil)
 	w.model.set("_theme", str("dark")) // unchanged: no restart
 	w.model.set("_theme", str("light"))
-	want := []string{`start theme="dark"`, "rrd one", "table two", "close viewer", `start theme="light"`, "rrd one", "table two"}
+	want := []string{`start theme="dark"`, "rrd one", "table two",
+		"open https://x.example/live.rrd (follow)", "open https://x.example/gone.rrd", "close https://x.example/gone.rrd",
+		"close viewer", `start theme="light"`, "open https://x.example/live.rrd (follow)", "rrd one", "table two"}
 	waitFor(t, "the replay", func() bool { return len(w.starter.calls()) >= len(want) })
 	if got := w.starter.calls(); !slices.Equal(got, want) {
 		t.Errorf("Viewer calls\n got %q\nwant %q", got, want)
@@ -301,8 +306,8 @@ func TestRestartReplaysRecordings(t *testing.T) {
 		return slices.ContainsFunc(w.ui.notices, func(n string) bool { return strings.Contains(n, "send it again") })
 	})
 	calls := w.starter.calls()
-	if last := calls[len(calls)-1]; last != `start theme="light"` {
-		t.Errorf("after a restart over the budget the last call is %q, want the new start alone", last)
+	if last := calls[len(calls)-2:]; !slices.Equal(last, []string{`start theme="light"`, "open https://x.example/live.rrd (follow)"}) {
+		t.Errorf("after a restart over the budget the last calls are %q, want the new start and the open URL alone", last)
 	}
 	w.cancel()
 	tp.waitGone(t)

@@ -417,7 +417,13 @@ func (v *fakeViewer) timeCtrl(timeline *string, t *float64, play bool) error {
 	v.s.record(fmt.Sprintf("time_ctrl %v", play))
 	return nil
 }
-func (v *fakeViewer) openURL(url string) error       { v.s.record("open " + url); return nil }
+func (v *fakeViewer) openURL(url string, follow bool) error {
+	if follow {
+		url += " (follow)"
+	}
+	v.s.record("open " + url)
+	return nil
+}
 func (v *fakeViewer) closeURL(url string) error      { v.s.record("close " + url); return nil }
 func (v *fakeViewer) setRecordingID(id string) error { v.s.record("recording " + id); return nil }
 func (v *fakeViewer) setCredentials(token, email string) error {

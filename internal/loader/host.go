@@ -87,7 +87,9 @@ type viewerStarter interface {
 type viewer interface {
 	sendData(kind Kind, data payload) error
 	timeCtrl(timeline *string, t *float64, play bool) error
-	openURL(url string) error
+	// openURL opens a recording or server URL; follow opens an HTTP
+	// recording in following mode.
+	openURL(url string, follow bool) error
 	closeURL(url string) error
 	setRecordingID(id string) error
 	setCredentials(accessToken, email string) error

@@ -37,6 +37,10 @@ type Message struct {
 	// URL is open_url's and close_url's url, and partition_url's new URL
 	// ("" closes the current one without opening another).
 	URL string
+	// Follow is open_url's follow_if_http: an HTTP recording is opened in
+	// following mode (the page's WebViewer.open option; kernels leave it
+	// out).
+	Follow bool
 
 	// AccessToken and Email are set_credentials' fields.
 	AccessToken, Email string
@@ -167,6 +171,15 @@ func decodeMessage(f Fields) (Message, error) {
 			return bad("url is empty")
 		}
 		m.URL = u
+		if m.Kind == KindOpenURL {
+			switch f := f.Field("follow_if_http"); f.Type {
+			case Bool:
+				m.Follow = f.Bool
+			case Null, Missing:
+			default:
+				return bad("follow_if_http is " + describeField(f) + ", want a boolean")
+			}
+		}
 	case KindSetCredentials:
 		var err error
 		if m.AccessToken, _, err = str("access_token", false); err != nil {

@@ -54,6 +54,8 @@ func TestDecodeMessage(t *testing.T) {
 		{"partition_url null closes", fields{"type": "partition_url", "partition_url": nil}, Message{Kind: KindPartitionURL}, ""},
 		{"open_url", fields{"type": "open_url", "url": "https://x/a.rrd"}, Message{Kind: KindOpenURL, URL: "https://x/a.rrd"}, ""},
 		{"close_url", fields{"type": "close_url", "url": "https://x/a.rrd"}, Message{Kind: KindCloseURL, URL: "https://x/a.rrd"}, ""},
+		{"open_url follow", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": true}, Message{Kind: KindOpenURL, URL: "https://x/a.rrd", Follow: true}, ""},
+		{"open_url follow not bool", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": "yes"}, Message{}, `follow_if_http is the string "yes", want a boolean`},
 		{"open_url missing", fields{"type": "open_url"}, Message{}, "url is missing, want a string"},
 		{"open_url empty", fields{"type": "open_url", "url": ""}, Message{}, "url is empty"},
 		{"set_credentials", fields{"type": "set_credentials", "access_token": "t", "email": "a@b"},

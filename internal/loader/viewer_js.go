@@ -162,7 +162,9 @@ func (v *webViewer) sendData(kind Kind, data payload) error {
 	return v.call(method, v.channel, b.u8)
 }
 
-func (v *webViewer) openURL(url string) error       { return v.call("add_receiver", url) }
+func (v *webViewer) openURL(url string, follow bool) error {
+	return v.call("add_receiver", url, follow)
+}
 func (v *webViewer) closeURL(url string) error      { return v.call("remove_receiver", url) }
 func (v *webViewer) setRecordingID(id string) error { return v.call("set_active_recording_id", id) }
 

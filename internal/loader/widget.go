@@ -3,6 +3,7 @@ package loader
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -32,6 +33,9 @@ type widget struct {
 	viewer viewer // nil until started, and after a crash
 	opts   viewerOptions
 	url    string // the recording or server URL the Viewer has open (_url, partition_url)
+	// opened are the URLs open_url opened and close_url did not close,
+	// in order: a restart opens them again.
+	opened []openedURL
 	replay replayLog
 }
 
@@ -332,7 +336,7 @@ func (w *widget) switchURL(url string) error {
 	}
 	w.url = ""
 	if url != "" {
-		if err := w.viewer.openURL(url); err != nil {
+		if err := w.viewer.openURL(url, false); err != nil {
 			return err
 		}
 	}
@@ -398,6 +402,11 @@ func (w *widget) restart() error {
 		w.fail("The Rerun Viewer could not restart", err, false)
 		return nil
 	}
+	for _, o := range w.opened {
+		if err := w.viewer.openURL(o.url, o.follow); err != nil {
+			w.report(err)
+		}
+	}
 	for _, e := range w.replay.entries {
 		if err := w.viewer.sendData(e.kind, e.data); err != nil {
 			w.report(err)
@@ -443,13 +452,29 @@ func (w *widget) dispatch(msg message) error {
 	case KindPartitionURL:
 		return w.switchURL(m.URL)
 	case KindOpenURL:
-		return v.openURL(m.URL)
+		if err := v.openURL(m.URL, m.Follow); err != nil {
+			return err
+		}
+		w.forget(m.URL)
+		w.opened = append(w.opened, openedURL{m.URL, m.Follow})
+		return nil
 	case KindCloseURL:
+		w.forget(m.URL)
 		return v.closeURL(m.URL)
 	case KindSetCredentials:
 		return v.setCredentials(m.AccessToken, m.Email)
 	}
 	return nil
+}
+
+type openedURL struct {
+	url    string
+	follow bool
+}
+
+// forget drops url from the URLs to open again after a restart.
+func (w *widget) forget(url string) {
+	w.opened = slices.DeleteFunc(w.opened, func(o openedURL) bool { return o.url == url })
 }
 
 // checkPanic shows a Viewer panic in this widget and releases the dead
