@@ -54,7 +54,13 @@ func (p *page) stats() pageStats {
 // comes from.
 type viewerSource struct {
 	moduleURL string
-	viewerURL string // the build's --viewer-url, which wins over moduleURL; "" for none
+	// viewerURL is the page's viewer option, else the build's --viewer-url:
+	// it wins over the file next to the module; "" for none.
+	viewerURL string
+	// adjacentURL is the Viewer next to the module as widget.js resolved
+	// it with new URL("./re_viewer_bg.wasm", import.meta.url), which
+	// bundlers rewrite to where they put the file; "" when it could not.
+	adjacentURL string
 	compiler  compiler
 	early     *earlyFetch
 }
@@ -184,7 +190,7 @@ func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSour
 	defer recoverAs(&err, "the Viewer load")
 	url, err := src.viewerURL, error(nil)
 	if url == "" {
-		url, err = viewerURL(src.moduleURL)
+		url, err = adjacentViewerURL(src.moduleURL, src.adjacentURL)
 	}
 	switch {
 	case err == errNoAdjacentURL:

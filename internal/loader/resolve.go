@@ -49,6 +49,27 @@ func viewerURL(moduleURL string) (string, error) {
 	return out, nil
 }
 
+// adjacentViewerURL returns the URL of the Viewer next to the module:
+// resolved, the URL widget.js computed with new URL("./re_viewer_bg.wasm",
+// import.meta.url) — the same file unless a bundler moved or renamed it —
+// with the module's query string kept as viewerURL keeps it. Without a
+// resolved http(s) URL, the rule of viewerURL applies.
+func adjacentViewerURL(moduleURL, resolved string) (string, error) {
+	scheme, _, _ := strings.Cut(resolved, ":")
+	if s := lowerASCII(scheme); s != "http" && s != "https" {
+		return viewerURL(moduleURL)
+	}
+	resolved, _, _ = strings.Cut(resolved, "#")
+	if strings.Contains(resolved, "?") {
+		return resolved, nil
+	}
+	module, _, _ := strings.Cut(moduleURL, "#")
+	if _, query, ok := strings.Cut(module, "?"); ok {
+		return resolved + "?" + query, nil
+	}
+	return resolved, nil
+}
+
 // validScheme reports whether s is a URL scheme per RFC 3986:
 // ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
 func validScheme(s string) bool {

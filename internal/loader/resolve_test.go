@@ -122,3 +122,25 @@ func isIPv6Bracket(s string, i int) bool {
 	start := len(s) - len(rest)
 	return i >= start && i < start+end
 }
+
+func TestAdjacentViewerURL(t *testing.T) {
+	tests := []struct {
+		name, module, resolved, want string
+	}{
+		{"unbundled", "https://cdn.example/a/widget.js", "https://cdn.example/a/re_viewer_bg.wasm", "https://cdn.example/a/re_viewer_bg.wasm"},
+		{"query kept", "https://cdn.example/a/widget.js?token=1#f", "https://cdn.example/a/re_viewer_bg.wasm", "https://cdn.example/a/re_viewer_bg.wasm?token=1"},
+		{"bundler renamed", "https://app.example/assets/index-B2x.js", "https://app.example/assets/re_viewer_bg-Cq9.wasm", "https://app.example/assets/re_viewer_bg-Cq9.wasm"},
+		{"bundler query wins", "https://app.example/a.js?v=1", "https://app.example/x.wasm?v=2", "https://app.example/x.wasm?v=2"},
+		{"not resolved: module rule", "https://cdn.example/a/widget.js?t=1", "", "https://cdn.example/a/re_viewer_bg.wasm?t=1"},
+		{"file: module rule", "file:///home/me/widget.js", "file:///home/me/re_viewer_bg.wasm", "file:///home/me/re_viewer_bg.wasm"},
+	}
+	for _, tt := range tests {
+		got, err := adjacentViewerURL(tt.module, tt.resolved)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: adjacentViewerURL(%q, %q) = %q, %v; want %q", tt.name, tt.module, tt.resolved, got, err, tt.want)
+		}
+	}
+	if _, err := adjacentViewerURL("blob:http://x/1", ""); !errors.Is(err, errNoAdjacentURL) {
+		t.Errorf("blob: module with nothing resolved: err = %v, want errNoAdjacentURL", err)
+	}
+}

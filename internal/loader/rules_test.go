@@ -42,6 +42,15 @@ func TestLengthStyles(t *testing.T) {
 		{"infinite is default", Length{Pixels: math.Inf(1), IsPx: true}, "640px", "640px", ""},
 		{"auto", Length{Auto: true}, "100%", "auto", "16 / 9"},
 		{"unset", Length{}, "640px", "640px", ""},
+		{"css", lengthOf(str("100%")), "100%", "100%", ""},
+		{"css vh", lengthOf(str("60vh")), "60vh", "60vh", ""},
+		{"css px", lengthOf(str("480.5px")), "480.5px", "480.5px", ""},
+		{"css garbage", lengthOf(str("100%;color:red")), "640px", "640px", ""},
+		{"css no unit", lengthOf(str("480")), "640px", "640px", ""},
+		{"css exponent", lengthOf(str("1e9px")), "640px", "640px", ""},
+		{"css negative", lengthOf(str("-5px")), "640px", "640px", ""},
+		{"css empty", lengthOf(str("")), "640px", "640px", ""},
+		{"css unit only", lengthOf(str("px")), "640px", "640px", ""},
 	}
 	for _, tt := range tests {
 		if got := tt.l.WidthStyle(); got != tt.width {

@@ -21,6 +21,7 @@ func Main() {
 	var funcs wasmjs.Funcs // the API lives as long as the page
 	api, err := wasmjs.ValueOf(map[string]any{
 		"render": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return render(p, args) }),
+		"embed":  funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return embed(p, args) }),
 		"stats":  funcs.Func(func(wasmjs.Value, []wasmjs.Value) any { return stats(p) }),
 	})
 	if err == nil {
@@ -38,7 +39,7 @@ func Main() {
 
 // render is the Go side of anywidget's render hook. props carries the
 // anywidget view (model, el, signal) and what only the calling module
-// instance knows: its URL, its marker function and its glue factory.
+// instance knows (see hostProps).
 // It returns at once (an Error when props are unusable, which widget.js
 // shows in the element); the widget loads in its own goroutine and shows
 // its progress and errors in its own element.
@@ -58,33 +59,59 @@ func render(p *page, args []wasmjs.Value) (result any) {
 	}
 	r := propReader{props: props}
 	m := r.object("model")
-	el := r.object("el")
-	moduleURL := r.str("moduleURL")
-	bakedURL := r.str("viewerURL")
-	fetchViewer := r.function("fetchViewer")
-	glue := glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")}
-	glue.initTakesObject, _ = r.get("glueInitTakesObject").AsBool()
-	signal := r.get("signal")
+	h := readHostProps(&r, early)
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
 	}
-	ctx, cancel, err := wasmjs.WithSignal(wasmjs.Background(), signal)
-	if err != nil {
-		return wasmjs.ErrorValue(errors.Join(errors.New("rerun loader: render props: signal"), err))
+	glue := h.glue
+	glue.notebook = true
+	return h.start(p, func(_ wasmjs.Context, widgetUI ui) widgetParts {
+		return widgetParts{model: anywidgetModel{m}, ui: widgetUI, starter: glue, src: h.src, simd: simdSupported}
+	})
+}
+
+// hostProps are the props render and embed share: the element, the
+// lifetime, and what only the calling module instance knows — its URL,
+// where it resolves the Viewer, its marker function, its glue factory and
+// the early download it started.
+type hostProps struct {
+	el     wasmjs.Value
+	signal wasmjs.Value
+	glue   glueFactory
+	src    viewerSource
+}
+
+func readHostProps(r *propReader, early *earlyFetch) hostProps {
+	h := hostProps{
+		el:     r.object("el"),
+		signal: r.get("signal"),
+		glue:   glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")},
+		src: viewerSource{
+			moduleURL:   r.str("moduleURL"),
+			adjacentURL: r.str("adjacentURL"),
+			viewerURL:   r.str("viewerURL"),
+			compiler:    markerCompiler{fetchViewer: r.function("fetchViewer")},
+			early:       early,
+		},
 	}
-	widgetUI, err := newWidgetUI(el)
+	h.glue.initTakesObject, _ = r.get("glueInitTakesObject").AsBool()
+	return h
+}
+
+// start starts a widget in h.el for as long as h.signal allows, with the
+// parts parts returns for its lifetime and UI. It returns nil or the Error
+// to show.
+func (h hostProps) start(p *page, parts func(wasmjs.Context, ui) widgetParts) any {
+	ctx, cancel, err := wasmjs.WithSignal(wasmjs.Background(), h.signal)
+	if err != nil {
+		return wasmjs.ErrorValue(errors.Join(errors.New("rerun loader: props: signal"), err))
+	}
+	widgetUI, err := newWidgetUI(h.el)
 	if err != nil {
 		cancel()
-		return wasmjs.ErrorValue(errors.Join(errors.New("rerun loader: cannot draw in the widget's element"), err))
+		return wasmjs.ErrorValue(errors.Join(errors.New("rerun loader: cannot draw in the element"), err))
 	}
-	err = p.startWidget(ctx, cancel, widgetParts{
-		model:   anywidgetModel{m},
-		ui:      widgetUI,
-		starter: glue,
-		src:     viewerSource{moduleURL: moduleURL, viewerURL: bakedURL, compiler: markerCompiler{fetchViewer: fetchViewer}, early: early},
-		simd:    simdSupported,
-	})
-	if err != nil {
+	if err := p.startWidget(ctx, cancel, parts(ctx, widgetUI)); err != nil {
 		return wasmjs.ErrorValue(errors.Join(errors.New("rerun loader"), err))
 	}
 	return nil

@@ -3,14 +3,32 @@ package loader
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Length is a _width or _height trait as the widget sees it: a number of
-// pixels, the string "auto", or anything else (unset, null, garbage).
+// pixels, the string "auto", a CSS length (web pages' WebViewer sizes such
+// as "100%"), or anything else (unset, null, garbage).
 type Length struct {
 	Pixels float64
 	IsPx   bool
 	Auto   bool
+	CSS    string
+}
+
+// cssLength returns s when it is a plain CSS length or percentage
+// ("480px", "100%", "60vh"), or "".
+func cssLength(s string) string {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return 'a' <= r && r <= 'z' || r == '%' })
+	switch s[len(num):] {
+	case "px", "%", "em", "rem", "vh", "vw", "vmin", "vmax", "svh", "lvh", "dvh", "cqw", "cqh":
+	default:
+		return ""
+	}
+	if n, err := strconv.ParseFloat(num, 64); err != nil || n < 0 || math.IsInf(n, 0) || strings.ContainsAny(num, "eEx_+-") {
+		return ""
+	}
+	return s
 }
 
 // minPixels keeps the Viewer usable however small the kernel asks for it.
@@ -26,6 +44,8 @@ func (l Length) WidthStyle() string {
 		return "100%"
 	case l.IsPx:
 		return px(l.Pixels)
+	case l.CSS != "":
+		return l.CSS
 	}
 	return defaultPixels
 }
@@ -38,6 +58,8 @@ func (l Length) HeightStyle() (height, aspectRatio string) {
 		return "auto", "16 / 9"
 	case l.IsPx:
 		return px(l.Pixels), ""
+	case l.CSS != "":
+		return l.CSS, ""
 	}
 	return defaultPixels, ""
 }

@@ -16,6 +16,11 @@ type glueFactory struct {
 	// initTakesObject is whether the glue's init takes {module_or_path}
 	// (detected at build time) rather than the module itself.
 	initTakesObject bool
+	// notebook starts the Viewer in notebook mode (anywidget hosts).
+	notebook bool
+	// options are more WebHandle options from the page (WebViewer.start's),
+	// or undefined; the loader's own win over them.
+	options wasmjs.Value
 }
 
 // The panel states are not among the start options: they are applied with
@@ -40,7 +45,16 @@ type webViewer struct {
 // Glue init and start run to completion even when ctx ends meanwhile:
 // freeing what they made must not race them.
 func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
-	onEvent func(any), channel string) (_ viewer, err error) {
+	onEvent func(any), channel string) (viewer, error) {
+	v, err := g.startWeb(ctx, m, canvas, opts, onEvent, channel)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
+	onEvent func(any), channel string) (_ *webViewer, err error) {
 	c, _ := canvas.(wasmjs.Value)
 	v := &webViewer{glue: g, canvas: c, channel: channel}
 	defer func() {
@@ -95,11 +109,10 @@ func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewer
 	return v, nil
 }
 
-// handleOptions builds the WebHandle options the notebook uses.
-func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) map[string]any {
+// handleOptions builds the WebHandle options: the page's, then the
+// loader's.
+func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) any {
 	o := map[string]any{
-		"notebook":            true,
-		"hide_welcome_screen": true,
 		"width":               "100%",
 		"height":              "100%",
 		"on_viewer_event": v.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
@@ -115,6 +128,21 @@ func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) map[str
 	if opts.theme != "" {
 		o["theme"] = opts.theme
 	}
+	if v.glue.notebook {
+		o["notebook"] = true
+		o["hide_welcome_screen"] = true
+	}
+	if !v.glue.options.IsObject() {
+		return o
+	}
+	object, err := wasmjs.Global().Get("Object")
+	if err == nil {
+		var merged wasmjs.Value
+		if merged, err = object.Call("assign", map[string]any{}, v.glue.options, o); err == nil {
+			return merged
+		}
+	}
+	logError("the Viewer options cannot be read, so they are left out: " + err.Error())
 	return o
 }
 

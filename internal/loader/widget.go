@@ -274,7 +274,7 @@ func lengthOf(f Field) Length {
 	case Number:
 		return Length{Pixels: f.Num, IsPx: true}
 	case String:
-		return Length{Auto: f.Str == "auto"}
+		return Length{Auto: f.Str == "auto", CSS: cssLength(f.Str)}
 	}
 	return Length{}
 }
