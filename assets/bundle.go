@@ -26,11 +26,26 @@ import (
 	"github.com/tdewolff/minify/v2/js"
 )
 
-// The names of the two files of a bundle.
+// The names of the files of a bundle.
 const (
-	WidgetFile = "widget.js"
-	ViewerFile = loader.ViewerFile
+	WidgetFile  = "widget.js"
+	ElementFile = "rerun-viewer.js"
+	ViewerFile  = loader.ViewerFile
 )
+
+// File is a file of a bundle that is served, and its media type.
+type File struct {
+	Name        string
+	ContentType string
+}
+
+// Files are the files of a bundle that are served: the one list the
+// manifest, the server and the generated server configurations follow.
+var Files = []File{
+	{WidgetFile, "text/javascript; charset=utf-8"},
+	{ElementFile, "text/javascript; charset=utf-8"},
+	{ViewerFile, "application/wasm"},
+}
 
 // The inline markers rerun-notebook looks for (PROTOCOL.md §1).
 const (
@@ -40,6 +55,20 @@ const (
 
 //go:embed bootstrap.js
 var bootstrapJS string
+
+// elementJS is rerun-viewer.js before minification.
+//
+//go:embed element.js
+var elementJS string
+
+// The type declarations of widget.js and rerun-viewer.js, for the
+// package.json a build writes.
+//
+//go:embed widget.d.ts
+var widgetDTS string
+
+//go:embed rerun-viewer.d.ts
+var elementDTS string
 
 // fetchViewerJS is the marker function. The minifier hoists comments to the
 // start of their block, which would leave the markers enclosing nothing, so
@@ -115,7 +144,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	viewerSum := viewerInfo.SHA256
 	id := sha256.New()
-	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum), []byte(opts.ViewerURL)} {
+	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum), []byte(opts.ViewerURL), []byte(bootstrapJS), []byte(elementJS)} {
 		fmt.Fprintf(id, "%d:", len(part))
 		id.Write(part)
 	}
@@ -129,8 +158,21 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(opts.OutDir, WidgetFile), bytes.NewReader(widget)); err != nil {
+	element, err := minifyJS(elementJS)
+	if err != nil {
+		return nil, fmt.Errorf("minify %s: %w", ElementFile, err)
+	}
+	pkg, err := packageJSON(viewer.version, buildID)
+	if err != nil {
 		return nil, err
+	}
+	for name, b := range map[string][]byte{
+		WidgetFile: widget, ElementFile: element, PackageFile: pkg,
+		"widget.d.ts": []byte(widgetDTS), "rerun-viewer.d.ts": []byte(elementDTS),
+	} {
+		if err := writeFileAtomic(filepath.Join(opts.OutDir, name), bytes.NewReader(b)); err != nil {
+			return nil, err
+		}
 	}
 	size, err := copyViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, ViewerFile), viewerSum)
 	if err != nil {
@@ -159,7 +201,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 // manifest is complete.
 func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, error) {
 	m := &Manifest{BuildID: buildID, ViewerVersion: version, Files: map[string]FileInfo{}}
-	for _, name := range []string{WidgetFile, ViewerFile} {
+	for _, f := range Files {
+		name := f.Name
 		info, err := hashFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
@@ -278,26 +321,82 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerURL, wasmExec st
 		"__WASM_EXEC__", wasmExec,
 	).Replace(bootstrapJS)
 
-	m := minify.New()
-	var out bytes.Buffer
-	if err := (&js.Minifier{}).Minify(m, &out, strings.NewReader(src), nil); err != nil {
+	out, err := minifyJS(src)
+	if err != nil {
 		return nil, fmt.Errorf("minify widget.js: %w", err)
 	}
 
-	// The loader Wasm travels as hex inside a comment of a function, which
-	// the bootstrap reads back with toString(). Hex keeps every byte of the
-	// Wasm on a two-character boundary, so brotli on the wire finds the
-	// Wasm's own repetitions (base64's 3-byte groups hide them), and
-	// browsers decode it natively (Uint8Array.fromHex). In a comment, the
-	// JavaScript parser skips it instead of building a 5 MB string at
-	// import. Like fetchViewer, it stays outside the minifier, which drops
-	// comments.
-	carrier := "function loaderWasmHex(){/*" + hex.EncodeToString(loaderWasm) + "*/}\n"
-	widget := []byte(fetchViewerJS + carrier + out.String())
+	// The loader Wasm travels as hex in a string literal that a function
+	// returns, so the string is made only when the loader boots. Hex keeps
+	// every byte of the Wasm on a two-character boundary, so brotli on the
+	// wire finds the Wasm's own repetitions (base64's 3-byte groups hide
+	// them), and browsers decode it natively (Uint8Array.fromHex). A
+	// string, unlike the comment it once was, survives bundlers' minifiers.
+	// Like fetchViewer, it stays outside the minifier.
+	carrier := "function loaderWasmHex(){return\"" + hex.EncodeToString(loaderWasm) + "\"}\n"
+	widget := []byte(fetchViewerJS + carrier + string(out))
 	if err := CheckMarkers(widget); err != nil {
 		return nil, fmt.Errorf("minified widget.js: %w", err)
 	}
 	return widget, nil
+}
+
+func minifyJS(src string) ([]byte, error) {
+	var out bytes.Buffer
+	if err := (&js.Minifier{}).Minify(minify.New(), &out, strings.NewReader(src), nil); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// PackageFile is the package.json a build writes, so that web apps can
+// npm install the build folder and bundlers find widget.js, the element
+// and their types.
+const PackageFile = "package.json"
+
+// PackageName is the npm name of a build folder.
+const PackageName = "@gorerun/rerun-viewer"
+
+// packageJSON describes a build folder as an npm package. Its version is
+// the Viewer's, with the build id as semver build metadata.
+func packageJSON(viewerVersion, buildID string) ([]byte, error) {
+	type entry struct {
+		Types   string `json:"types"`
+		Default string `json:"default"`
+	}
+	pkg := struct {
+		Name        string         `json:"name"`
+		Version     string         `json:"version"`
+		Description string         `json:"description"`
+		License     string         `json:"license"`
+		Type        string         `json:"type"`
+		Main        string         `json:"main"`
+		Types       string         `json:"types"`
+		Exports     map[string]any `json:"exports"`
+		SideEffects []string       `json:"sideEffects"`
+		Files       []string       `json:"files"`
+	}{
+		Name:        PackageName,
+		Version:     viewerVersion + "+" + buildID,
+		Description: "The Rerun Viewer " + viewerVersion + " for web pages and notebooks: WebViewer, mount() and <rerun-viewer>, loaded by a Go loader",
+		License:     "MIT OR Apache-2.0",
+		Type:        "module",
+		Main:        "./" + WidgetFile,
+		Types:       "./widget.d.ts",
+		Exports: map[string]any{
+			".":               entry{"./widget.d.ts", "./" + WidgetFile},
+			"./element":       entry{"./rerun-viewer.d.ts", "./" + ElementFile},
+			"./" + ViewerFile: "./" + ViewerFile,
+			"./package.json":  "./package.json",
+		},
+		SideEffects: []string{"./" + ElementFile},
+		Files:       []string{WidgetFile, ElementFile, ViewerFile, "widget.d.ts", "rerun-viewer.d.ts"},
+	}
+	b, err := json.MarshalIndent(pkg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }
 
 // CheckMarkers verifies what rerun-notebook's inline mode relies on: each

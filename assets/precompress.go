@@ -55,9 +55,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("read bundle manifest %s: %w", dir, err)
 	}
-	for _, name := range []string{WidgetFile, ViewerFile} {
-		if _, ok := m.Files[name]; !ok {
-			return nil, fmt.Errorf("bundle manifest %s lists no %s", dir, name)
+	for _, f := range Files {
+		if _, ok := m.Files[f.Name]; !ok {
+			return nil, fmt.Errorf("bundle manifest %s lists no %s (rebuild the bundle with `loader build`)", dir, f.Name)
 		}
 	}
 	return &m, nil

@@ -44,14 +44,15 @@ func newStaticData(dir string, m *Manifest) (staticData, error) {
 			versions = append(versions, q)
 		}
 	}
+	var files []staticFile
+	for _, f := range Files {
+		files = append(files, staticFile{f.Name, f.ContentType, m.Files[f.Name].Size})
+	}
 	return staticData{
 		Root:     root,
 		Versions: strings.Join(versions, "|"),
-		Files: []staticFile{
-			{WidgetFile, "text/javascript; charset=utf-8", m.Files[WidgetFile].Size},
-			{ViewerFile, "application/wasm", m.Files[ViewerFile].Size},
-		},
-		Exposed: ExposedHeaders,
+		Files:    files,
+		Exposed:  ExposedHeaders,
 	}, nil
 }
 

@@ -21,10 +21,13 @@ import (
 )
 
 // contentTypes are the files of a bundle and how they are served.
-var contentTypes = map[string]string{
-	assets.WidgetFile: "text/javascript; charset=utf-8",
-	assets.ViewerFile: "application/wasm",
-}
+var contentTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range assets.Files {
+		m[f.Name] = f.ContentType
+	}
+	return m
+}()
 
 // Config says what a Handler serves.
 type Config struct {
