@@ -28,6 +28,7 @@ func TestNginxConfig(t *testing.T) {
 	wasm := append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("viewer code "), 8000)...)
 	os.WriteFile(filepath.Join(dir, WidgetFile), widget, 0o644)
 	os.WriteFile(filepath.Join(dir, ViewerFile), wasm, 0o644)
+	os.WriteFile(filepath.Join(dir, ElementFile), []byte(`import "./widget.js";`), 0o644)
 	m, err := WriteManifest(dir, "0123456789abcdef", "0.24.0-alpha.9", &Compression{Quality: 5, Cache: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

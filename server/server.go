@@ -8,8 +8,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
+	"mime"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -246,21 +249,30 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// serveDemo serves the demo page and its files when configured.
+// serveDemo serves the demo pages, host.js and the recording when
+// configured, under the strict Content-Security-Policy they are written
+// for.
 func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) bool {
 	if h.cfg.DemoRecording == "" {
 		return false
 	}
-	switch r.URL.Path {
-	case "/":
-		serveBytes(w, r, "text/html; charset=utf-8", hostpage.DemoPage)
-	case "/host.js":
+	w.Header().Set("Content-Security-Policy", hostpage.ContentSecurityPolicy())
+	switch name := strings.TrimPrefix(r.URL.Path, "/"); name {
+	case "host.js":
 		serveBytes(w, r, "text/javascript; charset=utf-8", hostpage.HostJS)
-	case "/recording.rrd":
+	case "recording.rrd":
 		w.Header().Set("Content-Type", "application/octet-stream")
 		http.ServeFile(w, r, h.cfg.DemoRecording)
 	default:
-		return false
+		if name == "" {
+			name = "index.html"
+		}
+		b, err := fs.ReadFile(hostpage.Demo, name)
+		if err != nil {
+			w.Header().Del("Content-Security-Policy")
+			return false
+		}
+		serveBytes(w, r, mime.TypeByExtension(path.Ext(name)), b)
 	}
 	return true
 }

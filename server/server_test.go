@@ -34,6 +34,7 @@ func bundle(t *testing.T, version string) string {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, assets.WidgetFile), widgetJS, 0o644)
 	os.WriteFile(filepath.Join(dir, assets.ViewerFile), wasmBody, 0o644)
+	os.WriteFile(filepath.Join(dir, assets.ElementFile), []byte(`import "./widget.js";`), 0o644)
 	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("nope"), 0o644)
 	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
 	os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("[core]"), 0o644)
@@ -241,12 +242,28 @@ func TestDemoPage(t *testing.T) {
 	rec := filepath.Join(t.TempDir(), "demo.rrd")
 	os.WriteFile(rec, []byte("RRF2demo"), 0o644)
 	h := newHandler(t, Config{Dir: bundle(t, "0.33.0"), DemoRecording: rec})
-	for path, want := range map[string]string{"/": "widget.js", "/host.js": "export class Model", "/recording.rrd": "RRF2demo"} {
+	for path, want := range map[string]string{
+		"/":              `<rerun-viewer id="viewer" src="recording.rrd"`,
+		"/mount.html":    `src="mount.js"`,
+		"/mount.js":      `from "./widget.js"`,
+		"/notebook.html": `src="notebook.js"`,
+		"/demo.css":      "body {",
+		"/host.js":       "export class Model",
+		"/recording.rrd": "RRF2demo",
+	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != 200 || !strings.Contains(w.Body.String(), want) {
 			t.Errorf("%s: %d %q", path, w.Code, w.Body.String())
 		}
+		if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q, want the strict demo policy", path, csp)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/rerun-viewer.js", nil))
+	if w.Code != 200 || w.Header().Get("Content-Security-Policy") != "" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") {
+		t.Errorf("/rerun-viewer.js: %d, %q", w.Code, w.Header())
 	}
 }
 

@@ -1,10 +1,13 @@
-// Package hostpage holds a minimal anywidget host (host.js) and the pages
-// that use it: the browser tests' host page and the demo page of
-// `loader serve`. It is plain files, so serving it pulls in no browser
-// tooling.
+// Package hostpage holds a minimal anywidget host (host.js), the browser
+// tests' host page, and the demo pages of `loader serve --recording`. It is
+// plain files, so serving it pulls in no browser tooling.
 package hostpage
 
-import _ "embed"
+import (
+	"embed"
+	"io/fs"
+	"strings"
+)
 
 // HostJS is the anywidget host module.
 //
@@ -16,7 +19,30 @@ var HostJS []byte
 //go:embed test.html
 var TestPage []byte
 
-// DemoPage shows the Viewer from ./widget.js with ./recording.rrd loaded.
-//
-//go:embed demo.html
-var DemoPage []byte
+//go:embed demo
+var demo embed.FS
+
+// Demo holds the demo pages, which expect widget.js, rerun-viewer.js,
+// host.js and recording.rrd next to them: index.html (<rerun-viewer>),
+// mount.html (mount() with live controls) and notebook.html (widget.js
+// driven as anywidget drives it).
+var Demo = func() fs.FS {
+	sub, err := fs.Sub(demo, "demo")
+	if err != nil {
+		panic(err) // the embedded folder is there at build time
+	}
+	return sub
+}()
+
+// ContentSecurityPolicy is the strictest policy under which a page shows
+// the Viewer from the given asset origins ("" for the page's own): scripts
+// only from files, WebAssembly compilation ('wasm-unsafe-eval', which
+// allows compiling Wasm and nothing else), fetches of the Viewer and of
+// recordings, stylesheets only from files (the loader and the Viewer style
+// elements through the CSSOM, which the policy does not restrict), and the
+// images the Viewer makes from data: and blob: URLs.
+func ContentSecurityPolicy(assetOrigins ...string) string {
+	sources := strings.TrimSpace("'self' " + strings.Join(assetOrigins, " "))
+	return "default-src 'none'; script-src " + sources + " 'wasm-unsafe-eval'; connect-src " + sources +
+		"; style-src 'self'; img-src 'self' data: blob:"
+}
