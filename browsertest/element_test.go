@@ -1,0 +1,182 @@
+package browsertest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorerun/loader/assets"
+)
+
+// elementURL is rerun-viewer.js of the real Viewer's bundle, on the asset
+// server's origin (another origin than the pages').
+func elementURL(t *testing.T) string {
+	return strings.TrimSuffix(realURL(t), assets.WidgetFile) + assets.ElementFile
+}
+
+// addElement appends a <rerun-viewer> with attrs to the page and returns
+// its index in window.elements.
+func addElement(t *testing.T, tab *Tab, attrs map[string]string) int {
+	t.Helper()
+	i, err := Eval[int](tab, fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.addElement(%s, %s))`, JS(elementURL(t)), JS(attrs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// waitEvents waits until element i dispatched n events of type.
+func waitEvents(t *testing.T, tab *Tab, i int, typ string, n int) {
+	t.Helper()
+	cond := fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.count(%d, %s) >= %d)`, i, JS(typ), n)
+	if err := tab.Poll(fmt.Sprintf("element %d to dispatch %d %s", i, n, typ), cond, Deadline); err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+}
+
+func rrdURL(t *testing.T, name string) string { return pagesURL(t) + "/rrd/" + name }
+
+// TestTwoElementsShareOneCompile puts two elements with different
+// recordings on a page of another origin than the assets': both open
+// theirs, from one download and one compile.
+func TestTwoElementsShareOneCompile(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	a := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "width": "500", "height": "300"})
+	b := addElement(t, tab, map[string]string{"src": "/rrd/bwright000__DDS-SLAM__test.rrd"})
+	waitEvents(t, tab, a, "recording_open", 1)
+	waitEvents(t, tab, b, "recording_open", 1)
+	s := loaderStats(t, tab)
+	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {
+		t.Errorf("stats %v, want 1 compile, 1 fetch, 2 live widgets", s)
+	}
+	sizes, err := Eval[[]string](tab, `window.elements.map((el) => { const r = el.querySelector("canvas").getBoundingClientRect(); return Math.round(r.width) + "x" + Math.round(r.height); })`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	width, _ := Eval[float64](tab, `document.body.getBoundingClientRect().width`)
+	if want := []string{"500x300", fmt.Sprintf("%.0fx%.0f", width, width*9/16)}; fmt.Sprint(sizes) != fmt.Sprint(want) {
+		t.Errorf("canvas sizes %v, want %v (500x300, then the page's width at 16:9)", sizes, want)
+	}
+}
+
+// TestElementAttributesApplyLive changes each attribute of a running
+// element: src opens and closes the difference, width and height resize,
+// theme restarts the Viewer with its recordings, bad panel-states JSON is
+// an error event.
+func TestElementAttributesApplyLive(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t, "panel-states is not JSON")
+	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "width": "400", "height": "300"})
+	waitEvents(t, tab, i, "recording_open", 1)
+	// Spy on what the element asks of its WebViewer.
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(() => {
+		const el = window.elements[%d], v = el.viewer;
+		el.calls = [];
+		const open = v.open.bind(v), close = v.close.bind(v);
+		v.open = (u) => { el.calls.push("open " + [u].flat().map((x) => x.split("/").pop()).join(",")); open(u); };
+		v.close = (u) => { el.calls.push("close " + [u].flat().map((x) => x.split("/").pop()).join(",")); close(u); };
+		return true;
+	})()`, i)); err != nil {
+		t.Fatal(err)
+	}
+	set := func(name, value string) {
+		t.Helper()
+		if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].setAttribute(%s, %s), true)`, i, JS(name), JS(value))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("src", "/rrd/"+fixtureRRD+" /rrd/bwright000__DDS-SLAM__test.rrd")
+	waitEvents(t, tab, i, "recording_open", 2)
+	set("src", "/rrd/bwright000__DDS-SLAM__test.rrd")
+	calls, err := Eval[[]string](tab, fmt.Sprintf(`window.elements[%d].calls`, i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"open bwright000__DDS-SLAM__test.rrd", "close " + fixtureRRD}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("src changes made the element call %q, want %q", calls, want)
+	}
+
+	set("width", "700")
+	set("height", "250px")
+	if err := tab.Poll("the resize", fmt.Sprintf(`(() => { const r = window.elements[%d].querySelector("canvas").getBoundingClientRect(); return Math.round(r.width) === 700 && Math.round(r.height) === 250; })()`, i), 10*time.Second); err != nil {
+		t.Error(err)
+	}
+
+	// A theme is a start option: the Viewer restarts and opens the src
+	// URL that is still listed again.
+	set("theme", "dark")
+	waitEvents(t, tab, i, "recording_open", 3)
+	last, err := Eval[string](tab, fmt.Sprintf(`(() => { const ev = window.elements[%d].events.filter((e) => e.type === "recording_open"); return ev[ev.length - 1].detail.source; })()`, i))
+	if err != nil || last == "" {
+		t.Errorf("recording_open after the restart: %q, %v", last, err)
+	}
+
+	set("panel-states", "{not json")
+	waitEvents(t, tab, i, "error", 1)
+	msg, _ := Eval[string](tab, fmt.Sprintf(`window.elements[%d].events.find((e) => e.type === "error").detail.message`, i))
+	if !strings.Contains(msg, "panel-states is not JSON") {
+		t.Errorf("error event says %q, want it to name panel-states", msg)
+	}
+}
+
+// TestElementRemovedAndPutBack removes a running element: its Viewer,
+// canvas, timers and Go functions go; put back, it starts again.
+func TestElementRemovedAndPutBack(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
+	waitEvents(t, tab, i, "recording_open", 1)
+	before := loaderStats(t, tab)
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].remove(), true)`, i)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Poll("the teardown", `(async () => {
+		const api = await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api;
+		return api.stats().liveWidgets === 0;
+	})()`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	after := loaderStats(t, tab)
+	left, _ := Eval[map[string]any](tab, fmt.Sprintf(`({ children: window.elements[%d].childElementCount, viewer: window.elements[%d].viewer })`, i, i))
+	if left["children"] != 0.0 || left["viewer"] != nil {
+		t.Errorf("removed element still holds %v", left)
+	}
+	// The API's own functions (render, embed, stats) stay; every function
+	// of the widget went.
+	if after["liveFuncs"].(float64) >= before["liveFuncs"].(float64) || after["liveFuncs"].(float64) > 3 {
+		t.Errorf("live Go functions %v → %v after removal, want only the API's 3", before["liveFuncs"], after["liveFuncs"])
+	}
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(document.body.append(window.elements[%d]), true)`, i)); err != nil {
+		t.Fatal(err)
+	}
+	waitEvents(t, tab, i, "recording_open", 2)
+	if s := loaderStats(t, tab); s["compiles"] != 1.0 || s["liveWidgets"] != 1.0 {
+		t.Errorf("after putting it back: %v, want the same compile and one widget", s)
+	}
+}
+
+// TestLazyElementWaitsForTheViewport: an element far below the fold with
+// loading="lazy" makes no request and boots nothing until it is scrolled
+// near.
+func TestLazyElementWaitsForTheViewport(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	if _, err := Eval[bool](tab, `(() => { const s = document.createElement("div"); s.style.height = "5000px"; document.body.append(s); return true; })()`); err != nil {
+		t.Fatal(err)
+	}
+	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "loading": "lazy"})
+	// Give an eager element time to have asked for the Viewer.
+	time.Sleep(1500 * time.Millisecond)
+	if got := pageRequests(t, tab, assets.ViewerFile); len(got) != 0 {
+		t.Errorf("a lazy element off screen requested %v", got)
+	}
+	if booted, _ := Eval[bool](tab, `(globalThis[Symbol.for("rerun.goLoader.runtimes")]?.size ?? 0) > 0`); booted {
+		t.Error("a lazy element off screen booted the Go loader")
+	}
+	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].scrollIntoView(), true)`, i)); err != nil {
+		t.Fatal(err)
+	}
+	waitEvents(t, tab, i, "recording_open", 1)
+}
