@@ -180,3 +180,23 @@ func TestLazyElementWaitsForTheViewport(t *testing.T) {
 	}
 	waitEvents(t, tab, i, "recording_open", 1)
 }
+
+// TestElementUnderAStrictCSP opens a page served with the policy of
+// hostpage.ContentSecurityPolicy: the element opens its recording and the
+// browser reports no violation.
+func TestElementUnderAStrictCSP(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	origin := must(t, serveReal)
+	if err := tab.Navigate(pagesURL(t) + "/csp.html?assets=" + origin); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Poll("the element to open its recording", `window.elements?.[0]?.events.some((e) => e.type === "recording_open")`, Deadline); err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	// Let the Viewer draw a few frames under the policy.
+	time.Sleep(time.Second)
+	if v, err := Eval[[]string](tab, `window.violations`); err != nil || len(v) != 0 {
+		t.Errorf("policy violations: %q (%v)", v, err)
+	}
+}

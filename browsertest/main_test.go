@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/server"
 )
 
@@ -146,6 +148,18 @@ var servePages = sync.OnceValues(func() (*httptest.Server, error) {
 	}
 	srv := PageServer(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
+		// A page that shows <rerun-viewer> from the asset origin in
+		// ?assets= under the strict policy the README gives.
+		"/csp.html": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.URL.Query().Get("assets")
+			w.Header().Set("Content-Security-Policy", hostpage.ContentSecurityPolicy(origin))
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module" src="/testkit/csp.js"></script>
+<script type="module" src="%s/rerun-viewer.js"></script></head>
+<body><rerun-viewer src="/rrd/%s" width="640" height="400" theme="dark"></rerun-viewer></body></html>`,
+				html.EscapeString(origin), fixtureRRD)
+		}),
 		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			src, err := inlineSource()
 			if err != nil {
