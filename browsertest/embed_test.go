@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/assets"
 )
 
 // fixtureRRD is a small real recording served at /rrd/ of the pages origin.
@@ -54,5 +56,138 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 	}
 	if err := tab.Poll("the widget to be torn down", `(async () => (await window[Symbol.for("rerun.goLoader.runtimes")].values().next().value.api).stats().liveWidgets === 0)()`, 10*time.Second); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestUpstreamPageRunsUnchanged runs code written for
+// @rerun-io/web-viewer 0.33, changed only in its import: start with a
+// recording URL, events, a channel, the getters and setters, panel
+// overrides, stop.
+func TestUpstreamPageRunsUnchanged(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+		const { WebViewer } = await import(%s); // was: from "@rerun-io/web-viewer"
+		const app = document.createElement("div");
+		document.body.append(app);
+		const out = { events: [] };
+		const viewer = new WebViewer();
+		viewer.on("ready", () => out.events.push("ready"));
+		const opened = new Promise((resolve) => viewer.once("recording_open", (e) => { out.events.push("recording_open"); resolve(e); }));
+		const unsubscribe = viewer.on("recording_open", () => out.events.push("not unsubscribed"));
+		unsubscribe();
+		await viewer.start(%s, app, { width: "800px", height: "450px", hide_welcome_screen: true, render_backend: "webgl" });
+		out.ready = viewer.ready;
+		const first = await opened;
+		const rec = viewer.get_active_recording_id();
+		out.sameRecording = rec === first.recording_id;
+		// recording_open comes with the recording's start, before its data.
+		let timeline, range;
+		for (const deadline = Date.now() + 20000; !range && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+			timeline = viewer.get_active_timeline(rec);
+			range = timeline && viewer.get_time_range(rec, timeline);
+		}
+		out.timeline = timeline;
+		viewer.set_playing(rec, false); // it plays on its own when it opens
+		out.hasRange = !!range && range.max >= range.min;
+		viewer.set_current_time(rec, timeline, range.min);
+		// The Viewer applies it with its next frame.
+		for (const deadline = Date.now() + 5000; !out.timeSet && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+			out.timeSet = viewer.get_current_time(rec, timeline) === range.min;
+		}
+		viewer.set_playing(rec, true);
+		for (const deadline = Date.now() + 5000; !out.playing && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+			out.playing = viewer.get_playing(rec);
+		}
+		viewer.set_playing(rec, false);
+		viewer.override_panel_state("top", "hidden");
+		viewer.toggle_panel_overrides(false);
+		const second = new Promise((resolve) => viewer.once("recording_open", resolve));
+		const channel = viewer.open_channel("bytes");
+		channel.send_rrd(new Uint8Array(await (await fetch(%s)).arrayBuffer()));
+		out.secondSource = (await second).source;
+		channel.close();
+		out.channelReady = channel.ready;
+		const canvas = viewer.canvas.getBoundingClientRect();
+		out.size = Math.round(canvas.width) + "x" + Math.round(canvas.height);
+		viewer.stop();
+		out.stopped = !viewer.ready && viewer.canvas === null && app.childElementCount === 0;
+		try { viewer.get_active_recording_id(); out.stoppedThrows = false; } catch (e) { out.stoppedThrows = e.message; }
+		return out;
+	})()`, JS(realURL(t)), JS(rrdURL(t, "kameel2311__iw_rerun__example.rrd")), JS("/rrd/bwright000__DDS-SLAM__test.rrd")))
+	if err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	t.Logf("%v", got)
+	want := map[string]any{
+		"ready": true, "sameRecording": true, "hasRange": true, "timeSet": true, "playing": true,
+		"channelReady": false, "size": "800x450", "stopped": true,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if ev := fmt.Sprint(got["events"]); ev != "[ready recording_open]" {
+		t.Errorf("events %s, want [ready recording_open]", ev)
+	}
+	if msg, _ := got["stoppedThrows"].(string); !strings.Contains(msg, "stopped") {
+		t.Errorf("a call on a stopped viewer: %v, want an error saying it is stopped", got["stoppedThrows"])
+	}
+}
+
+// TestBlobModuleWithViewerOption imports widget.js from a blob: URL (as
+// marimo and anywidget's inline ESM do), where nothing is next to the
+// module: the viewer option says where the Viewer is.
+func TestBlobModuleWithViewerOption(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	viewer := must(t, serveReal) + "/" + assets.ViewerFile + "?from-option"
+	got, err := Eval[string](tab, fmt.Sprintf(`(async () => {
+		const source = await (await fetch(%s)).text();
+		const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+		const { mount } = await import(url);
+		const el = document.createElement("div");
+		document.body.append(el);
+		const viewer = await mount(el, { viewer: %s, recording: %s });
+		return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source)));
+	})()`, JS(realURL(t)), JS(viewer), JS(rrdURL(t, fixtureRRD))))
+	if err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	if got == "" {
+		t.Error("no recording_open")
+	}
+	if reqs := pageRequests(t, tab, assets.ViewerFile); len(reqs) != 1 || reqs[0] != viewer {
+		t.Errorf("Viewer requests %v, want one of %s", reqs, viewer)
+	}
+}
+
+// TestMountFailureSaysWhatToDo mounts with a Viewer URL that does not
+// exist: mount rejects with the reason and the advice the element shows,
+// and the element offers Retry.
+func TestMountFailureSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t, "404", "could not start")
+	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+		const { mount } = await import(%s);
+		const el = document.createElement("div");
+		document.body.append(el);
+		try {
+			await mount(el, { viewer: %s });
+			return { resolved: true };
+		} catch (e) {
+			return { message: e.message, shown: el.textContent, retry: !!el.querySelector(".rerun-loader-retry"), hasViewer: !!e.viewer };
+		}
+	})()`, JS(realURL(t)), JS(must(t, serveReal)+"/nothing/here.wasm")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := got["message"].(string)
+	if !strings.Contains(msg, "404") || !strings.Contains(msg, "could not start") {
+		t.Errorf("mount rejected with %q, want the 404 and what failed", msg)
+	}
+	if shown, _ := got["shown"].(string); !strings.Contains(shown, "404") || got["retry"] != true || got["hasViewer"] != true {
+		t.Errorf("element shows %q (Retry %v, error.viewer %v), want the 404 and a Retry button", shown, got["retry"], got["hasViewer"])
 	}
 }
