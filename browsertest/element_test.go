@@ -200,3 +200,47 @@ func TestElementUnderAStrictCSP(t *testing.T) {
 		t.Errorf("policy violations: %q (%v)", v, err)
 	}
 }
+
+// TestNotebookWidgetAndElementShareOneCompile puts a notebook widget
+// (anywidget's way) and an element of the same build on one page: one Go
+// runtime, one download, one compile.
+func TestNotebookWidgetAndElementShareOneCompile(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
+	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	waitEvents(t, tab, i, "recording_open", 1)
+	s := loaderStats(t, tab)
+	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {
+		t.Errorf("stats %v, want 1 compile, 1 fetch, 2 live widgets", s)
+	}
+	if n, _ := Eval[int](tab, `globalThis[Symbol.for("rerun.goLoader.runtimes")].size`); n != 1 {
+		t.Errorf("%d Go runtimes on the page, want 1", n)
+	}
+}
+
+// TestElementTimeToRecording measures, in a fresh browser profile, the
+// time from inserting <rerun-viewer> to its recording_open: cold (nothing
+// cached), then warm (the page reloaded: HTTP and Wasm code caches).
+func TestElementTimeToRecording(t *testing.T) {
+	tab, err := chromium(t).NewProfileTab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	watchTab(t, tab, nil)
+	for _, run := range []string{"cold", "warm"} {
+		if run == "warm" {
+			if err := tab.Open(pagesURL(t) + "/"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
+		waitEvents(t, tab, i, "recording_open", 1)
+		ms, err := Eval[float64](tab, fmt.Sprintf(`(() => { const el = window.elements[%d]; return el.events.find((e) => e.type === "recording_open").at - el.insertedAt; })()`, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: <rerun-viewer> insertion → recording_open %.0f ms", run, ms)
+	}
+}
