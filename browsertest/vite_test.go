@@ -1,0 +1,128 @@
+package browsertest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorerun/loader/assets"
+)
+
+// viteApp is a web app that imports the build folder as an npm package;
+// its package-lock.json pins Vite and every dependency by integrity.
+const viteApp = "testdata/viteapp"
+
+// installVite installs the app's locked dependencies with npm ci into the
+// cache, once per lockfile, and returns the Vite CLI script.
+var installVite = sync.OnceValues(func() (string, error) {
+	lock, err := os.ReadFile(filepath.Join(viteApp, "package-lock.json"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(lock)
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "vite-"+hex.EncodeToString(sum[:6]))
+	cli := filepath.Join(dir, "node_modules", "vite", "bin", "vite.js")
+	if _, err := os.Stat(cli); err == nil {
+		return cli, nil
+	}
+	tmp, err := os.MkdirTemp(cache, "vite-install-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		if err := copyFile(filepath.Join(viteApp, f), filepath.Join(tmp, f)); err != nil {
+			return "", err
+		}
+	}
+	fmt.Fprintln(os.Stderr, "installing the pinned Vite from npm (npm ci)…")
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm ci in %s: %w\n%s", viteApp, err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", err
+	}
+	return cli, nil
+})
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+// TestViteProductionBuild builds a small app that imports the build folder
+// by package name (mount() and the element) with Vite's defaults, serves
+// Vite's output alone, and checks both Viewers open their recording from
+// the Wasm Vite emitted.
+func TestViteProductionBuild(t *testing.T) {
+	t.Parallel()
+	cli := must(t, installVite)
+	app := t.TempDir()
+	for _, f := range []string{"index.html", "main.js", "package.json"} {
+		if err := copyFile(filepath.Join(viteApp, f), filepath.Join(app, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fixtures, err := FixtureDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(app, "public"), 0o755)
+	if err := copyFile(filepath.Join(fixtures, fixtureRRD), filepath.Join(app, "public", "recording.rrd")); err != nil {
+		t.Fatal(err)
+	}
+	// What `npm install <build folder>` does: a symlink under node_modules.
+	scope := filepath.Join(app, "node_modules", "@gorerun")
+	os.MkdirAll(scope, 0o755)
+	if err := os.Symlink(realDir(t), filepath.Join(scope, "rerun-viewer")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", cli, "build", "--logLevel", "warn")
+	cmd.Dir = app
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("vite build: %v\n%s", err, out)
+	}
+	wasm, _ := filepath.Glob(filepath.Join(app, "dist", "assets", "*.wasm"))
+	if len(wasm) != 1 {
+		t.Fatalf("Vite emitted %v, want the Viewer Wasm once\n%s", wasm, out)
+	}
+
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(app, "dist"))))
+	t.Cleanup(srv.Close)
+	tab := openTab(t)
+	if err := tab.Navigate(srv.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Poll("both Viewers to open the recording", `window.events?.length >= 2 || window.events?.some((e) => e.includes("error"))`, Deadline); err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	events, err := Eval[[]string](tab, `window.events.toSorted()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(events) != "[element:recording_open mount:recording_open]" {
+		t.Errorf("events %q, want both recording_open", events)
+	}
+	reqs := pageRequests(t, tab, ".wasm")
+	if len(reqs) != 1 || !strings.HasPrefix(reqs[0], srv.URL+"/assets/") {
+		t.Errorf("Wasm requests %v, want the one Vite emitted under /assets/", reqs)
+	}
+}
