@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gorerun/loader/assets"
 )
 
 // ServeOptions says where to listen and how to announce the server.
@@ -43,7 +45,11 @@ func Serve(ctx context.Context, h http.Handler, opts ServeOptions, out io.Writer
 		public = base
 	}
 	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", base)
-	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/widget.js\n", public)
+	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", public, assets.WidgetFile)
+	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", public, assets.ElementFile)
+	if hh, ok := h.(*Handler); ok && hh.cfg.DemoRecording != "" {
+		fmt.Fprintf(out, "Demo pages: %s/ (<rerun-viewer>), %s/mount.html (mount()), %s/notebook.html (the notebook widget)\n", public, public, public)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -28,15 +28,19 @@ import (
 )
 
 const usage = `usage:
-  loader build --viewer DIR --out DIR [--quality 11] [--precompress=true]
-      Write OUT/widget.js and OUT/re_viewer_bg.wasm for the unpacked
-      @rerun-io/web-viewer package in DIR, their .br and .gz siblings and
-      manifest.json. Compression is cached by content hash ($LOADER_CACHE).
+  loader build --viewer DIR --out DIR [--quality 11] [--precompress=true] [--viewer-url URL]
+      Write OUT/widget.js (the notebook widget, WebViewer and mount()),
+      OUT/rerun-viewer.js (the <rerun-viewer> element) and
+      OUT/re_viewer_bg.wasm for the unpacked @rerun-io/web-viewer package in
+      DIR, their .br and .gz siblings, manifest.json, and package.json with
+      types (npm install OUT). Compression is cached by content hash
+      ($LOADER_CACHE).
   loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--public-url URL]
                [--allow-origin ORIGIN,...] [--recording FILE]
       Serve a bundle to notebooks. Without --dir, serve the pinned Viewer,
       building it first when needed. --public-url is the address users reach
-      (behind a proxy); --recording makes / a demo page.
+      (behind a proxy); --recording adds demo pages showing FILE at /
+      (<rerun-viewer>), /mount.html and /notebook.html.
   loader viewer [--version V]
       Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
       ($LOADER_CACHE) and print its directory.
