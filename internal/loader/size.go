@@ -25,7 +25,19 @@ func cssLength(s string) string {
 	default:
 		return ""
 	}
-	if n, err := strconv.ParseFloat(num, 64); err != nil || n < 0 || math.IsInf(n, 0) || strings.ContainsAny(num, "eEx_+-") {
+	// A decimal number: digits with at most one point, and a digit.
+	digits, points := 0, 0
+	for _, r := range num {
+		switch {
+		case '0' <= r && r <= '9':
+			digits++
+		case r == '.':
+			points++
+		default:
+			return ""
+		}
+	}
+	if digits == 0 || points > 1 {
 		return ""
 	}
 	return s
