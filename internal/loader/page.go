@@ -61,8 +61,8 @@ type viewerSource struct {
 	// it with new URL("./re_viewer_bg.wasm", import.meta.url), which
 	// bundlers rewrite to where they put the file; "" when it could not.
 	adjacentURL string
-	compiler  compiler
-	early     *earlyFetch
+	compiler    compiler
+	early       *earlyFetch
 }
 
 // progressWatcher is a widget waiting for the load, which shows its

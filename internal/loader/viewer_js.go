@@ -113,8 +113,8 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 // loader's.
 func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) any {
 	o := map[string]any{
-		"width":               "100%",
-		"height":              "100%",
+		"width":  "100%",
+		"height": "100%",
 		"on_viewer_event": v.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
 			onEvent(wasmjs.Arg(args, 0))
 			return nil
