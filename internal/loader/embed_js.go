@@ -118,16 +118,7 @@ func postMessage(m *localModel, args []wasmjs.Value) error {
 	buffer := wasmjs.Arg(args, 1)
 	return m.post(message{
 		content: fieldOf(wasmjs.Arg(args, 0)),
-		payload: func() (payload, error) {
-			u8, err := wasmjs.Uint8Array(buffer)
-			switch {
-			case errors.Is(err, wasmjs.ErrNotBytes):
-				return nil, errors.New("the data is not a Uint8Array or an ArrayBuffer")
-			case err != nil:
-				return nil, errors.Join(errors.New("the data cannot be read (was it transferred to a worker?)"), err)
-			}
-			return bytes{u8}, nil
-		},
+		payload: func() (payload, error) { return bytesOf(buffer, "the data") },
 	})
 }
 

@@ -128,12 +128,18 @@ func firstBuffer(buffers wasmjs.Value) (payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	u8, err := wasmjs.Uint8Array(first)
+	return bytesOf(first, "its buffer")
+}
+
+// bytesOf reads binary data from the host (what names it, in errors) as
+// bytes.
+func bytesOf(v wasmjs.Value, what string) (payload, error) {
+	u8, err := wasmjs.Uint8Array(v)
 	switch {
 	case errors.Is(err, wasmjs.ErrNotBytes):
-		return nil, errors.New("its buffer is not binary data")
+		return nil, errors.New(what + " is not binary data (a Uint8Array, an ArrayBuffer or a DataView)")
 	case err != nil:
-		return nil, errors.Join(errors.New("its buffer cannot be read (was it transferred to a worker?)"), err)
+		return nil, errors.Join(errors.New(what+" cannot be read (was it transferred to a worker?)"), err)
 	}
 	return bytes{u8}, nil
 }

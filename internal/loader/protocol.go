@@ -123,6 +123,18 @@ func decodeMessage(f Fields) (Message, error) {
 		return "", false, errors.New(name + " is " + describeField(v) + ", want " + want)
 	}
 
+	// boolean reads an optional boolean field; absent or null is false.
+	boolean := func(name string) (bool, error) {
+		switch v := f.Field(name); v.Type {
+		case Bool:
+			return v.Bool, nil
+		case Null, Missing:
+			return false, nil
+		default:
+			return false, errors.New(name + " is " + describeField(v) + ", want a boolean")
+		}
+	}
+
 	switch m.Kind {
 	case KindRRD, KindTable:
 	case KindTimeCtrl:
@@ -140,12 +152,8 @@ func decodeMessage(f Fields) (Message, error) {
 		default:
 			return bad("time is " + describeField(t) + ", want a number or null")
 		}
-		switch p := f.Field("play"); p.Type {
-		case Bool:
-			m.Play = p.Bool
-		case Null, Missing:
-		default:
-			return bad("play is " + describeField(p) + ", want a boolean")
+		if m.Play, err = boolean("play"); err != nil {
+			return bad(err.Error())
 		}
 	case KindRecordingID:
 		id, ok, err := str("recording_id", true)
@@ -172,12 +180,8 @@ func decodeMessage(f Fields) (Message, error) {
 		}
 		m.URL = u
 		if m.Kind == KindOpenURL {
-			switch f := f.Field("follow_if_http"); f.Type {
-			case Bool:
-				m.Follow = f.Bool
-			case Null, Missing:
-			default:
-				return bad("follow_if_http is " + describeField(f) + ", want a boolean")
+			if m.Follow, err = boolean("follow_if_http"); err != nil {
+				return bad(err.Error())
 			}
 		}
 	case KindSetCredentials:
