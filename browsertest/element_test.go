@@ -145,8 +145,8 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 	}
 	// The API's own functions (render, embed, stats) stay; every function
 	// of the widget went.
-	if after["liveFuncs"].(float64) >= before["liveFuncs"].(float64) || after["liveFuncs"].(float64) > 3 {
-		t.Errorf("live Go functions %v → %v after removal, want only the API's 3", before["liveFuncs"], after["liveFuncs"])
+	if after["liveFuncs"].(float64) >= before["liveFuncs"].(float64) || after["liveFuncs"] != float64(baselineFuncs) {
+		t.Errorf("live Go functions %v → %v after removal, want only the API's %d", before["liveFuncs"], after["liveFuncs"], baselineFuncs)
 	}
 	if _, err := Eval[bool](tab, fmt.Sprintf(`(document.body.append(window.elements[%d]), true)`, i)); err != nil {
 		t.Fatal(err)

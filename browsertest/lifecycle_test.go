@@ -47,8 +47,8 @@ func loaderStats(t *testing.T, tab *Tab) map[string]any {
 }
 
 // baselineFuncs is what the loader keeps alive with no widget: its API's
-// render and stats.
-const baselineFuncs = 2
+// render, embed and stats.
+const baselineFuncs = 3
 
 // assertNothingLeft checks that nothing of a cleaned-up widget survives:
 // no canvas or element, no widget or Go func in the loader, and no timer

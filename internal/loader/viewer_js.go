@@ -191,7 +191,10 @@ func (v *webViewer) sendData(kind Kind, data payload) error {
 }
 
 func (v *webViewer) openURL(url string, follow bool) error {
-	return v.call("add_receiver", url, follow)
+	if follow {
+		return v.call("add_receiver", url, true)
+	}
+	return v.call("add_receiver", url) // as the notebook widget calls it
 }
 func (v *webViewer) closeURL(url string) error      { return v.call("remove_receiver", url) }
 func (v *webViewer) setRecordingID(id string) error { return v.call("set_active_recording_id", id) }
