@@ -25,22 +25,14 @@ import (
 // It returns a controller, {set(trait, value), post(content, bytes),
 // call(method, ...args)}, whose functions live until signal aborts, or an
 // Error.
-func embed(p *page, args []wasmjs.Value) (result any) {
-	props := wasmjs.Arg(args, 0)
-	early := earlyFetchOf(props)
-	defer func() {
-		if r := recover(); r != nil {
-			result = wasmjs.ErrorValue(errors.New("rerun loader: a bug in embed: " + panicText(r)))
-		}
-		if _, failed := result.(wasmjs.Value); failed {
-			early.discard()
-		}
-	}()
-	if len(args) != 1 || !props.IsObject() {
-		return wasmjs.ErrorValue(errors.New("rerun loader: embed needs one props object"))
-	}
-	r := propReader{props: props}
-	h := readHostProps(&r, early)
+func embed(p *page, args []wasmjs.Value) any {
+	return hostCall("embed", args, func(r *propReader, early *earlyFetch) any {
+		return embedWith(p, r, early)
+	})
+}
+
+func embedWith(p *page, r *propReader, early *earlyFetch) any {
+	h := readHostProps(r, early)
 	initial := r.object("traits")
 	onEvent := r.function("onEvent")
 	onFailure := r.function("onFailure")

@@ -43,23 +43,36 @@ func Main() {
 // It returns at once (an Error when props are unusable, which widget.js
 // shows in the element); the widget loads in its own goroutine and shows
 // its progress and errors in its own element.
-func render(p *page, args []wasmjs.Value) (result any) {
+func render(p *page, args []wasmjs.Value) any {
+	return hostCall("render", args, func(r *propReader, early *earlyFetch) any {
+		return renderWith(p, r, early)
+	})
+}
+
+// hostCall runs fn, the Go side of a call from widget.js (render, embed)
+// with one props object, so that no host input can stop the runtime: a
+// panic becomes an Error for widget.js to show, and the early download is
+// aborted when the call fails (fn returns an Error).
+func hostCall(name string, args []wasmjs.Value, fn func(r *propReader, early *earlyFetch) any) (result any) {
 	props := wasmjs.Arg(args, 0)
 	early := earlyFetchOf(props)
 	defer func() {
 		if r := recover(); r != nil {
-			result = wasmjs.ErrorValue(errors.New("rerun loader: a bug in render: " + panicText(r)))
+			result = wasmjs.ErrorValue(errors.New("rerun loader: a bug in " + name + ": " + panicText(r)))
 		}
-		if result != nil {
+		if _, failed := result.(wasmjs.Value); failed {
 			early.discard()
 		}
 	}()
 	if len(args) != 1 || !props.IsObject() {
-		return wasmjs.ErrorValue(errors.New("rerun loader: render needs one props object"))
+		return wasmjs.ErrorValue(errors.New("rerun loader: " + name + " needs one props object"))
 	}
-	r := propReader{props: props}
+	return fn(&propReader{props: props}, early)
+}
+
+func renderWith(p *page, r *propReader, early *earlyFetch) any {
 	m := r.object("model")
-	h := readHostProps(&r, early)
+	h := readHostProps(r, early)
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
 	}
