@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // TestChaos runs seeded random sequences of trait changes (valid and
@@ -18,14 +20,14 @@ func TestChaos(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
 			tab := openTab(t, "rerun loader:", "wasmjs:")
-			n, err := Eval[int](tab, fmt.Sprintf(`(async () => {
+			n, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => {
 				const { chaos } = await import("/testkit/chaos.js");
 				const w = await host.load({ url: %s });
 				const { log, live } = await chaos(host, w, { seed: %d, steps: %d, traits: %s });
 				window.chaosLive = live;
 				window.chaosLog = log;
 				return log.length;
-			})()`, JS(fakeURL(t)), seed, steps, JS(defaultTraits())))
+			})()`, headless.JS(fakeURL(t)), seed, steps, headless.JS(defaultTraits())))
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
@@ -34,7 +36,7 @@ func TestChaos(t *testing.T) {
 			}
 			defer func() {
 				if t.Failed() {
-					log, _ := Eval[[]string](tab, `window.chaosLog.slice(-30)`)
+					log, _ := headless.Eval[[]string](tab, `window.chaosLog.slice(-30)`)
 					t.Logf("seed %d, last steps:\n  %s", seed, strings.Join(log, "\n  "))
 				}
 			}()
@@ -46,27 +48,27 @@ func TestChaos(t *testing.T) {
 			// Every live widget answers: a time_ctrl with its own time
 			// reaches its Viewer.
 			for i := range 3 {
-				if err := tab.Poll(fmt.Sprintf("widget %d ready", i), fmt.Sprintf(`window.chaosLive[%d].model.sent.includes("ready")`, i), Deadline); err != nil {
+				if err := tab.Poll(fmt.Sprintf("widget %d ready", i), fmt.Sprintf(`window.chaosLive[%d].model.sent.includes("ready")`, i), headless.Deadline); err != nil {
 					t.Fatalf("seed %d: %v\n%s", seed, err, consoleText(tab))
 				}
 				time := 1000 + i
-				if _, err := Eval[bool](tab, fmt.Sprintf(`(Object.assign(globalThis.fakeViewer, {activeRecording: "rec", activeTimeline: "t"}),
+				if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(Object.assign(globalThis.fakeViewer, {activeRecording: "rec", activeTimeline: "t"}),
 					window.chaosLive[%d].model.deliver({type: "time_ctrl", timeline: null, time: %d, play: false}), true)`, i, time)); err != nil {
 					t.Fatal(err)
 				}
-				if err := tab.Poll(fmt.Sprint("time ", time), fmt.Sprintf(`globalThis.fakeViewer.calls.some((c) => c[0] === "set_time_for_timeline" && c[3] === %d)`, time), Deadline); err != nil {
+				if err := tab.Poll(fmt.Sprint("time ", time), fmt.Sprintf(`globalThis.fakeViewer.calls.some((c) => c[0] === "set_time_for_timeline" && c[3] === %d)`, time), headless.Deadline); err != nil {
 					t.Errorf("seed %d: widget %d no longer answers: %v", seed, i, err)
 				}
 			}
-			if _, err := Eval[bool](tab, `(async () => { for (const s of window.chaosLive) { await s.stop(); s.el.remove(); } return true; })()`); err != nil {
+			if _, err := headless.Eval[bool](tab, `(async () => { for (const s of window.chaosLive) { await s.stop(); s.el.remove(); } return true; })()`); err != nil {
 				t.Fatal(err)
 			}
 			if err := tab.Poll("nothing left", `(async () => {
 				const s = (await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats();
 				return s.liveWidgets === 0 && s.liveFuncs === `+fmt.Sprint(baselineFuncs)+` &&
 					document.querySelectorAll("canvas").length === 0 && globalThis.fakeViewer.live === 0;
-			})()`, Deadline); err != nil {
-				stats, _ := Eval[map[string]any](tab, `(async () => ({...(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats(),
+			})()`, headless.Deadline); err != nil {
+				stats, _ := headless.Eval[map[string]any](tab, `(async () => ({...(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats(),
 					canvases: document.querySelectorAll("canvas").length, viewers: globalThis.fakeViewer.live}))()`)
 				t.Errorf("seed %d: after the last cleanup %v", seed, stats)
 			}

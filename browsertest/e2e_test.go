@@ -13,13 +13,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/server"
 )
 
 // openTab opens a cold tab on the host page and fails the test on any
 // console error or uncaught exception when the test ends, but for errors
 // containing one of allowed (the ones the test provokes on purpose).
-func openTab(t *testing.T, allowed ...string) *Tab {
+func openTab(t *testing.T, allowed ...string) *headless.Tab {
 	t.Helper()
 	tab, err := chromium(t).NewTab()
 	if err != nil {
@@ -31,7 +32,7 @@ func openTab(t *testing.T, allowed ...string) *Tab {
 
 // watchTab fails the test on the tab's console errors but for allowed
 // ones, closes it when the test ends, and opens the host page in it.
-func watchTab(t *testing.T, tab *Tab, allowed []string) {
+func watchTab(t *testing.T, tab *headless.Tab, allowed []string) {
 	t.Helper()
 	t.Cleanup(func() {
 	next:
@@ -53,11 +54,11 @@ func watchTab(t *testing.T, tab *Tab, allowed []string) {
 // mountWidget loads a widget module from a URL (or, inline, its source
 // from that URL through a blob: URL), mounts it in a new element with
 // traits, and waits for "ready".
-func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[string]any) Mounted {
+func mountWidget(t *testing.T, tab *headless.Tab, module string, inline bool, traits map[string]any) headless.Mounted {
 	t.Helper()
-	load := LoadURL(module)
+	load := headless.LoadURL(module)
 	if inline {
-		load = LoadSourceFrom(module)
+		load = headless.LoadSourceFrom(module)
 	}
 	m, err := tab.Mount(load, traits)
 	if err != nil {
@@ -66,7 +67,7 @@ func mountWidget(t *testing.T, tab *Tab, module string, inline bool, traits map[
 	return m
 }
 
-func consoleText(tab *Tab) string {
+func consoleText(tab *headless.Tab) string {
 	var b strings.Builder
 	for _, m := range tab.Console() {
 		fmt.Fprintf(&b, "  %s (at %s)\n", m, m.URL)
@@ -81,16 +82,16 @@ func defaultTraits() map[string]any {
 // sendRecording delivers a fixture as an {type: "rrd"} message inside a
 // DataView at an offset into a larger buffer, and waits for the Viewer's
 // recording_open event.
-func sendRecording(t *testing.T, tab *Tab, view int, fixture string) map[string]any {
+func sendRecording(t *testing.T, tab *headless.Tab, view int, fixture string) map[string]any {
 	t.Helper()
-	ev, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	ev, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const model = window.views[%d].model;
 		const bytes = new Uint8Array(await (await fetch(%s)).arrayBuffer());
 		const before = model.events("recording_open").length;
 		model.deliver({ type: "rrd" }, [host.bytesView(bytes, 13)]);
 		await model.waitFor(() => model.events("recording_open").length > before, %d);
 		return model.events("recording_open").at(-1);
-	})()`, view, JS("/rrd/"+fixture), Deadline.Milliseconds()))
+	})()`, view, headless.JS("/rrd/"+fixture), headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatalf("send %s: %v\nconsole:\n%s", fixture, err, consoleText(tab))
 	}
@@ -104,13 +105,13 @@ func TestURLModeCrossOrigin(t *testing.T) {
 	mark := assetLog.mark()
 	widgetURL := assetLog.URL + "?token=s3cr3t#frag"
 	m := mountWidget(t, tab, widgetURL, false, defaultTraits())
-	boot, err := Eval[float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? -1`)
+	boot, err := headless.Eval[float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? -1`)
 	if err != nil || boot < 0 {
 		t.Errorf("no rerun-loader:boot measure (%v)", err)
 	}
 	t.Logf("cold time-to-ready (import → \"ready\"): %.0f ms, of which Go loader boot %.1f ms", m.ReadyMS, boot)
 
-	size, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
+	size, err := headless.Eval[[]float64](tab, fmt.Sprintf(`(() => {
 		const c = window.views[%d].el.querySelector("canvas");
 		return c ? [c.clientWidth, c.clientHeight] : [];
 	})()`, m.Index))
@@ -195,7 +196,7 @@ func TestScreenshotOfRecording(t *testing.T) {
 	} else {
 		t.Logf("the recording changed %.1f %% of the widget's pixels", 100*d)
 	}
-	if overlay, err := Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-status")`, m.Index)); err != nil || overlay {
+	if overlay, err := headless.Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-status")`, m.Index)); err != nil || overlay {
 		t.Errorf("the loading overlay is still over the Viewer (%v)", err)
 	}
 	png, err := tab.Screenshot()
@@ -206,16 +207,16 @@ func TestScreenshotOfRecording(t *testing.T) {
 	t.Logf("screenshot: %s", path)
 }
 
-func removeView(t *testing.T, tab *Tab, index int) {
+func removeView(t *testing.T, tab *headless.Tab, index int) {
 	t.Helper()
-	if _, err := Eval[bool](tab, fmt.Sprintf(`window.views[%d].remove().then(() => true)`, index)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`window.views[%d].remove().then(() => true)`, index)); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestImportIsCheap(t *testing.T) {
 	tab := openTab(t)
-	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const t0 = performance.now();
 		const mod = await import(%s);
 		const ms = performance.now() - t0;
@@ -227,7 +228,7 @@ func TestImportIsCheap(t *testing.T) {
 			viewerFetched: performance.getEntriesByType("resource").some((e) => e.name.includes("re_viewer_bg.wasm")),
 			goBooted: typeof globalThis.Go !== "undefined" || (runtimes !== undefined && runtimes.size > 0),
 		};
-	})()`, JS(realURL(t))))
+	})()`, headless.JS(realURL(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
 func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t, "does not inline the Viewer")
-	text, err := Eval[string](tab, fmt.Sprintf(`(async () => {
+	text, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
 		const source = await (await fetch(%s)).text();
 		const widget = await host.load({ source });
 		const model = new host.Model({ _width: 640, _height: 480 });
@@ -307,7 +308,7 @@ func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 			await new Promise((r) => setTimeout(r, 50));
 		}
 		return "no error shown: " + el.textContent;
-	})()`, JS(realURL(t))))
+	})()`, headless.JS(realURL(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestRenderCleanupRender(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
 	first := mountWidget(t, tab, realURL(t), false, defaultTraits())
-	left, err := Eval[map[string]float64](tab, fmt.Sprintf(`(async () => {
+	left, err := headless.Eval[map[string]float64](tab, fmt.Sprintf(`(async () => {
 		const view = window.views[%d];
 		await view.remove();
 		// Teardown finishes in the loader's goroutine; give it a tick.
@@ -368,9 +369,9 @@ func writeArtifact(t *testing.T, name, content string) string {
 
 // pageRequests returns the URLs the page fetched that contain substr, from
 // its resource timing.
-func pageRequests(t *testing.T, tab *Tab, substr string) []string {
+func pageRequests(t *testing.T, tab *headless.Tab, substr string) []string {
 	t.Helper()
-	urls, err := Eval[[]string](tab, fmt.Sprintf(`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes(%s))`, JS(substr)))
+	urls, err := headless.Eval[[]string](tab, fmt.Sprintf(`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes(%s))`, headless.JS(substr)))
 	if err != nil {
 		t.Fatal(err)
 	}

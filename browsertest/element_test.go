@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // elementURL is rerun-viewer.js of the real Viewer's bundle, on the asset
@@ -17,9 +18,9 @@ func elementURL(t *testing.T) string {
 
 // addElement appends a <rerun-viewer> with attrs to the page and returns
 // its index in window.elements.
-func addElement(t *testing.T, tab *Tab, attrs map[string]string) int {
+func addElement(t *testing.T, tab *headless.Tab, attrs map[string]string) int {
 	t.Helper()
-	i, err := Eval[int](tab, fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.addElement(%s, %s))`, JS(elementURL(t)), JS(attrs)))
+	i, err := headless.Eval[int](tab, fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.addElement(%s, %s))`, headless.JS(elementURL(t)), headless.JS(attrs)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +28,10 @@ func addElement(t *testing.T, tab *Tab, attrs map[string]string) int {
 }
 
 // waitEvents waits until element i dispatched n events of type.
-func waitEvents(t *testing.T, tab *Tab, i int, typ string, n int) {
+func waitEvents(t *testing.T, tab *headless.Tab, i int, typ string, n int) {
 	t.Helper()
-	cond := fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.count(%d, %s) >= %d)`, i, JS(typ), n)
-	if err := tab.Poll(fmt.Sprintf("element %d to dispatch %d %s", i, n, typ), cond, Deadline); err != nil {
+	cond := fmt.Sprintf(`import("/testkit/elements.js").then((k) => k.count(%d, %s) >= %d)`, i, headless.JS(typ), n)
+	if err := tab.Poll(fmt.Sprintf("element %d to dispatch %d %s", i, n, typ), cond, headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
 }
@@ -51,11 +52,11 @@ func TestTwoElementsShareOneCompile(t *testing.T) {
 	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {
 		t.Errorf("stats %v, want 1 compile, 1 fetch, 2 live widgets", s)
 	}
-	sizes, err := Eval[[]string](tab, `window.elements.map((el) => { const r = el.querySelector("canvas").getBoundingClientRect(); return Math.round(r.width) + "x" + Math.round(r.height); })`)
+	sizes, err := headless.Eval[[]string](tab, `window.elements.map((el) => { const r = el.querySelector("canvas").getBoundingClientRect(); return Math.round(r.width) + "x" + Math.round(r.height); })`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	width, _ := Eval[float64](tab, `document.body.getBoundingClientRect().width`)
+	width, _ := headless.Eval[float64](tab, `document.body.getBoundingClientRect().width`)
 	if want := []string{"500x300", fmt.Sprintf("%.0fx%.0f", width, width*9/16)}; fmt.Sprint(sizes) != fmt.Sprint(want) {
 		t.Errorf("canvas sizes %v, want %v (500x300, then the page's width at 16:9)", sizes, want)
 	}
@@ -71,7 +72,7 @@ func TestElementAttributesApplyLive(t *testing.T) {
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "width": "400", "height": "300"})
 	waitEvents(t, tab, i, "recording_open", 1)
 	// Spy on what the element asks of its WebViewer.
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(() => {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(() => {
 		const el = window.elements[%d], v = el.viewer;
 		el.calls = [];
 		const open = v.open.bind(v), close = v.close.bind(v);
@@ -83,14 +84,14 @@ func TestElementAttributesApplyLive(t *testing.T) {
 	}
 	set := func(name, value string) {
 		t.Helper()
-		if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].setAttribute(%s, %s), true)`, i, JS(name), JS(value))); err != nil {
+		if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].setAttribute(%s, %s), true)`, i, headless.JS(name), headless.JS(value))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	set("src", "/rrd/"+fixtureRRD+" /rrd/bwright000__DDS-SLAM__test.rrd")
 	waitEvents(t, tab, i, "recording_open", 2)
 	set("src", "/rrd/bwright000__DDS-SLAM__test.rrd")
-	calls, err := Eval[[]string](tab, fmt.Sprintf(`window.elements[%d].calls`, i))
+	calls, err := headless.Eval[[]string](tab, fmt.Sprintf(`window.elements[%d].calls`, i))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +109,14 @@ func TestElementAttributesApplyLive(t *testing.T) {
 	// URL that is still listed again.
 	set("theme", "dark")
 	waitEvents(t, tab, i, "recording_open", 3)
-	last, err := Eval[string](tab, fmt.Sprintf(`(() => { const ev = window.elements[%d].events.filter((e) => e.type === "recording_open"); return ev[ev.length - 1].detail.source; })()`, i))
+	last, err := headless.Eval[string](tab, fmt.Sprintf(`(() => { const ev = window.elements[%d].events.filter((e) => e.type === "recording_open"); return ev[ev.length - 1].detail.source; })()`, i))
 	if err != nil || last == "" {
 		t.Errorf("recording_open after the restart: %q, %v", last, err)
 	}
 
 	set("panel-states", "{not json")
 	waitEvents(t, tab, i, "error", 1)
-	msg, _ := Eval[string](tab, fmt.Sprintf(`window.elements[%d].events.find((e) => e.type === "error").detail.message`, i))
+	msg, _ := headless.Eval[string](tab, fmt.Sprintf(`window.elements[%d].events.find((e) => e.type === "error").detail.message`, i))
 	if !strings.Contains(msg, "panel-states is not JSON") {
 		t.Errorf("error event says %q, want it to name panel-states", msg)
 	}
@@ -129,7 +130,7 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
 	waitEvents(t, tab, i, "recording_open", 1)
 	before := loaderStats(t, tab)
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].remove(), true)`, i)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].remove(), true)`, i)); err != nil {
 		t.Fatal(err)
 	}
 	if err := tab.Poll("the teardown", `(async () => {
@@ -139,7 +140,7 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := loaderStats(t, tab)
-	left, _ := Eval[map[string]any](tab, fmt.Sprintf(`({ children: window.elements[%d].childElementCount, viewer: window.elements[%d].viewer })`, i, i))
+	left, _ := headless.Eval[map[string]any](tab, fmt.Sprintf(`({ children: window.elements[%d].childElementCount, viewer: window.elements[%d].viewer })`, i, i))
 	if left["children"] != 0.0 || left["viewer"] != nil {
 		t.Errorf("removed element still holds %v", left)
 	}
@@ -148,7 +149,7 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 	if after["liveFuncs"].(float64) >= before["liveFuncs"].(float64) || after["liveFuncs"] != float64(baselineFuncs) {
 		t.Errorf("live Go functions %v → %v after removal, want only the API's %d", before["liveFuncs"], after["liveFuncs"], baselineFuncs)
 	}
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(document.body.append(window.elements[%d]), true)`, i)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(document.body.append(window.elements[%d]), true)`, i)); err != nil {
 		t.Fatal(err)
 	}
 	waitEvents(t, tab, i, "recording_open", 2)
@@ -163,7 +164,7 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 func TestLazyElementWaitsForTheViewport(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	if _, err := Eval[bool](tab, `(() => { const s = document.createElement("div"); s.style.height = "5000px"; document.body.append(s); return true; })()`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(() => { const s = document.createElement("div"); s.style.height = "5000px"; document.body.append(s); return true; })()`); err != nil {
 		t.Fatal(err)
 	}
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "loading": "lazy"})
@@ -172,10 +173,10 @@ func TestLazyElementWaitsForTheViewport(t *testing.T) {
 	if got := pageRequests(t, tab, assets.ViewerFile); len(got) != 0 {
 		t.Errorf("a lazy element off screen requested %v", got)
 	}
-	if booted, _ := Eval[bool](tab, `(globalThis[Symbol.for("rerun.goLoader.runtimes")]?.size ?? 0) > 0`); booted {
+	if booted, _ := headless.Eval[bool](tab, `(globalThis[Symbol.for("rerun.goLoader.runtimes")]?.size ?? 0) > 0`); booted {
 		t.Error("a lazy element off screen booted the Go loader")
 	}
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].scrollIntoView(), true)`, i)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].scrollIntoView(), true)`, i)); err != nil {
 		t.Fatal(err)
 	}
 	waitEvents(t, tab, i, "recording_open", 1)
@@ -191,12 +192,12 @@ func TestElementUnderAStrictCSP(t *testing.T) {
 	if err := tab.Navigate(pagesURL(t) + "/csp.html?assets=" + origin); err != nil {
 		t.Fatal(err)
 	}
-	if err := tab.Poll("the element to open its recording", `window.elements?.[0]?.events.some((e) => e.type === "recording_open")`, Deadline); err != nil {
+	if err := tab.Poll("the element to open its recording", `window.elements?.[0]?.events.some((e) => e.type === "recording_open")`, headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
 	// Let the Viewer draw a few frames under the policy.
 	time.Sleep(time.Second)
-	if v, err := Eval[[]string](tab, `window.violations`); err != nil || len(v) != 0 {
+	if v, err := headless.Eval[[]string](tab, `window.violations`); err != nil || len(v) != 0 {
 		t.Errorf("policy violations: %q (%v)", v, err)
 	}
 }
@@ -215,7 +216,7 @@ func TestNotebookWidgetAndElementShareOneCompile(t *testing.T) {
 	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {
 		t.Errorf("stats %v, want 1 compile, 1 fetch, 2 live widgets", s)
 	}
-	if n, _ := Eval[int](tab, `globalThis[Symbol.for("rerun.goLoader.runtimes")].size`); n != 1 {
+	if n, _ := headless.Eval[int](tab, `globalThis[Symbol.for("rerun.goLoader.runtimes")].size`); n != 1 {
 		t.Errorf("%d Go runtimes on the page, want 1", n)
 	}
 }
@@ -237,7 +238,7 @@ func TestElementTimeToRecording(t *testing.T) {
 		}
 		i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
 		waitEvents(t, tab, i, "recording_open", 1)
-		ms, err := Eval[float64](tab, fmt.Sprintf(`(() => { const el = window.elements[%d]; return el.events.find((e) => e.type === "recording_open").at - el.insertedAt; })()`, i))
+		ms, err := headless.Eval[float64](tab, fmt.Sprintf(`(() => { const el = window.elements[%d]; return el.events.find((e) => e.type === "recording_open").at - el.insertedAt; })()`, i))
 		if err != nil {
 			t.Fatal(err)
 		}

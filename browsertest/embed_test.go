@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // fixtureRRD is a small real recording served at /rrd/ of the pages origin.
@@ -18,7 +19,7 @@ const fixtureRRD = "rerun-io__rerun__example.rrd"
 func TestMountWithBytesAndEvents(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const { mount } = await import(%s);
 		const el = document.createElement("div");
 		el.id = "m";
@@ -37,7 +38,7 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 		viewer.destroy();
 		const stats = await window[Symbol.for("rerun.goLoader.runtimes")].values().next().value.api.then((a) => a.stats());
 		return { events, rec, size, left: el.childElementCount, widgets: stats.liveWidgets, ready: viewer.ready };
-	})()`, JS(realURL(t)), JS("/rrd/"+fixtureRRD), Deadline.Milliseconds()))
+	})()`, headless.JS(realURL(t)), headless.JS("/rrd/"+fixtureRRD), headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
@@ -66,7 +67,7 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 func TestUpstreamPageRunsUnchanged(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const { WebViewer } = await import(%s); // was: from "@rerun-io/web-viewer"
 		const app = document.createElement("div");
 		document.body.append(app);
@@ -114,7 +115,7 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 		out.stopped = !viewer.ready && viewer.canvas === null && app.childElementCount === 0;
 		try { viewer.get_active_recording_id(); out.stoppedThrows = false; } catch (e) { out.stoppedThrows = e.message; }
 		return out;
-	})()`, JS(realURL(t)), JS(rrdURL(t, "kameel2311__iw_rerun__example.rrd")), JS("/rrd/bwright000__DDS-SLAM__test.rrd")))
+	})()`, headless.JS(realURL(t)), headless.JS(rrdURL(t, "kameel2311__iw_rerun__example.rrd")), headless.JS("/rrd/bwright000__DDS-SLAM__test.rrd")))
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
@@ -143,7 +144,7 @@ func TestBlobModuleWithViewerOption(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
 	viewer := must(t, serveReal) + "/" + assets.ViewerFile + "?from-option"
-	got, err := Eval[string](tab, fmt.Sprintf(`(async () => {
+	got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
 		const source = await (await fetch(%s)).text();
 		const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
 		const { mount } = await import(url);
@@ -151,7 +152,7 @@ func TestBlobModuleWithViewerOption(t *testing.T) {
 		document.body.append(el);
 		const viewer = await mount(el, { viewer: %s, recording: %s });
 		return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source)));
-	})()`, JS(realURL(t)), JS(viewer), JS(rrdURL(t, fixtureRRD))))
+	})()`, headless.JS(realURL(t)), headless.JS(viewer), headless.JS(rrdURL(t, fixtureRRD))))
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
@@ -169,7 +170,7 @@ func TestBlobModuleWithViewerOption(t *testing.T) {
 func TestMountFailureSaysWhatToDo(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t, "404", "could not start")
-	got, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const { mount } = await import(%s);
 		const el = document.createElement("div");
 		document.body.append(el);
@@ -179,7 +180,7 @@ func TestMountFailureSaysWhatToDo(t *testing.T) {
 		} catch (e) {
 			return { message: e.message, shown: el.textContent, retry: !!el.querySelector(".rerun-loader-retry"), hasViewer: !!e.viewer };
 		}
-	})()`, JS(realURL(t)), JS(must(t, serveReal)+"/nothing/here.wasm")))
+	})()`, headless.JS(realURL(t)), headless.JS(must(t, serveReal)+"/nothing/here.wasm")))
 	if err != nil {
 		t.Fatal(err)
 	}

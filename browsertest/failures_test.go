@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/server"
 )
 
@@ -91,7 +92,7 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 				}
 			}
 			// The server may be fixed or come back: each offers Retry.
-			if retry, err := Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-retry")`, bad)); err != nil || !retry {
+			if retry, err := headless.Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-retry")`, bad)); err != nil || !retry {
 				t.Errorf("no Retry button (%v)", err)
 			}
 			// The failure is forgotten: a widget from a healthy server
@@ -103,7 +104,7 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 			if s := errorText(t, tab, bad); s != msg {
 				t.Errorf("the failed widget's message changed to %q", s)
 			}
-			n, err := Eval[int](tab, `document.querySelectorAll(".rerun-loader-error").length`)
+			n, err := headless.Eval[int](tab, `document.querySelectorAll(".rerun-loader-error").length`)
 			if err != nil || n != 1 {
 				t.Errorf("%d error boxes on the page (%v), want 1", n, err)
 			}
@@ -115,7 +116,7 @@ func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t, "rerun loader: The Rerun Viewer could not start")
 	// A browser without SIMD rejects the probe module.
-	if _, err := Eval[bool](tab, `(() => {
+	if _, err := headless.Eval[bool](tab, `(() => {
 		const validate = WebAssembly.validate;
 		WebAssembly.validate = (bytes) => false;
 		window.restoreValidate = () => { WebAssembly.validate = validate; };
@@ -143,7 +144,7 @@ func TestBootFailureShowsInTheWidget(t *testing.T) {
 	tab := openTab(t, "rerun loader:")
 	// A page whose WebAssembly.instantiate is broken cannot boot the Go
 	// loader; render must say so in its element and reject nothing.
-	if _, err := Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
 		t.Fatal(err)
 	}
 	idx := mountNoWait(t, tab, realURL(t)+"?boot")

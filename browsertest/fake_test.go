@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // The tests here drive the stand-in Viewer of testdata/fakeviewer, which
@@ -15,9 +17,9 @@ import (
 
 // fakeCalls returns the calls the stand-in Viewer recorded, each as
 // "method arg…".
-func fakeCalls(t *testing.T, tab *Tab) []string {
+func fakeCalls(t *testing.T, tab *headless.Tab) []string {
 	t.Helper()
-	calls, err := Eval[[][]any](tab, `globalThis.fakeViewer?.calls ?? []`)
+	calls, err := headless.Eval[[][]any](tab, `globalThis.fakeViewer?.calls ?? []`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,17 +35,17 @@ func fakeCalls(t *testing.T, tab *Tab) []string {
 }
 
 // waitCall waits until the stand-in Viewer recorded a call with this text.
-func waitCall(t *testing.T, tab *Tab, call string) {
+func waitCall(t *testing.T, tab *headless.Tab, call string) {
 	t.Helper()
-	cond := fmt.Sprintf(`(globalThis.fakeViewer?.calls ?? []).some((c) => c.map((a) => a == null ? "<nil>" : String(a)).join(" ") === %s)`, JS(call))
+	cond := fmt.Sprintf(`(globalThis.fakeViewer?.calls ?? []).some((c) => c.map((a) => a == null ? "<nil>" : String(a)).join(" ") === %s)`, headless.JS(call))
 	if err := tab.Poll("the call "+call, cond, 10*time.Second); err != nil {
 		t.Fatalf("the Viewer was never called %q; calls:\n  %s", call, strings.Join(fakeCalls(t, tab), "\n  "))
 	}
 }
 
-func resetCalls(t *testing.T, tab *Tab) {
+func resetCalls(t *testing.T, tab *headless.Tab) {
 	t.Helper()
-	if _, err := Eval[bool](tab, `(globalThis.fakeViewer.calls = [], true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(globalThis.fakeViewer.calls = [], true)`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -59,7 +61,7 @@ func TestEveryMessageReachesTheHandle(t *testing.T) {
 	m := mountWidget(t, tab, fakeURL(t), false, traits)
 
 	// At start: options from the traits, the channel, _url, the panels.
-	opts, err := Eval[[]string](tab, `Object.keys(globalThis.fakeViewer.options).sort()`)
+	opts, err := headless.Eval[[]string](tab, `Object.keys(globalThis.fakeViewer.options).sort()`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestEveryMessageReachesTheHandle(t *testing.T) {
 			t.Errorf("WebHandle options %v lack %s", opts, want)
 		}
 	}
-	values, err := Eval[map[string]any](tab, `(({fallback_token, theme, notebook, hide_welcome_screen, width, height}) =>
+	values, err := headless.Eval[map[string]any](tab, `(({fallback_token, theme, notebook, hide_welcome_screen, width, height}) =>
 		({fallback_token, theme, notebook, hide_welcome_screen, width, height}))(globalThis.fakeViewer.options)`)
 	if err != nil {
 		t.Fatal(err)
@@ -89,13 +91,13 @@ func TestEveryMessageReachesTheHandle(t *testing.T) {
 	}
 	// The viewer's events reach the kernel as raw JSON, even those it
 	// emits while starting.
-	started, err := Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("started").length`, m.Index))
+	started, err := headless.Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("started").length`, m.Index))
 	if err != nil || started != 1 {
 		t.Errorf("the kernel got %d \"started\" events (%v), want 1", started, err)
 	}
 
 	ch := channelOf(t, tab)
-	if _, err := Eval[bool](tab, `(Object.assign(globalThis.fakeViewer, {activeRecording: "rec-1", activeTimeline: "log_time"}), true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(Object.assign(globalThis.fakeViewer, {activeRecording: "rec-1", activeTimeline: "log_time"}), true)`); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -137,7 +139,7 @@ func TestEveryMessageReachesTheHandle(t *testing.T) {
 }
 
 // channelOf returns the channel the loader opened.
-func channelOf(t *testing.T, tab *Tab) string {
+func channelOf(t *testing.T, tab *headless.Tab) string {
 	t.Helper()
 	for _, c := range fakeCalls(t, tab) {
 		if f := strings.Fields(c); len(f) == 3 && f[0] == "open_channel" {
@@ -153,7 +155,7 @@ func TestPanicShowsInItsOwnWidget(t *testing.T) {
 	tab := openTab(t, "The Rerun Viewer crashed")
 	real := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	fake := mountWidget(t, tab, fakeURL(t), false, defaultTraits())
-	if _, err := Eval[bool](tab, `(globalThis.fakeViewer.panicMessage = "index out of bounds: the len is 3 but the index is 7", true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(globalThis.fakeViewer.panicMessage = "index out of bounds: the len is 3 but the index is 7", true)`); err != nil {
 		t.Fatal(err)
 	}
 	msg := waitErrorText(t, tab, fake.Index)
@@ -174,7 +176,7 @@ func TestPanicShowsInItsOwnWidget(t *testing.T) {
 func TestStartFailureShowsItsMessage(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t, "The Rerun Viewer could not start")
-	if _, err := Eval[bool](tab, `(globalThis.fakeViewer = {calls: [], instances: 0, live: 0, startError: "no WebGL context"}, true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(globalThis.fakeViewer = {calls: [], instances: 0, live: 0, startError: "no WebGL context"}, true)`); err != nil {
 		t.Fatal(err)
 	}
 	idx := mountNoWait(t, tab, fakeURL(t))
@@ -189,10 +191,10 @@ func TestStartFailureShowsItsMessage(t *testing.T) {
 
 // mountNoWait mounts a widget without waiting for "ready" and returns its
 // index in window.views.
-func mountNoWait(t *testing.T, tab *Tab, module string) int {
+func mountNoWait(t *testing.T, tab *headless.Tab, module string) int {
 	t.Helper()
-	i, err := Eval[int](tab, fmt.Sprintf(`(async () => (await host.addView(await host.load({url: %s}), %s)).index)()`,
-		JS(module), JS(defaultTraits())))
+	i, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => (await host.addView(await host.load({url: %s}), %s)).index)()`,
+		headless.JS(module), headless.JS(defaultTraits())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,25 +202,25 @@ func mountNoWait(t *testing.T, tab *Tab, module string) int {
 }
 
 // errorText returns the failure a widget shows, or "".
-func errorText(t *testing.T, tab *Tab, view int) string {
+func errorText(t *testing.T, tab *headless.Tab, view int) string {
 	t.Helper()
 	return widgetText(t, tab, view, ".rerun-loader-error")
 }
 
 // widgetText returns the text of the first element matching selector in a
 // widget's element, or "" when there is none.
-func widgetText(t *testing.T, tab *Tab, view int, selector string) string {
+func widgetText(t *testing.T, tab *headless.Tab, view int, selector string) string {
 	t.Helper()
-	s, err := Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(%s)?.textContent ?? ""`, view, JS(selector)))
+	s, err := headless.Eval[string](tab, fmt.Sprintf(`window.views[%d].el.querySelector(%s)?.textContent ?? ""`, view, headless.JS(selector)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func waitErrorText(t *testing.T, tab *Tab, view int) string {
+func waitErrorText(t *testing.T, tab *headless.Tab, view int) string {
 	t.Helper()
-	if err := tab.Poll(fmt.Sprint("an error in widget ", view), fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-error")?.textContent`, view), Deadline); err != nil {
+	if err := tab.Poll(fmt.Sprint("an error in widget ", view), fmt.Sprintf(`window.views[%d].el.querySelector(".rerun-loader-error")?.textContent`, view), headless.Deadline); err != nil {
 		t.Fatalf("widget %d never showed an error\n%s", view, consoleText(tab))
 	}
 	return errorText(t, tab, view)

@@ -13,14 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/server"
 )
 
 // instrumentTimers makes the page count every timer and animation frame
 // scheduled from now on, so a test can tell that nothing keeps running.
-func instrumentTimers(t *testing.T, tab *Tab) {
+func instrumentTimers(t *testing.T, tab *headless.Tab) {
 	t.Helper()
-	if _, err := Eval[bool](tab, `(() => {
+	if _, err := headless.Eval[bool](tab, `(() => {
 		window.scheduled = 0;
 		for (const name of ["setTimeout", "setInterval", "requestAnimationFrame"]) {
 			const original = window[name];
@@ -33,9 +34,9 @@ func instrumentTimers(t *testing.T, tab *Tab) {
 }
 
 // loaderStats returns the Go loader's own accounting on this page.
-func loaderStats(t *testing.T, tab *Tab) map[string]any {
+func loaderStats(t *testing.T, tab *headless.Tab) map[string]any {
 	t.Helper()
-	s, err := Eval[map[string]any](tab, `(async () => {
+	s, err := headless.Eval[map[string]any](tab, `(async () => {
 		const runtimes = globalThis[Symbol.for("rerun.goLoader.runtimes")];
 		const api = await [...runtimes.values()][0].api;
 		return api.stats();
@@ -53,21 +54,21 @@ const baselineFuncs = 3
 // assertNothingLeft checks that nothing of a cleaned-up widget survives:
 // no canvas or element, no widget or Go func in the loader, and no timer
 // or animation frame scheduled for two seconds.
-func assertNothingLeft(t *testing.T, tab *Tab) {
+func assertNothingLeft(t *testing.T, tab *headless.Tab) {
 	t.Helper()
 	// Teardown runs in the loader's goroutine.
 	if err := tab.Poll("the widget's teardown", `(async () => {
 		const s = (await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats();
 		return s.liveWidgets === 0 && document.querySelectorAll("canvas, .rerun_notebook").length === 0;
-	})()`, Deadline); err != nil {
+	})()`, headless.Deadline); err != nil {
 		t.Error(err)
 	}
-	if _, err := Eval[bool](tab, `(window.scheduled = 0, true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(window.scheduled = 0, true)`); err != nil {
 		t.Fatal(err)
 	}
 	// Then nothing may run for a while: a negative needs a window.
 	time.Sleep(2 * time.Second)
-	left, err := Eval[map[string]float64](tab, `({
+	left, err := headless.Eval[map[string]float64](tab, `({
 		scheduled: window.scheduled,
 		canvases: document.querySelectorAll("canvas").length,
 		widgets: document.querySelectorAll(".rerun_notebook").length,
@@ -87,9 +88,9 @@ func assertNothingLeft(t *testing.T, tab *Tab) {
 
 // removeWhen mounts a widget and removes it (as anywidget does when the
 // cell re-runs) the moment its status title starts with prefix.
-func removeWhen(t *testing.T, tab *Tab, module, prefix string) {
+func removeWhen(t *testing.T, tab *headless.Tab, module, prefix string) {
 	t.Helper()
-	_, err := Eval[bool](tab, fmt.Sprintf(`(async () => {
+	_, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
 		const widget = await host.load({url: %s});
 		const model = new host.Model(%s);
 		const el = document.createElement("div");
@@ -108,7 +109,7 @@ func removeWhen(t *testing.T, tab *Tab, module, prefix string) {
 		await seen;
 		await view.remove();
 		return true;
-	})()`, JS(module), JS(defaultTraits()), JS(prefix)))
+	})()`, headless.JS(module), headless.JS(defaultTraits()), headless.JS(prefix)))
 	if err != nil {
 		t.Fatalf("remove at %q: %v\n%s", prefix, err, consoleText(tab))
 	}
@@ -165,7 +166,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		// returns.
 		tab := openTab(t)
 		instrumentTimers(t, tab)
-		if _, err := Eval[bool](tab, `(() => {
+		if _, err := headless.Eval[bool](tab, `(() => {
 			let release;
 			globalThis.fakeViewer = { calls: [], instances: 0, live: 0, hold: new Promise((r) => { release = r; }) };
 			globalThis.fakeViewer.release = release;
@@ -176,13 +177,13 @@ func TestCleanupAtEachStage(t *testing.T) {
 		idx := mountNoWait(t, tab, fakeURL(t))
 		waitCall(t, tab, "start true")
 		removeView(t, tab, idx)
-		if _, err := Eval[bool](tab, `(globalThis.fakeViewer.release(), true)`); err != nil {
+		if _, err := headless.Eval[bool](tab, `(globalThis.fakeViewer.release(), true)`); err != nil {
 			t.Fatal(err)
 		}
 		waitCall(t, tab, "free")
 		waitCall(t, tab, "deinit")
 		assertNothingLeft(t, tab)
-		fake, err := Eval[map[string]float64](tab, `({live: globalThis.fakeViewer.live, instances: globalThis.fakeViewer.instances})`)
+		fake, err := headless.Eval[map[string]float64](tab, `({live: globalThis.fakeViewer.live, instances: globalThis.fakeViewer.instances})`)
 		if err != nil || fake["live"] != 0 || fake["instances"] != 0 {
 			t.Errorf("stand-in Viewer after cleanup: %v (%v), want no live handle or glue instance", fake, err)
 		}
@@ -195,7 +196,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		// anywidget's own AbortSignal ends the widget just like cleanup.
 		tab := openTab(t)
 		instrumentTimers(t, tab)
-		_, err := Eval[bool](tab, fmt.Sprintf(`(async () => {
+		_, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
 			const widget = await host.load({url: %s});
 			const model = new host.Model(%s);
 			const el = document.createElement("div");
@@ -205,7 +206,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 			await model.waitFor((m) => m === "ready", %d);
 			ctl.abort();
 			return true;
-		})()`, JS(realURL(t)), JS(defaultTraits()), Deadline.Milliseconds()))
+		})()`, headless.JS(realURL(t)), headless.JS(defaultTraits()), headless.Deadline.Milliseconds()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +217,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	var ms []Mounted
+	var ms []headless.Mounted
 	for range 3 {
 		ms = append(ms, mountWidget(t, tab, realURL(t), false, defaultTraits()))
 	}
@@ -225,7 +226,7 @@ func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	}
 	// Each widget saw only its own recording.
 	for i, want := range []string{"test", "oracle_phase1", "DDS-SLAM"} {
-		apps, err := Eval[[]string](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").map((e) => e.application_id)`, ms[i].Index))
+		apps, err := headless.Eval[[]string](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").map((e) => e.application_id)`, ms[i].Index))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +245,7 @@ func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 // with the run number in place of ${i}), and renders after the previous view's cleanup,
 // as anywidget does. It returns each run's time to "ready", and the
 // renderer RSS and JS heap after the second and the last run.
-func rerunCell(t *testing.T, tab *Tab, runs int, load string) (times []float64, rss, heap [2]int64) {
+func rerunCell(t *testing.T, tab *headless.Tab, runs int, load string) (times []float64, rss, heap [2]int64) {
 	t.Helper()
 	for i := range runs {
 		ms, err := tab.RunCell(strings.ReplaceAll(load, "${i}", strconv.Itoa(i)), defaultTraits())
@@ -286,8 +287,8 @@ func TestRerunsStayFlat(t *testing.T) {
 		load   string
 		source int64
 	}{
-		{"inline", LoadSourceFrom("/inline.js"), int64(len(inline))},
-		{"url", LoadURL(realURL(t) + "?run=${i}"), widget.Size()},
+		{"inline", headless.LoadSourceFrom("/inline.js"), int64(len(inline))},
+		{"url", headless.LoadURL(realURL(t) + "?run=${i}"), widget.Size()},
 	}
 	var report strings.Builder
 	for _, tt := range tests {
@@ -295,7 +296,7 @@ func TestRerunsStayFlat(t *testing.T) {
 			tab := openTab(t)
 			times, rss, heap := rerunCell(t, tab, runs, tt.load)
 			if tt.mode == "inline" {
-				if calls, err := Eval[int](tab, `globalThis.inlineFetches`); err != nil || calls != 1 {
+				if calls, err := headless.Eval[int](tab, `globalThis.inlineFetches`); err != nil || calls != 1 {
 					t.Errorf("the inline marker function ran %d times (%v) in %d runs, want once", calls, err, runs)
 				}
 			}
@@ -358,7 +359,7 @@ func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
 	}()
 
 	tab := openTab(t)
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(async () => {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
 		const widget = await host.load({url: %s});
 		const el = document.createElement("div");
 		document.getElementById("widgets").append(el);
@@ -366,7 +367,7 @@ func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
 		ctl.abort();
 		await widget.render({ model: new host.Model(%s), el, signal: ctl.signal });
 		return true;
-	})()`, JS(srv.URL+"/widget.js"), JS(defaultTraits()))); err != nil {
+	})()`, headless.JS(srv.URL+"/widget.js"), headless.JS(defaultTraits()))); err != nil {
 		t.Fatal(err)
 	}
 	// At 1 MB/s the 9.5 MB take ten seconds to send: an aborted download

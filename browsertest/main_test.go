@@ -1,3 +1,6 @@
+// Package browsertest holds the end-to-end tests: widget.js, the element
+// and mount() driving the real Viewer (and a stand-in) in headless
+// Chromium through internal/headless.
 package browsertest
 
 import (
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/server"
 )
@@ -52,8 +56,8 @@ func must[T any](t testing.TB, get func() (T, error)) T {
 	return v
 }
 
-var launchBrowser = sync.OnceValues(func() (*Browser, error) {
-	b, err := Launch(context.Background())
+var launchBrowser = sync.OnceValues(func() (*headless.Browser, error) {
+	b, err := headless.Launch(context.Background())
 	if err == nil {
 		onTeardown(b.Close)
 	}
@@ -61,7 +65,7 @@ var launchBrowser = sync.OnceValues(func() (*Browser, error) {
 })
 
 // chromium is the one Chromium of the package run.
-func chromium(t testing.TB) *Browser { return must(t, launchBrowser) }
+func chromium(t testing.TB) *headless.Browser { return must(t, launchBrowser) }
 
 var buildReal = sync.OnceValues(func() (string, error) {
 	ctx := context.Background()
@@ -142,11 +146,11 @@ func slowURL(t testing.TB) string     { return must(t, serveSlow) + "/widget.js"
 func slowMIMEURL(t testing.TB) string { return must(t, serveSlowMIME) + "/widget.js" }
 
 var servePages = sync.OnceValues(func() (*httptest.Server, error) {
-	fixtures, err := FixtureDir()
+	fixtures, err := headless.FixtureDir()
 	if err != nil {
 		return nil, err
 	}
-	srv := PageServer(map[string]http.Handler{
+	srv := headless.PageServer(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
 		// A page that shows <rerun-viewer> from the asset origin in
 		// ?assets= under the strict policy the README gives.
@@ -290,5 +294,5 @@ var inlineSource = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return Inline(string(widget), Gzip(wasm))
+	return headless.Inline(string(widget), headless.Gzip(wasm))
 })

@@ -8,21 +8,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // viewerEvent waits for the widget to forward a viewer event matching the
 // JavaScript predicate over the parsed event e, after running the
 // JavaScript action (with model bound), and returns the event.
-func viewerEvent(t *testing.T, tab *Tab, view int, action, predicate string) map[string]any {
+func viewerEvent(t *testing.T, tab *headless.Tab, view int, action, predicate string) map[string]any {
 	t.Helper()
-	ev, err := Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
+	ev, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const model = window.views[%d].model;
 		const before = model.sent.length;
 		%s;
 		const match = (e) => %s;
 		const found = await model.waitFor((m) => typeof m === "string" && m !== "ready" && match(JSON.parse(m)), %d, before);
 		return JSON.parse(found);
-	})()`, view, action, predicate, Deadline.Milliseconds()))
+	})()`, view, action, predicate, headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatalf("after %s, no event matching %s: %v\nconsole:\n%s", action, predicate, err, consoleText(tab))
 	}
@@ -31,26 +33,26 @@ func viewerEvent(t *testing.T, tab *Tab, view int, action, predicate string) map
 
 // deliver sends a kernel message to a view; buffer, when not "", is a
 // JavaScript expression for the Uint8Array to attach.
-func deliver(t *testing.T, tab *Tab, view int, content, buffer string) {
+func deliver(t *testing.T, tab *headless.Tab, view int, content, buffer string) {
 	t.Helper()
 	buffers := "[]"
 	if buffer != "" {
 		buffers = "[host.bytesView(" + buffer + ", 5)]"
 	}
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver(%s, %s), true)`, view, content, buffers)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver(%s, %s), true)`, view, content, buffers)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func setTrait(t *testing.T, tab *Tab, view int, name string, value any) {
+func setTrait(t *testing.T, tab *headless.Tab, view int, name string, value any) {
 	t.Helper()
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.set(%s, %s), true)`, view, JS(name), JS(value))); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.set(%s, %s), true)`, view, headless.JS(name), headless.JS(value))); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // noticeText returns the widget's notice strip text ("" when none).
-func noticeText(t *testing.T, tab *Tab, view int) string {
+func noticeText(t *testing.T, tab *headless.Tab, view int) string {
 	t.Helper()
 	return widgetText(t, tab, view, ".rerun-loader-notice")
 }
@@ -58,7 +60,7 @@ func noticeText(t *testing.T, tab *Tab, view int) string {
 const telemetry = "zigzagson__unitree_rerun_sdk__recording.rrd"
 
 func fetchFixture(name string) string {
-	return fmt.Sprintf(`new Uint8Array(await (await fetch(%s)).arrayBuffer())`, JS("/rrd/"+name))
+	return fmt.Sprintf(`new Uint8Array(await (await fetch(%s)).arrayBuffer())`, headless.JS("/rrd/"+name))
 }
 
 func TestTimeCtrl(t *testing.T) {
@@ -81,7 +83,7 @@ func TestTimeCtrl(t *testing.T) {
 	viewerEvent(t, tab, m.Index,
 		`model.deliver({type: "time_ctrl", timeline: null, time: 3, play: false})`,
 		`e.type === "time_update" && e.time === 3`)
-	moved, err := Eval[[]float64](tab, fmt.Sprintf(`(async () => {
+	moved, err := headless.Eval[[]float64](tab, fmt.Sprintf(`(async () => {
 		const model = window.views[%d].model;
 		const before = model.sent.length;
 		await new Promise((r) => setTimeout(r, 1500));
@@ -106,8 +108,8 @@ func TestRecordingID(t *testing.T) {
 	}
 	// Switching the active recording makes the Viewer report time on it.
 	ev := viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "recording_id", recording_id: %s}); await new Promise((r) => setTimeout(r, 300)); model.deliver({type: "time_ctrl", timeline: null, time: 1, play: false})`, JS(first["recording_id"])),
-		fmt.Sprintf(`e.recording_id === %s`, JS(first["recording_id"])))
+		fmt.Sprintf(`model.deliver({type: "recording_id", recording_id: %s}); await new Promise((r) => setTimeout(r, 300)); model.deliver({type: "time_ctrl", timeline: null, time: 1, play: false})`, headless.JS(first["recording_id"])),
+		fmt.Sprintf(`e.recording_id === %s`, headless.JS(first["recording_id"])))
 	t.Logf("after recording_id: %v", ev["type"])
 }
 
@@ -121,11 +123,11 @@ func TestURLTraitAndURLMessages(t *testing.T) {
 	viewerEvent(t, tab, m.Index, ``, `e.type === "recording_open" && e.application_id === "test"`)
 	// _url on change.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.set("_url", %s)`, JS(pagesURL(t)+"/rrd/"+telemetry)),
+		fmt.Sprintf(`model.set("_url", %s)`, headless.JS(pagesURL(t)+"/rrd/"+telemetry)),
 		`e.type === "recording_open" && e.application_id === "unitree_lowstate_telemetry"`)
 	// open_url.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")),
+		fmt.Sprintf(`model.deliver({type: "open_url", url: %s})`, headless.JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")),
 		`e.type === "recording_open" && e.recording_id === "oracle-test"`)
 	// close_url: the Viewer 0.33 keeps a finished recording open and logs
 	// nothing when a receiver goes, so nothing on the page shows it; the
@@ -134,10 +136,10 @@ func TestURLTraitAndURLMessages(t *testing.T) {
 	// it: a missing or throwing remove_receiver shows a notice. Messages
 	// are handled in order, so once partition_url's recording opens,
 	// close_url was handled.
-	deliver(t, tab, m.Index, fmt.Sprintf(`{type: "close_url", url: %s}`, JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")), "")
+	deliver(t, tab, m.Index, fmt.Sprintf(`{type: "close_url", url: %s}`, headless.JS(pagesURL(t)+"/rrd/JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")), "")
 	// partition_url opens the new URL in place of the old.
 	viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, JS(pagesURL(t)+"/rrd/bwright000__DDS-SLAM__trail3_viz.rrd")),
+		fmt.Sprintf(`model.deliver({type: "partition_url", partition_url: %s})`, headless.JS(pagesURL(t)+"/rrd/bwright000__DDS-SLAM__trail3_viz.rrd")),
 		`e.type === "recording_open" && e.application_id === "DDS-SLAM"`)
 	if n := noticeText(t, tab, m.Index); n != "" {
 		t.Errorf("widget shows a notice: %q", n)
@@ -157,7 +159,7 @@ func TestTableAndCredentialsReachTheViewer(t *testing.T) {
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
 }
 
-func waitConsole(t *testing.T, tab *Tab, substr string) {
+func waitConsole(t *testing.T, tab *headless.Tab, substr string) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		for _, m := range tab.Console() {
@@ -197,7 +199,7 @@ func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
 		}
 	}
 	// A message whose buffer is not binary.
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver({type: "rrd"}, ["text"]), true)`, m.Index)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.views[%d].model.deliver({type: "rrd"}, ["text"]), true)`, m.Index)); err != nil {
 		t.Fatal(err)
 	}
 	waitConsole(t, tab, "its buffer is not binary data")
@@ -210,7 +212,7 @@ func TestResize(t *testing.T) {
 	tab := openTab(t)
 	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	size := func() []float64 {
-		s, err := Eval[[]float64](tab, fmt.Sprintf(`(() => {
+		s, err := headless.Eval[[]float64](tab, fmt.Sprintf(`(() => {
 			const c = window.views[%d].el.querySelector("canvas");
 			return [c.clientWidth, c.clientHeight, c.width];
 		})()`, m.Index))
@@ -235,7 +237,7 @@ func TestResize(t *testing.T) {
 		want := tt.want
 		if tt.width == "auto" {
 			// 100% of the page's widget div, and 16:9.
-			pageW, err := Eval[float64](tab, fmt.Sprintf(`window.views[%d].el.clientWidth`, m.Index))
+			pageW, err := headless.Eval[float64](tab, fmt.Sprintf(`window.views[%d].el.clientWidth`, m.Index))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,7 +267,7 @@ func TestResize(t *testing.T) {
 
 // widgetShot returns a screenshot of one widget once the Viewer has
 // settled: two shots in a row alike (or the last one after ten seconds).
-func widgetShot(t *testing.T, tab *Tab, view int) image.Image {
+func widgetShot(t *testing.T, tab *headless.Tab, view int) image.Image {
 	t.Helper()
 	var last image.Image
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(250 * time.Millisecond) {
@@ -327,7 +329,7 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 					t.Errorf("the Viewer rejected a valid start value: %s", c.Text)
 				}
 			}
-			again := viewerEvent(t, tab, m.Index, fmt.Sprintf(`model.set(%s, %s)`, JS(tt.trait), JS(tt.changed)), `e.type === "recording_open"`)
+			again := viewerEvent(t, tab, m.Index, fmt.Sprintf(`model.set(%s, %s)`, headless.JS(tt.trait), headless.JS(tt.changed)), `e.type === "recording_open"`)
 			if again["recording_id"] != first["recording_id"] {
 				t.Errorf("after the restart the Viewer opened %v, want the replayed %v", again["recording_id"], first["recording_id"])
 			}
@@ -337,7 +339,7 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 			// The same value again: no restart, so no third recording_open.
 			setTrait(t, tab, m.Index, tt.trait, tt.changed)
 			time.Sleep(time.Second)
-			n, err := Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
+			n, err := headless.Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
 			if err != nil || n != 2 {
 				t.Errorf("%d recording_open events (%v), want 2 (start, one restart)", n, err)
 			}

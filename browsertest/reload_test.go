@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // compileMS returns how long the last fetch and compile of the Viewer took
 // on the page, from the loader's performance measure.
-func compileMS(t *testing.T, tab *Tab) float64 {
+func compileMS(t *testing.T, tab *headless.Tab) float64 {
 	t.Helper()
-	ms, err := Eval[float64](tab, `performance.getEntriesByName("rerun-loader:fetch+compile").at(-1)?.duration ?? -1`)
+	ms, err := headless.Eval[float64](tab, `performance.getEntriesByName("rerun-loader:fetch+compile").at(-1)?.duration ?? -1`)
 	if err != nil || ms < 0 {
 		t.Fatalf("no rerun-loader:fetch+compile measure (%v)", err)
 	}

@@ -11,27 +11,28 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/server"
 )
 
 // waitReady waits until widget view said "ready".
-func waitReady(t *testing.T, tab *Tab, view int) {
+func waitReady(t *testing.T, tab *headless.Tab, view int) {
 	t.Helper()
 	if err := tab.Poll(fmt.Sprintf("widget %d to say ready", view),
-		fmt.Sprintf(`window.views[%d].model.sent.includes("ready")`, view), Deadline); err != nil {
+		fmt.Sprintf(`window.views[%d].model.sent.includes("ready")`, view), headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
 }
 
 // shownText waits until a widget's element shows an error or a notice
 // and returns all of its error and notice text.
-func shownText(t *testing.T, tab *Tab, view int) string {
+func shownText(t *testing.T, tab *headless.Tab, view int) string {
 	t.Helper()
 	sel := fmt.Sprintf(`[...window.views[%d].el.querySelectorAll(".rerun-loader-error, .rerun-loader-notice")].map((e) => e.textContent).join("\n")`, view)
-	if err := tab.Poll("an error or notice in widget "+fmt.Sprint(view), sel, Deadline); err != nil {
+	if err := tab.Poll("an error or notice in widget "+fmt.Sprint(view), sel, headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
-	s, err := Eval[string](tab, sel)
+	s, err := headless.Eval[string](tab, sel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +41,9 @@ func shownText(t *testing.T, tab *Tab, view int) string {
 
 // answersTimeCtrl checks that a running widget of the stand-in Viewer
 // still follows the kernel: a time_ctrl reaches its Viewer.
-func answersTimeCtrl(t *testing.T, tab *Tab, view int) {
+func answersTimeCtrl(t *testing.T, tab *headless.Tab, view int) {
 	t.Helper()
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(Object.assign(globalThis.fakeViewer, {activeRecording: "rec", activeTimeline: "t"}),
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(Object.assign(globalThis.fakeViewer, {activeRecording: "rec", activeTimeline: "t"}),
 		window.views[%d].model.deliver({type: "time_ctrl", timeline: null, time: 7, play: false}), true)`, view)); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestHostInputNeverStopsTheRuntime(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tab := openTab(t, "rerun loader:", "Failed to load resource")
-			view, err := Eval[int](tab, fmt.Sprintf(`(async () => {
+			view, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => {
 				window.views ??= [];
 				const fakeURL = %s;
 				const source = async () => (await fetch(fakeURL)).text();
@@ -129,7 +130,7 @@ func TestHostInputNeverStopsTheRuntime(t *testing.T) {
 				const traits = %s;
 				const w = await host.load({ url: fakeURL });
 				%s
-			})()`, JS(fakeURL(t)), JS(defaultTraits()), tt.js))
+			})()`, headless.JS(fakeURL(t)), headless.JS(defaultTraits()), tt.js))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +160,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 	waitReady(t, tab, a)
 	waitReady(t, tab, b)
 	// wasm_exec.js resolves this promise when the Go program exits.
-	if _, err := Eval[bool](tab, `(() => {
+	if _, err := headless.Eval[bool](tab, `(() => {
 		const rt = [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0];
 		window.oldRuntime = rt;
 		rt.go.exited = true;
@@ -175,7 +176,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 	}
 	c := mountNoWait(t, tab, fakeURL(t))
 	waitReady(t, tab, c)
-	fresh, err := Eval[bool](tab, `[...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0] !== window.oldRuntime`)
+	fresh, err := headless.Eval[bool](tab, `[...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0] !== window.oldRuntime`)
 	if err != nil || !fresh {
 		t.Errorf("the next render did not boot a fresh runtime (%v)", err)
 	}
@@ -190,7 +191,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	view, err := Eval[int](tab, fmt.Sprintf(`(async () => {
+	view, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => {
 		window.views ??= [];
 		const w = await host.load({ url: %s });
 		const el = document.createElement("div");
@@ -198,15 +199,15 @@ func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 		document.getElementById("widgets").append(el);
 		const view = await host.mount(w, new host.Model(%s), el);
 		return window.views.push(view) - 1;
-	})()`, JS(fakeURL(t)), JS(map[string]any{"_width": 500, "_height": 300})))
+	})()`, headless.JS(fakeURL(t)), headless.JS(map[string]any{"_width": 500, "_height": 300})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Compiled, but hidden: the Viewer must not start yet.
-	if err := tab.Poll("the compiled Viewer", `(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats().moduleCached`, Deadline); err != nil {
+	if err := tab.Poll("the compiled Viewer", `(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats().moduleCached`, headless.Deadline); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(() => {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(() => {
 		const model = window.views[%d].model;
 		model.deliver({ type: "rrd" }, [new DataView(new Uint8Array([1, 2]).buffer)]);
 		model.set("_url", "rerun+http://example.invalid/x");
@@ -215,15 +216,15 @@ func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 	})()`, view)); err != nil {
 		t.Fatal(err)
 	}
-	started, err := Eval[bool](tab, `(globalThis.fakeViewer?.calls ?? []).some((c) => c[0] === "start")`)
+	started, err := headless.Eval[bool](tab, `(globalThis.fakeViewer?.calls ?? []).some((c) => c[0] === "start")`)
 	if err != nil || started {
 		t.Fatalf("a hidden widget started its Viewer (%v)", err)
 	}
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].el.style.display = "", true)`, view)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.views[%d].el.style.display = "", true)`, view)); err != nil {
 		t.Fatal(err)
 	}
 	waitReady(t, tab, view)
-	size, err := Eval[[]int](tab, `globalThis.fakeViewer.startSize`)
+	size, err := headless.Eval[[]int](tab, `globalThis.fakeViewer.startSize`)
 	if err != nil || len(size) != 2 || size[0] != 500 || size[1] != 300 {
 		t.Errorf("the Viewer started on a %v canvas (%v), want 500×300", size, err)
 	}
@@ -297,7 +298,7 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 		t.Errorf("the other widget shows %q", s)
 	}
 	stalled.Store(false)
-	if _, err := Eval[bool](tab, fmt.Sprintf(`(window.views[%d].el.querySelector(".rerun-loader-retry").click(), true)`, view)); err != nil {
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.views[%d].el.querySelector(".rerun-loader-retry").click(), true)`, view)); err != nil {
 		t.Fatalf("no Retry button: %v", err)
 	}
 	waitReady(t, tab, view)
@@ -312,7 +313,7 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 func TestInlineModeShowsItsCompilePhase(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	if _, err := Eval[bool](tab, `(() => {
+	if _, err := headless.Eval[bool](tab, `(() => {
 		window.titles = [];
 		new MutationObserver(() => {
 			for (const e of document.querySelectorAll(".rerun-loader-title")) {
@@ -324,7 +325,7 @@ func TestInlineModeShowsItsCompilePhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
-	titles, err := Eval[[]string](tab, `window.titles`)
+	titles, err := headless.Eval[[]string](tab, `window.titles`)
 	if err != nil {
 		t.Fatal(err)
 	}

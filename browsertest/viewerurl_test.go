@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // TestBakedViewerURLServesABlobModule imports widget.js from a blob: URL,
@@ -25,10 +26,10 @@ func TestBakedViewerURLServesABlobModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := openTab(t)
-	view, err := Eval[int](tab, fmt.Sprintf(`(async () => {
+	view, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => {
 		const w = await host.load({ source: %s });
 		return (await host.addView(w, %s)).index;
-	})()`, JS(string(src)), JS(defaultTraits())))
+	})()`, headless.JS(string(src)), headless.JS(defaultTraits())))
 	if err != nil {
 		t.Fatal(err)
 	}

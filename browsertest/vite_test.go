@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // viteApp is a web app that imports the build folder as an npm package;
@@ -80,7 +81,7 @@ func TestViteProductionBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fixtures, err := FixtureDir()
+	fixtures, err := headless.FixtureDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +112,10 @@ func TestViteProductionBuild(t *testing.T) {
 	if err := tab.Navigate(srv.URL + "/"); err != nil {
 		t.Fatal(err)
 	}
-	if err := tab.Poll("both Viewers to open the recording", `window.events?.length >= 2 || window.events?.some((e) => e.includes("error"))`, Deadline); err != nil {
+	if err := tab.Poll("both Viewers to open the recording", `window.events?.length >= 2 || window.events?.some((e) => e.includes("error"))`, headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
-	events, err := Eval[[]string](tab, `window.events.toSorted()`)
+	events, err := headless.Eval[[]string](tab, `window.events.toSorted()`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/browsertest"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // helloWorld is the smallest Go program that does what the loader must do
@@ -83,7 +83,7 @@ window.boot = async (url) => {
 </script>`
 
 // measure boots each Wasm in a new tab.
-func (f *floor) measure(b *browsertest.Browser) (floorSample, error) {
+func (f *floor) measure(b *headless.Browser) (floorSample, error) {
 	mux := http.NewServeMux()
 	serve := func(path, contentType string, body []byte) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -112,7 +112,7 @@ func (f *floor) measure(b *browsertest.Browser) (floorSample, error) {
 			if err := tab.Navigate(srv.URL + "/"); err != nil {
 				return 0, err
 			}
-			return browsertest.Eval[float64](tab, fmt.Sprintf(`boot(%q)`, m.path))
+			return headless.Eval[float64](tab, fmt.Sprintf(`boot(%q)`, m.path))
 		}()
 		if err != nil {
 			return s, fmt.Errorf("boot %s: %w", m.path, err)

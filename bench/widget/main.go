@@ -22,7 +22,7 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/browsertest"
+	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/server"
 )
 
@@ -69,7 +69,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixtures, err := browsertest.FixtureDir()
+	fixtures, err := headless.FixtureDir()
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	upstreamInline, err := browsertest.Inline(string(upstreamWidget), viewerGzip)
+	upstreamInline, err := headless.Inline(string(upstreamWidget), viewerGzip)
 	if err != nil {
 		return nil, fmt.Errorf("inline the upstream widget: %w", err)
 	}
@@ -116,7 +116,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		inline:  []byte(upstreamInline),
 	}
 
-	br, err := browsertest.Launch(ctx)
+	br, err := headless.Launch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (o *ourBuild) variant(viewerGzip []byte) (*variant, error) {
 	if err != nil {
 		return nil, err
 	}
-	inline, err := browsertest.Inline(string(widget), viewerGzip)
+	inline, err := headless.Inline(string(widget), viewerGzip)
 	if err != nil {
 		return nil, fmt.Errorf("inline our widget: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/browsertest"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // variant is one loader under test.
@@ -58,8 +58,8 @@ type phases struct {
 
 // viewerPhases reads the phases of the load of m from the page's resource
 // timing.
-func viewerPhases(tab *browsertest.Tab, m browsertest.Mounted) (phases, error) {
-	p, err := browsertest.Eval[phases](tab, fmt.Sprintf(`(() => {
+func viewerPhases(tab *headless.Tab, m headless.Mounted) (phases, error) {
+	p, err := headless.Eval[phases](tab, fmt.Sprintf(`(() => {
 		const e = performance.getEntriesByType("resource").filter((e) => e.name.includes("re_viewer_bg.wasm")).at(-1);
 		return e ? { viewer_request_ms: e.startTime - %[1]f, viewer_loaded_ms: e.responseEnd - %[1]f } : null;
 	})()`, m.StartMS))
@@ -86,12 +86,12 @@ func traits() map[string]any {
 
 // measure takes one sample of v. Its asset server and page server are new
 // for every sample, so no cache of the browser knows their URLs yet.
-func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) (sample, error) {
+func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sample, error) {
 	var s sample
 	sent := &byteCounter{h: v.handler}
 	assetSrv := httptest.NewServer(sent)
 	defer assetSrv.Close()
-	pages := browsertest.PageServer(map[string]http.Handler{
+	pages := headless.PageServer(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
 		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -99,7 +99,7 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 		}),
 	})
 	defer pages.Close()
-	widget := browsertest.LoadURL(assetSrv.URL + "/widget.js")
+	widget := headless.LoadURL(assetSrv.URL + "/widget.js")
 	step := func(name string, ms float64) {
 		fmt.Fprintf(set.log, "  %s %-22s %7.0f ms\n", v.Name, name, ms)
 	}
@@ -123,7 +123,7 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 	if s.ColdPhases, err = viewerPhases(tab, first); err != nil {
 		return s, err
 	}
-	if s.GoBootMS, err = browsertest.Eval[*float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? null`); err != nil {
+	if s.GoBootMS, err = headless.Eval[*float64](tab, `performance.getEntriesByName("rerun-loader:boot")[0]?.duration ?? null`); err != nil {
 		return s, err
 	}
 	second, err := mount(tab, widget)
@@ -177,7 +177,7 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 	if err := tab.Open(pages.URL + "/"); err != nil {
 		return s, err
 	}
-	inline := browsertest.LoadSourceFrom(pages.URL + "/inline.js")
+	inline := headless.LoadSourceFrom(pages.URL + "/inline.js")
 	for i := range 1 + set.Reruns {
 		ms, err := tab.RunCell(inline, traits())
 		if err != nil {
@@ -202,7 +202,7 @@ func measure(b *browsertest.Browser, v *variant, fixtures string, set settings) 
 
 // mount mounts a widget for the default traits, with the page's console
 // in the error.
-func mount(tab *browsertest.Tab, load string) (browsertest.Mounted, error) {
+func mount(tab *headless.Tab, load string) (headless.Mounted, error) {
 	m, err := tab.Mount(load, traits())
 	if err != nil {
 		return m, fmt.Errorf("%w%s", err, consoleText(tab))
@@ -213,7 +213,7 @@ func mount(tab *browsertest.Tab, load string) (browsertest.Mounted, error) {
 // coldTab opens a tab with open, prepares it with prepare (when not nil),
 // loads the host page and mounts the widget in it, and returns the time to
 // ready and its phases.
-func coldTab(open func() (*browsertest.Tab, error), prepare func(*browsertest.Tab) error,
+func coldTab(open func() (*headless.Tab, error), prepare func(*headless.Tab) error,
 	pageURL, widget string) (float64, phases, error) {
 	tab, err := open()
 	if err != nil {
@@ -237,7 +237,7 @@ func coldTab(open func() (*browsertest.Tab, error), prepare func(*browsertest.Ta
 }
 
 // throttle makes the tab's network slow (see throttling).
-func throttle(tab *browsertest.Tab) error {
+func throttle(tab *headless.Tab) error {
 	_, err := chromedp.Run(tab.Ctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
 			return chromedp.Void{}, err
@@ -257,21 +257,21 @@ func throttle(tab *browsertest.Tab) error {
 // openRecording sends a recording to a view as the kernel does and waits
 // until the Viewer opened it. The bytes fill their whole buffer: upstream
 // ignores a DataView's offset.
-func openRecording(tab *browsertest.Tab, view int, url string) error {
-	_, err := browsertest.Eval[bool](tab, fmt.Sprintf(`(async () => {
+func openRecording(tab *headless.Tab, view int, url string) error {
+	_, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
 		const model = window.views[%d].model;
 		const bytes = new Uint8Array(await (await fetch(%s)).arrayBuffer());
 		model.deliver({ type: "rrd" }, [new DataView(bytes.buffer)]);
 		await model.waitFor(() => model.events("recording_open").length > 0, %d);
 		return true;
-	})()`, view, browsertest.JS(url), browsertest.Deadline.Milliseconds()))
+	})()`, view, headless.JS(url), headless.Deadline.Milliseconds()))
 	if err != nil {
 		return fmt.Errorf("open %s: %w%s", url, err, consoleText(tab))
 	}
 	return nil
 }
 
-func consoleText(tab *browsertest.Tab) string {
+func consoleText(tab *headless.Tab) string {
 	s := ""
 	for _, m := range tab.Console() {
 		s += fmt.Sprintf("\n  console: %s", m)

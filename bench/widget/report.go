@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gorerun/loader/browsertest"
+	"github.com/gorerun/loader/internal/headless"
 )
 
 // environment is where the bench ran.
@@ -194,7 +194,7 @@ func number(v float64, unit string) string {
 
 // write writes bench.md, bench.json and bench.png (drawn by the browser)
 // into dir.
-func (r *report) write(b *browsertest.Browser, dir string) error {
+func (r *report) write(b *headless.Browser, dir string) error {
 	r.summarize()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -218,7 +218,7 @@ func (r *report) write(b *browsertest.Browser, dir string) error {
 
 // chart draws the comparisons as pairs of bars, each pair on its own
 // scale, with the values written out, and has the browser render it.
-func (r *report) chart(b *browsertest.Browser) ([]byte, error) {
+func (r *report) chart(b *headless.Browser) ([]byte, error) {
 	const (
 		width, labelW, barH, gap, top = 900, 300, 16, 18, 50
 		barW                          = width - labelW - 120

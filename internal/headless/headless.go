@@ -1,8 +1,9 @@
-// Package browsertest drives the real Rerun Viewer in headless Chromium
-// through widget.js: it launches Chromium, serves an anywidget-style host
-// page, and offers the helpers the end-to-end tests and benchmarks share.
-// It is the only package that starts a browser.
-package browsertest
+// Package headless drives the real Rerun Viewer in headless Chromium: it
+// launches Chromium with the flags a closed, GPU-less machine needs, opens
+// cold tabs that record their console, serves the anywidget-style host page
+// and the kit of page-side helpers, and measures what a page costs. The
+// `loader check` command, the end-to-end tests and the benchmarks share it.
+package headless
 
 import (
 	"context"
