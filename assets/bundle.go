@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -247,6 +248,13 @@ type viewerPackage struct {
 // @rerun-io/web-viewer, exposes its factory.
 var glueExport = regexp.MustCompile(`(?m)^export default function\s*\(`)
 
+// LocalVersion is the version of a Viewer built locally: a folder with
+// re_viewer.js and re_viewer_bg.wasm but no package.json.
+const LocalVersion = "0.0.0-local"
+
+// readViewer reads an unpacked @rerun-io/web-viewer package, or a folder
+// holding only the two files a local Viewer build writes (re_viewer.js and
+// re_viewer_bg.wasm), and checks that they come from one build.
 func readViewer(dir string) (*viewerPackage, error) {
 	if dir == "" {
 		return nil, errors.New("no viewer package directory given")
@@ -256,22 +264,29 @@ func readViewer(dir string) (*viewerPackage, error) {
 		Version string `json:"version"`
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		pkg.Version = LocalVersion
+	case err != nil:
 		return nil, fmt.Errorf("read viewer package: %w", err)
-	}
-	if err := json.Unmarshal(raw, &pkg); err != nil {
-		return nil, fmt.Errorf("read viewer package.json: %w", err)
-	}
-	if pkg.Name != ViewerPackage {
-		return nil, fmt.Errorf("%s holds %q, not %s", dir, pkg.Name, ViewerPackage)
+	default:
+		if err := json.Unmarshal(raw, &pkg); err != nil {
+			return nil, fmt.Errorf("read viewer package.json: %w", err)
+		}
+		if pkg.Name != ViewerPackage {
+			return nil, fmt.Errorf("%s holds %q, not %s", dir, pkg.Name, ViewerPackage)
+		}
 	}
 	glue, err := os.ReadFile(filepath.Join(dir, "re_viewer.js"))
 	if err != nil {
-		return nil, fmt.Errorf("read viewer glue: %w", err)
+		return nil, fmt.Errorf("read viewer glue (want an unpacked %s, or a folder with re_viewer.js and %s): %w", ViewerPackage, ViewerFile, err)
 	}
 	wasmPath := filepath.Join(dir, ViewerFile)
 	if _, err := os.Stat(wasmPath); err != nil {
 		return nil, fmt.Errorf("viewer package: %w", err)
+	}
+	if err := checkPair(string(glue), wasmPath); err != nil {
+		return nil, fmt.Errorf("viewer in %s: %w", dir, err)
 	}
 	expr, err := glueFactory(string(glue))
 	if err != nil {

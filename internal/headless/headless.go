@@ -1,3 +1,5 @@
+//go:build !js
+
 // Package headless drives the real Rerun Viewer in headless Chromium: it
 // launches Chromium with the flags a closed, GPU-less machine needs, opens
 // cold tabs that record their console, serves the anywidget-style host page

@@ -359,6 +359,25 @@ const assetHint = "Check that " + ViewerFile + " is served next to widget.js, wi
 	"(Access-Control-Allow-Origin), or point RERUN_NOTEBOOK_ASSET at a widget.js URL that serves both " +
 	"(for example the one `loader serve` prints), or set RERUN_NOTEBOOK_ASSET=inline."
 
+// MismatchedBuild names a Viewer glue and Wasm from different builds,
+// which browsers report as a bare LinkError: `loader build` and `loader
+// check` say it before a browser sees the pair, and the loader when a
+// server hands out another build's Viewer than widget.js was made for.
+const MismatchedBuild = "re_viewer.js and " + ViewerFile + " come from different builds"
+
+// mismatchError is the LinkError of a glue and Wasm from different
+// builds, named.
+type mismatchError struct{ err error }
+
+func (e *mismatchError) Error() string { return MismatchedBuild + ": " + e.err.Error() }
+
+func (e *mismatchError) Unwrap() error { return e.err }
+
+// mismatchHint says what a user can do about a glue and Wasm from
+// different builds.
+const mismatchHint = "Serve the " + ViewerFile + " this widget.js was built with (widget.js and " + ViewerFile +
+	" from one `loader build`), or rebuild widget.js for the Viewer the server has. A stale cache in between can cause it too."
+
 // stallHint says what a user can do about a stalled download.
 const stallHint = "The server or the network stopped sending the Viewer. Retry once it is back."
 
@@ -369,6 +388,9 @@ func hintFor(err error) string {
 	}
 	if retryable(err) {
 		return assetHint
+	}
+	if _, mismatched := wasmjs.As[*mismatchError](err); mismatched {
+		return mismatchHint
 	}
 	return ""
 }

@@ -76,6 +76,9 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 	if err == nil {
 		_, err = wasmjs.Await(owned, initP)
 	}
+	if jsErr, ok := wasmjs.As[*wasmjs.Error](err); ok && jsErr.Name() == "LinkError" {
+		return nil, &mismatchError{err}
+	}
 	if err != nil {
 		return nil, errors.Join(errors.New("instantiate the Viewer"), err)
 	}
