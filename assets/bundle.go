@@ -279,7 +279,8 @@ func readViewer(dir string) (*viewerPackage, error) {
 	}
 	glue, err := os.ReadFile(filepath.Join(dir, "re_viewer.js"))
 	if err != nil {
-		return nil, fmt.Errorf("read viewer glue (want an unpacked %s, or a folder with re_viewer.js and %s): %w", ViewerPackage, ViewerFile, err)
+		return nil, fmt.Errorf("%s is not a Viewer: want an unpacked %s package (package.json, re_viewer.js, %s) or a local build's re_viewer.js and %s: %w",
+			dir, ViewerPackage, ViewerFile, ViewerFile, err)
 	}
 	wasmPath := filepath.Join(dir, ViewerFile)
 	if _, err := os.Stat(wasmPath); err != nil {

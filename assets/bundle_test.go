@@ -155,6 +155,10 @@ func TestBuildRejectsBadViewerPackages(t *testing.T) {
 			"package.json": `{"name": "@rerun-io/web-viewer", "version": "1"}`,
 			"re_viewer.js": "export default function() {}",
 		}, ViewerFile},
+		{"local build without wasm", map[string]string{"re_viewer.js": "export default function() {}"}, ViewerFile},
+		{"a wasm that is not one", map[string]string{
+			"re_viewer.js": "export default function() {}", ViewerFile: "<html>404</html>",
+		}, "not a WebAssembly module"},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
