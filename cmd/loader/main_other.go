@@ -9,6 +9,8 @@
 //	loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--public-url URL]
 //	             [--allow-origin ORIGIN,…] [--recording FILE]
 //	loader viewer [--version V]
+//	loader check [--viewer DIR|VERSION] [--baseline DIR|VERSION] [--golden DIR [--update-golden]]
+//	             [--out build/check] [--size 1024x768] [--timeout 60s] [--max-diff F] RECORDING...
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/check"
 	"github.com/gorerun/loader/server"
 )
 
@@ -44,18 +47,42 @@ const usage = `usage:
   loader viewer [--version V]
       Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
       ($LOADER_CACHE) and print its directory.
+  loader check [--viewer DIR|VERSION] [--baseline DIR|VERSION] [--golden DIR [--update-golden]]
+               [--out build/check] [--size 1024x768] [--timeout 60s] [--max-diff F] RECORDING...
+      Regression-test a Viewer build in headless Chromium: each RECORDING
+      (an .rrd file or URL) must open without errors and look as its golden
+      screenshot or the baseline build does. Writes OUT/index.html,
+      junit.xml and report.json. Exit status 0: all passed, 1: a check
+      failed, 2: bad usage or setup. ` + "`loader check -h`" + ` says more.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		fmt.Fprintln(os.Stderr, "loader:", err)
-		os.Exit(1)
+	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// errChecksFailed is a `loader check` that ran and found failures: the
+// report says which, so there is nothing more to print.
+var errChecksFailed = errors.New("checks failed")
+
+// exitCode prints err and says how to exit: 1 for a failure, 2 for bad
+// usage or a broken setup.
+func exitCode(err error, stderr io.Writer) int {
+	var usageErr *check.UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.Is(err, errChecksFailed):
+		return 1
+	case errors.As(err, &usageErr):
+		fmt.Fprintln(stderr, "loader:", err)
+		return 2
 	}
+	fmt.Fprintln(stderr, "loader:", err)
+	return 1
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "viewer":
 		return runViewer(ctx, args[1:], stdout, stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -489,8 +489,12 @@ func (w *widget) checkPanic() {
 	}
 	w.viewer.close()
 	w.viewer = nil
-	w.fail("The Rerun Viewer crashed", errors.New(msg), false)
+	w.fail(CrashTitle, errors.New(msg), false)
 }
+
+// CrashTitle heads the failure a Viewer panic shows (with the panic's
+// message after a colon); `loader check` names a panic by it.
+const CrashTitle = "The Rerun Viewer crashed"
 
 // teardown releases everything the widget made, in the order that keeps
 // JavaScript from calling released Go functions.

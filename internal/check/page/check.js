@@ -1,0 +1,102 @@
+// The page `loader check` drives: it starts the Viewer of ?widget= (a
+// widget.js URL) filling the window, sends it ?recording=, and keeps what
+// happened in window.check for the Go side to read. settle() pauses the
+// timeline at the end of its range, so the screenshot is of a fixed time.
+
+const params = new URLSearchParams(location.search);
+const t0 = performance.now();
+const since = () => Math.round(performance.now() - t0);
+
+const check = {
+  phase: "loading", // "ready", "open", "failed"
+  events: [], // { type, ms, detail }
+  failure: "",
+  readyMs: null,
+  openMs: null,
+  recordingId: "",
+  timeControl: "", // why the timeline could not be paused, if it could not
+  openedAt: 0, // Date.now() when the recording was asked for
+  viewer: null,
+};
+window.check = check;
+
+// Upstream's event names: a Viewer sends these through on_viewer_event.
+const eventTypes = ["play", "pause", "time_update", "timeline_change", "selection_change",
+  "recording_open", "panel_state_change"];
+
+function record(type, detail) {
+  // time_update fires every frame while playing: one entry per run of them.
+  const last = check.events[check.events.length - 1];
+  if (type === "time_update" && last?.type === type) {
+    last.count = (last.count ?? 1) + 1;
+    last.detail = detail;
+    return;
+  }
+  check.events.push({ type, ms: since(), detail });
+}
+
+function fail(message) {
+  if (check.phase === "failed") return;
+  check.phase = "failed";
+  check.failure = message;
+  record("error", message);
+}
+
+async function start() {
+  const { WebViewer } = await import(params.get("widget"));
+  const viewer = new WebViewer();
+  check.viewer = viewer;
+  viewer.on("error", (e) => fail(e.message));
+  for (const type of eventTypes) {
+    viewer.on(type, (e) => {
+      const { type: _, ...detail } = e ?? {};
+      record(type, Object.keys(detail).length ? JSON.stringify(detail) : "");
+      if (type === "recording_open" && !check.recordingId) {
+        check.recordingId = e.recording_id;
+        check.openMs = since();
+        if (check.phase === "ready") check.phase = "open";
+      }
+    });
+  }
+  const options = { width: "100%", height: "100%", hide_welcome_screen: true };
+  if (params.get("theme")) options.theme = params.get("theme");
+  await viewer.start(null, document.getElementById("viewer"), options);
+  check.readyMs = since();
+  record("ready", "");
+  if (check.phase === "loading") check.phase = check.recordingId ? "open" : "ready";
+  // The bytes go through the recording channel, as a notebook's do: a
+  // URL would show in the Viewer's selection panel, with a port that
+  // changes from run to run.
+  const response = await fetch(params.get("recording"));
+  if (!response.ok) throw new Error(`fetch ${params.get("recording")}: ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  check.openedAt = Date.now();
+  viewer.send(bytes);
+}
+
+// settle pauses the recording and moves its active timeline to the end of
+// its range, again whenever the range grew (data still arriving). It
+// returns the range, so the Go side knows when the data stopped changing.
+check.settle = () => {
+  const viewer = check.viewer;
+  const id = check.recordingId;
+  if (!viewer || !id || check.timeControl) return check.timeControl || "no recording";
+  try {
+    viewer.set_playing(id, false);
+    const timeline = viewer.get_active_timeline(id);
+    if (!timeline) return "no timeline";
+    const range = viewer.get_time_range(id, timeline);
+    if (!range) return timeline + " has no range";
+    viewer.set_current_time(id, timeline, range.max);
+    return `${timeline} ${range.min}..${range.max}`;
+  } catch (e) {
+    // Viewers before the time-control API: the picture may still settle.
+    check.timeControl = "this Viewer cannot pause its timeline: " + (e?.message ?? e);
+    return check.timeControl;
+  }
+};
+
+addEventListener("error", (e) => record("uncaught", String(e.message)));
+addEventListener("unhandledrejection", (e) => record("unhandled rejection", String(e.reason?.message ?? e.reason)));
+
+start().catch((e) => fail(e?.message ?? String(e)));
