@@ -96,4 +96,3 @@ func parseSize(s string) (int, int, error) {
 	}
 	return w, h, nil
 }
-

@@ -55,8 +55,8 @@ type Ratios struct {
 type Result struct {
 	Recording *recording  `json:"recording"`
 	Checks    []Check     `json:"checks"`
-	Candidate *BuildRun        `json:"candidate"`
-	Baseline  *BuildRun        `json:"baseline,omitempty"`
+	Candidate *BuildRun   `json:"candidate"`
+	Baseline  *BuildRun   `json:"baseline,omitempty"`
 	Golden    *Comparison `json:"golden,omitempty"`
 	// VsBaseline compares the candidate's screenshot with the baseline's.
 	VsBaseline *Comparison `json:"vs_baseline,omitempty"`

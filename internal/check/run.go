@@ -101,9 +101,9 @@ type BuildRun struct {
 	RendererBytes int64 `json:"renderer_bytes,omitempty"`
 	// TimeControl is the timeline and range it was paused at, or why the
 	// timeline could not be paused.
-	TimeControl string        `json:"time_control,omitempty"`
-	Screenshot  string        `json:"screenshot,omitempty"` // a file in the output folder
-	Events      []Event       `json:"events"`
+	TimeControl string  `json:"time_control,omitempty"`
+	Screenshot  string  `json:"screenshot,omitempty"` // a file in the output folder
+	Events      []Event `json:"events"`
 	// Console is what the page logged but debug lines, which are only
 	// counted.
 	Console    []ConsoleLine `json:"console"`
