@@ -4,6 +4,28 @@
 // timeline at the end of its range, so the screenshot is of a fixed time.
 
 const params = new URLSearchParams(location.search);
+
+// The Viewer seeds its hash maps from crypto.getRandomValues, and the
+// order of a hash map decides which views its automatic layout shows when
+// a recording has more than fit: with real randomness one build draws one
+// recording differently from run to run. A fixed seed makes every run of
+// a build draw the same picture; nothing on this page needs secrets.
+{
+  let state = 0x9e3779b9;
+  const next = () => {
+    // xorshift32
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    return state;
+  };
+  crypto.getRandomValues = (array) => {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = next() & 0xff;
+    return array;
+  };
+  Math.random = () => next() / 0x100000000;
+}
 const t0 = performance.now();
 const since = () => Math.round(performance.now() - t0);
 
@@ -71,7 +93,27 @@ async function start() {
   if (!response.ok) throw new Error(`fetch ${params.get("recording")}: ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   check.openedAt = Date.now();
+  freezeClockUntilOpen(viewer);
   viewer.send(bytes);
+}
+
+// freezeClockUntilOpen stops performance.now until the recording opened
+// and two more frames ran. The Viewer ingests data for a few milliseconds
+// per frame, and its automatic layout picks views from what it has seen
+// so far: on a busy machine a recording arrives over more frames and
+// gets another layout. With the clock stopped, the budget never runs
+// out, so every run ingests the whole recording in its first frame.
+function freezeClockUntilOpen(viewer) {
+  const realNow = performance.now.bind(performance);
+  const frozenAt = realNow();
+  performance.now = () => frozenAt;
+  const thaw = () => {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      const offset = realNow() - frozenAt;
+      performance.now = () => realNow() - offset;
+    }));
+  };
+  viewer.once?.("recording_open", thaw) ?? viewer.on("recording_open", thaw);
 }
 
 // settle pauses the recording and moves its active timeline to the end of
