@@ -58,7 +58,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxDiff := fs.Float64("max-diff", check.DefaultMaxDiff, "`fraction` of pixels a screenshot may differ from its reference")
 	maxSlowdown := fs.Float64("max-slowdown", 0, "fail when the candidate gets ready more than this `factor` slower than the baseline (0: report only)")
 	theme := fs.String("theme", "", "the Viewer's `theme`, dark or light (default: the Viewer's own)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	w, h, err := parseSize(*size)

@@ -113,8 +113,18 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
+// parseFlags parses args. A bad flag or -h has been explained by the flag
+// package (the message and the usage), so the error only says to exit
+// with status 2.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", flag.ErrHelp, err)
+	}
+	return nil
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

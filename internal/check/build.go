@@ -45,36 +45,47 @@ func usageErrorf(format string, args ...any) error {
 	return &UsageError{fmt.Errorf(format, args...)}
 }
 
-// resolveViewer finds the folder of spec: a folder on disk (an unpacked
-// @rerun-io/web-viewer package or a local build's two files), or a pinned
-// version fetched into the cache. "" is the pinned default.
-func resolveViewer(ctx context.Context, spec, cache string, log io.Writer) (dir, version string, err error) {
+// locateViewer reads spec without fetching anything: a folder on disk (an
+// unpacked @rerun-io/web-viewer package or a local build's two files) is
+// returned as dir, anything else must be a pinned version. "" is the
+// pinned default. Bad specs are found before any browser starts.
+func locateViewer(spec string) (dir string, pin assets.PinnedViewer, err error) {
 	if spec == "" {
 		spec = assets.DefaultViewer().Version
 	}
 	if fi, err := os.Stat(spec); err == nil {
 		if !fi.IsDir() {
-			return "", "", usageErrorf("viewer %s is a file; want a folder (an unpacked %s package or a local build's re_viewer.js and %s) or a pinned version", spec, assets.ViewerPackage, assets.ViewerFile)
+			return "", pin, usageErrorf("viewer %s is a file; want a folder (an unpacked %s package or a local build's re_viewer.js and %s) or a pinned version", spec, assets.ViewerPackage, assets.ViewerFile)
 		}
 		abs, err := filepath.Abs(spec)
-		return abs, "", err
+		return abs, pin, err
 	}
-	pin, err := assets.LookupViewer(spec)
+	pin, err = assets.LookupViewer(spec)
 	if err != nil {
-		return "", "", usageErrorf("viewer %q is neither a folder nor a pinned version: %w", spec, err)
+		return "", pin, usageErrorf("viewer %q is neither a folder nor a pinned version: %w", spec, err)
+	}
+	return "", pin, nil
+}
+
+// resolveViewer finds the folder of spec, fetching a pinned version into
+// the cache.
+func resolveViewer(ctx context.Context, spec, cache string, log io.Writer) (dir string, err error) {
+	dir, pin, err := locateViewer(spec)
+	if err != nil || dir != "" {
+		return dir, err
 	}
 	dir, err = assets.FetchViewer(ctx, pin, cache, log)
 	if err != nil {
-		return "", "", &UsageError{fmt.Errorf("fetch viewer %s: %w", spec, err)}
+		return "", &UsageError{fmt.Errorf("fetch viewer %s: %w", pin.Version, err)}
 	}
-	return dir, pin.Version, nil
+	return dir, nil
 }
 
 // prepare resolves and builds one Viewer build. The bundle goes to the
 // cache, in a folder per source folder, so a second run rebuilds only
 // widget.js (the Viewer copy is skipped when unchanged).
 func prepare(ctx context.Context, role, spec, cache string, log io.Writer) (*viewerBuild, error) {
-	dir, _, err := resolveViewer(ctx, spec, cache, log)
+	dir, err := resolveViewer(ctx, spec, cache, log)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,14 @@ func (o *Options) validate() error {
 	case o.Theme != "" && o.Theme != "dark" && o.Theme != "light":
 		return usageErrorf("theme %q is not dark or light", o.Theme)
 	}
+	if _, _, err := locateViewer(o.Viewer); err != nil {
+		return err
+	}
+	if o.Baseline != "" {
+		if _, _, err := locateViewer(o.Baseline); err != nil {
+			return err
+		}
+	}
 	if o.Golden != "" && !o.UpdateGolden {
 		if fi, err := os.Stat(o.Golden); err != nil || !fi.IsDir() {
 			return usageErrorf("golden folder %s is not there (record it first with --update-golden)", o.Golden)
@@ -171,7 +179,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err // interrupted: the runs were cut short, not failed
 		}
-		if err := judge(res, &opts, rep); err != nil {
+		if err := judge(res, &opts); err != nil {
 			return nil, err
 		}
 		rep.Results = append(rep.Results, res)

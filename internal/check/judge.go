@@ -79,7 +79,7 @@ func (r *Result) add(name, status, format string, args ...any) {
 
 // judge turns the runs of one recording into checks, and writes its PNGs
 // (and, with --update-golden, its golden file).
-func judge(res *Result, opts *Options, rep *Report) error {
+func judge(res *Result, opts *Options) error {
 	c := res.Candidate
 	name := res.Recording.Name
 	shot := func(role string) string { return name + "." + role + ".png" }

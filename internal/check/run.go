@@ -139,7 +139,10 @@ type pageState struct {
 	// OpenedAt is when the page asked the Viewer to open the recording,
 	// in milliseconds since the epoch, as console messages are stamped.
 	OpenedAt float64 `json:"openedAt"`
-	Events   []Event `json:"events"`
+	// ActiveRecording is the Viewer's active recording, "" while it has
+	// none: a recording that never got one had nothing to open.
+	ActiveRecording string  `json:"activeRecording"`
+	Events          []Event `json:"events"`
 }
 
 // giveUpAfterError is how long a Viewer that logged an error after it
@@ -280,8 +283,11 @@ func (run *BuildRun) progress() string {
 }
 
 func readState(tab *headless.Tab) (pageState, error) {
-	return headless.Eval[pageState](tab, `(({phase, failure, readyMs, openMs, timeControl, openedAt, events}) =>
-		({phase, failure, readyMs, openMs, timeControl, openedAt, events}))(window.check ?? {phase: "loading", events: []})`)
+	return headless.Eval[pageState](tab, `(({phase, failure, readyMs, openMs, timeControl, openedAt, events, viewer}) => {
+		let activeRecording = "";
+		try { activeRecording = viewer?.get_active_recording_id() ?? ""; } catch {}
+		return {phase, failure, readyMs, openMs, timeControl, openedAt, events, activeRecording};
+	})(window.check ?? {phase: "loading", events: []})`)
 }
 
 // waitOpen polls the page until the recording opened or the page failed.
@@ -301,7 +307,7 @@ func waitOpen(ctx context.Context, tab *headless.Tab) (pageState, error) {
 			return s, nil
 		}
 		if s.Phase == "ready" && s.OpenedAt > 0 {
-			if msgs := complaints(tab.Console(), s.OpenedAt); len(msgs) > 0 {
+			if msgs := complaints(tab.Console(), s.OpenedAt, s.ActiveRecording == ""); len(msgs) > 0 {
 				if firstComplaint.IsZero() {
 					firstComplaint = time.Now()
 				} else if time.Since(firstComplaint) > giveUpAfterError {
@@ -322,16 +328,31 @@ func waitOpen(ctx context.Context, tab *headless.Tab) (pageState, error) {
 // reaches the console: " WARN re_viewer::web: Failed to open URL: …".
 var viewerLog = regexp.MustCompile(`^\s*(WARN|ERROR) [A-Za-z0-9_:]+: `)
 
+// sourceFinished is the Viewer's debug line once it read a data source to
+// its end: "DEBUG re_viewer::app: Data source … has finished".
+var sourceFinished = regexp.MustCompile(`^\s*DEBUG re_viewer::[a-z_:]+: Data source .* has finished`)
+
+// noRecording is the complaint about a source the Viewer read to its end
+// without finding a recording in it.
+const noRecording = "the Viewer read the whole file and found no recording in it (is it truncated?)"
+
 // complaints returns the errors, exceptions and Viewer warnings logged
-// since openedAt (milliseconds since the epoch).
-func complaints(console []chromedp.ConsoleMessage, openedAt float64) []string {
+// since openedAt (milliseconds since the epoch), and whether the Viewer
+// finished reading the recording while it has none (noneOpen).
+func complaints(console []chromedp.ConsoleMessage, openedAt float64, noneOpen bool) []string {
 	var msgs []string
 	for _, m := range console {
 		if float64(m.Time.UnixMilli()) < openedAt {
 			continue
 		}
-		if m.Type == chromedp.ConsoleError || m.IsException() || viewerLog.MatchString(m.Text) {
+		switch {
+		case m.Type == chromedp.ConsoleError || m.IsException() || viewerLog.MatchString(m.Text):
 			msgs = append(msgs, strings.TrimSpace(m.Text))
+		case noneOpen && sourceFinished.MatchString(m.Text):
+			// The Viewer opens a recording in the frame after it read
+			// the data, and that frame can take seconds (shaders compile
+			// for a 3D view): giveUpAfterError covers it.
+			msgs = append(msgs, noRecording)
 		}
 	}
 	return msgs

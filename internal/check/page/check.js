@@ -5,29 +5,11 @@
 
 const params = new URLSearchParams(location.search);
 
-// The Viewer seeds its hash maps from crypto.getRandomValues, and the
-// order of a hash map decides which views its automatic layout shows when
-// a recording has more than fit: with real randomness one build draws one
-// recording differently from run to run. A fixed seed makes every run of
-// a build draw the same picture; nothing on this page needs secrets.
-{
-  let state = 0x9e3779b9;
-  const next = () => {
-    // xorshift32
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state;
-  };
-  crypto.getRandomValues = (array) => {
-    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = next() & 0xff;
-    return array;
-  };
-  Math.random = () => next() / 0x100000000;
-}
-const t0 = performance.now();
-const since = () => Math.round(performance.now() - t0);
+// The page's own times use the real clock: freezeClockUntilOpen stops the
+// one the Viewer sees.
+const realNow = performance.now.bind(performance);
+const t0 = realNow();
+const since = () => Math.round(realNow() - t0);
 
 const check = {
   phase: "loading", // "ready", "open", "failed"
@@ -86,15 +68,18 @@ async function start() {
   check.readyMs = since();
   record("ready", "");
   if (check.phase === "loading") check.phase = check.recordingId ? "open" : "ready";
-  // The bytes go through the recording channel, as a notebook's do: a
-  // URL would show in the Viewer's selection panel, with a port that
-  // changes from run to run.
+  // The bytes go through a channel, as a notebook's do: a URL would show
+  // in the Viewer's selection panel, with a port that changes from run to
+  // run. Closing it says the recording is whole, so the Viewer reports a
+  // truncated one instead of waiting for the rest.
+  const channel = viewer.open_channel("loader check");
   const response = await fetch(params.get("recording"));
   if (!response.ok) throw new Error(`fetch ${params.get("recording")}: ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   check.openedAt = Date.now();
   freezeClockUntilOpen(viewer);
-  viewer.send(bytes);
+  channel.send_rrd(bytes);
+  channel.close();
 }
 
 // freezeClockUntilOpen stops performance.now until the recording opened
@@ -104,7 +89,6 @@ async function start() {
 // gets another layout. With the clock stopped, the budget never runs
 // out, so every run ingests the whole recording in its first frame.
 function freezeClockUntilOpen(viewer) {
-  const realNow = performance.now.bind(performance);
   const frozenAt = realNow();
   performance.now = () => frozenAt;
   const thaw = () => {
