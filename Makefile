@@ -71,9 +71,10 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 
 # The loader's core (shared Viewer load, widget lifecycle) and wasmjs's
-# cancellation build natively: the race detector sees them.
+# cancellation build natively: the race detector sees them. -short leaves
+# the Chromium runs of internal/check to test-native.
 test-race:
-	$(GO) test -race -count=1 ./internal/...
+	$(GO) test -race -short -count=1 ./internal/...
 
 # GOOS=js unit tests run in Node through Go's own wrapper.
 test-wasm: node
