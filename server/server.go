@@ -36,8 +36,8 @@ var contentTypes = func() map[string]string {
 type Config struct {
 	// Dir is the bundle folder written by `loader build`.
 	Dir string
-	// AllowOrigins lists the origins allowed to fetch the bundle; empty
-	// means every origin ("*").
+	// AllowOrigins lists the origins allowed to fetch the bundle, as
+	// ParseOrigins returns them; empty means every origin ("*").
 	AllowOrigins []string
 	// DemoRecording, when set, makes / a page that shows the Viewer
 	// through widget.js with this .rrd file loaded.
@@ -80,6 +80,13 @@ func New(cfg Config) (*Handler, error) {
 		if _, err := os.Stat(cfg.DemoRecording); err != nil {
 			return nil, fmt.Errorf("demo recording: %w", err)
 		}
+	}
+	for i, o := range cfg.AllowOrigins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		cfg.AllowOrigins[i] = n
 	}
 	h := &Handler{cfg: cfg, manifest: m}
 	h.versions = []string{m.BuildID, m.ViewerVersion, assets.PEP440(m.ViewerVersion)}
@@ -144,7 +151,7 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	if origin == "" {
 		return true // not a cross-origin browser request
 	}
-	if !slices.Contains(h.cfg.AllowOrigins, origin) {
+	if o, err := normalizeOrigin(origin); err != nil || !slices.Contains(h.cfg.AllowOrigins, o) {
 		return false
 	}
 	hdr.Set("Access-Control-Allow-Origin", origin)

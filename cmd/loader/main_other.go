@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
@@ -66,18 +65,38 @@ func main() {
 // report says which, so there is nothing more to print.
 var errChecksFailed = errors.New("checks failed")
 
-// exitCode prints err and says how to exit: 1 for a failure, 2 for bad
-// usage or a broken setup.
+// errUsageShown is bad usage the flag package has explained already (the
+// message and the flags): exit status 2 with nothing more to print.
+var errUsageShown = errors.New("bad usage")
+
+// usageError is bad input or a broken setup, as opposed to a failure
+// while working: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode prints err and says how to exit: 0 for asked-for help, 1 for a
+// failure, 2 for bad usage or a broken setup, 130 when interrupted
+// (Ctrl-C), as shells report a command ended by SIGINT.
 func exitCode(err error, stderr io.Writer) int {
-	var usageErr *check.UsageError
+	var checkUsage *check.UsageError
+	var usage *usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsageShown):
 		return 2
 	case errors.Is(err, errChecksFailed):
 		return 1
-	case errors.As(err, &usageErr):
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "loader: interrupted")
+		return 130
+	case errors.As(err, &checkUsage), errors.As(err, &usage):
 		fmt.Fprintln(stderr, "loader:", err)
 		return 2
 	}
@@ -88,7 +107,7 @@ func exitCode(err error, stderr io.Writer) int {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return errUsageShown
 	}
 	switch args[0] {
 	case "build":
@@ -104,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return usageErrorf("unknown command %q", args[0])
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
@@ -113,14 +132,16 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args. A bad flag or -h has been explained by the flag
-// package (the message and the usage), so the error only says to exit
-// with status 2.
+// parseFlags parses args. -h returns flag.ErrHelp (exit status 0) after
+// the flag package printed the usage; a bad flag returns errUsageShown,
+// as the flag package explained it.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", flag.ErrHelp, err)
+	err := fs.Parse(args)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return err
 	}
-	return nil
+	return fmt.Errorf("%w: %v", errUsageShown, err)
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
@@ -128,7 +149,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }
@@ -144,10 +165,10 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if *viewer == "" || *out == "" {
-		return errors.New("build needs --viewer DIR and --out DIR")
+		return usageErrorf("build needs --viewer DIR and --out DIR")
 	}
 	if *quality < 0 || *quality > 11 {
-		return fmt.Errorf("--quality %d is not in 0–11", *quality)
+		return usageErrorf("--quality %d is not in 0–11", *quality)
 	}
 	opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr, ViewerURL: *viewerURL}
 	if *precompress {
@@ -180,9 +201,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *port < 0 || *port > 65535 {
-		return fmt.Errorf("--port %d is not a TCP port", *port)
+	origins, err := server.ParseOrigins(*allow)
+	if err != nil {
+		return &usageError{fmt.Errorf("--allow-origin: %w", err)}
 	}
+	if *recording != "" {
+		if _, err := os.Stat(*recording); err != nil {
+			return usageErrorf("--recording: %w", err)
+		}
+	}
+	// Bind before building: a port in use or a bad --public-url is said
+	// in a second, not after minutes of compression.
+	ln, err := server.Listen(server.ServeOptions{Host: *host, Port: *port, PublicURL: *publicURL})
+	if err != nil {
+		return &usageError{err}
+	}
+	defer ln.Close()
 	if *dir == "" {
 		built, err := defaultBuild(ctx, stderr)
 		if err != nil {
@@ -190,17 +224,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		*dir = built
 	}
-	var origins []string
-	for _, o := range strings.Split(*allow, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
 	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording})
 	if err != nil {
-		return err
+		return &usageError{err}
 	}
-	return server.Serve(ctx, h, server.ServeOptions{Host: *host, Port: *port, PublicURL: *publicURL}, stdout)
+	return ln.Serve(ctx, h, stdout)
 }
 
 // defaultBuild builds the pinned Viewer into the cache. Building is a few
@@ -234,7 +262,7 @@ func runViewer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	pin, err := assets.LookupViewer(*version)
 	if err != nil {
-		return err
+		return &usageError{err}
 	}
 	cache, err := assets.CacheDir()
 	if err != nil {
