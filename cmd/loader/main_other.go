@@ -58,7 +58,12 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && ctx.Err() != nil {
+		// Whatever failed, it failed because it was interrupted.
+		err = context.Canceled
+	}
+	os.Exit(exitCode(err, os.Stderr))
 }
 
 // errChecksFailed is a `loader check` that ran and found failures: the
