@@ -73,7 +73,13 @@ type Compression struct {
 	Cache string
 	// Log receives a progress bar; nil discards it.
 	Log io.Writer
+	// CachedOnly takes the compressed files from the cache only: a build
+	// that would have to compress fails with ErrNotCached instead.
+	CachedOnly bool
 }
+
+// ErrNotCached is a CachedOnly build that found a file not compressed yet.
+var ErrNotCached = errors.New("not compressed at this quality yet")
 
 // encodings are the precompressed variants a bundle gets.
 var encodings = []struct {
@@ -96,6 +102,9 @@ func precompress(ctx context.Context, dir, name, sum string, c Compression) (map
 		cached := filepath.Join(c.Cache, "compressed", key)
 		info, err := verifiedCache(cached, sum, enc.name)
 		if err != nil {
+			if c.CachedOnly {
+				return nil, fmt.Errorf("%s (%s): %w", name, key, ErrNotCached)
+			}
 			if err := compressTo(ctx, filepath.Join(dir, name), cached, enc.name, c); err != nil {
 				return nil, err
 			}

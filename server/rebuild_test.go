@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,4 +171,58 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// TestNewRefusesABadManifest tampers with a bundle's manifest and files:
+// the server refuses to start, saying what is wrong.
+func TestNewRefusesABadManifest(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(m map[string]any, dir string)
+		want   string
+	}{
+		{"variant outside the folder", func(m map[string]any, dir string) {
+			variant(m, assets.ViewerFile, "br")["file"] = "../../etc/passwd"
+		}, `"br" variant is "../../etc/passwd"`},
+		{"variant of another file", func(m map[string]any, dir string) {
+			variant(m, assets.ViewerFile, "br")["file"] = assets.WidgetFile + ".br"
+		}, "want \"re_viewer_bg.wasm.br\""},
+		{"malformed hash", func(m map[string]any, dir string) {
+			file(m, assets.WidgetFile)["sha256"] = "abc"
+		}, "not 64 hex digits"},
+		{"file changed", func(m map[string]any, dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, assets.ViewerFile))
+			b[len(b)-1] ^= 1
+			os.WriteFile(filepath.Join(dir, assets.ViewerFile), b, 0o644)
+		}, "does not have the SHA-256 its manifest says"},
+		{"file cut short", func(m map[string]any, dir string) {
+			os.Truncate(filepath.Join(dir, assets.WidgetFile+".gz"), 10)
+		}, "is 10 bytes, its manifest says"},
+		{"file missing", func(m map[string]any, dir string) {
+			os.Remove(filepath.Join(dir, assets.ElementFile))
+		}, "no such file"},
+	}
+	for _, tt := range tests {
+		dir := bundle(t, "0.33.0")
+		path := filepath.Join(dir, assets.ManifestFile)
+		raw, _ := os.ReadFile(path)
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		tt.tamper(m, dir)
+		raw, _ = json.Marshal(m)
+		os.WriteFile(path, raw, 0o644)
+		if _, err := New(Config{Dir: dir}); err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "loader build") {
+			t.Errorf("%s: New = %v, want an error with %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func file(m map[string]any, name string) map[string]any {
+	return m["files"].(map[string]any)[name].(map[string]any)
+}
+
+func variant(m map[string]any, name, enc string) map[string]any {
+	return file(m, name)["encodings"].(map[string]any)[enc].(map[string]any)
 }
