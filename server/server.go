@@ -15,7 +15,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,11 +23,11 @@ import (
 	"github.com/gorerun/loader/internal/hostpage"
 )
 
-// contentTypes are the files of a bundle and how they are served.
-var contentTypes = func() map[string]string {
-	m := map[string]string{}
+// served are the names of the files of a bundle.
+var served = func() map[string]bool {
+	m := map[string]bool{}
 	for _, f := range assets.Files {
-		m[f.Name] = f.ContentType
+		m[f.Name] = true
 	}
 	return m
 }()
@@ -196,7 +195,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	b := h.acquire()
 	defer b.release()
-	name, immutable, ok := b.route(r.URL.Path, h.versionAliases(b))
+	name, immutable, ok := b.route(r.URL.Path, assets.VersionAliases(b.manifest))
 	if !ok {
 		if h.serveDemo(w, r) {
 			return
@@ -207,21 +206,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.serveAsset(w, r, name, immutable)
 }
 
-// versionAliases are the version path segments served like the plain
-// paths: the Viewer version, in semver and PEP 440 spelling.
-func (h *Handler) versionAliases(b *build) []string {
-	v := b.manifest.ViewerVersion
-	return []string{v, assets.PEP440(v)}
-}
-
 // cors sets the CORS headers and reports whether the origin may fetch.
 func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	hdr := w.Header()
-	hdr.Set("Access-Control-Expose-Headers", assets.ExposedHeaders)
 	if len(h.cfg.AllowOrigins) == 0 {
-		hdr.Set("Access-Control-Allow-Origin", "*")
+		for _, c := range assets.OpenCORSHeaders {
+			hdr.Set(c.Name, c.Value)
+		}
 		return true
 	}
+	hdr.Set("Access-Control-Expose-Headers", assets.ExposedHeaders)
 	hdr.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -250,7 +244,7 @@ func (b *build) route(path string, aliases []string) (name string, immutable, ok
 		path = "/" + file
 	}
 	name = strings.TrimPrefix(path, "/")
-	if _, ok := contentTypes[name]; !ok {
+	if !served[name] {
 		return "", false, false
 	}
 	return name, immutable, true
@@ -260,14 +254,8 @@ func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, 
 	info := b.manifest.Files[name]
 	hdr := w.Header()
 	hdr.Add("Vary", "Accept-Encoding")
-	hdr.Set("Content-Type", contentTypes[name])
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	hdr.Set("rerun-final-length", strconv.FormatInt(info.Size, 10))
-	if immutable {
-		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hdr.Set("Cache-Control", "no-cache")
+	for _, h := range assets.FileHeaders(b.manifest, name, immutable) {
+		hdr.Set(h.Name, h.Value)
 	}
 
 	available := map[string]bool{}
