@@ -18,8 +18,11 @@ WASM_PKGS := ./internal/... ./cmd/loader/...
 
 .PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-race test-native test-wasm clean
 
-run: build
-	$(LOADER) serve --dir build/dist --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
+# Serves the pinned Viewer built into the cache: on a first run from a quick
+# compression within seconds, swapped for the quality-11 one when it is
+# done (see README). `make build` writes build/dist for static hosts.
+run: node loader
+	$(LOADER) serve --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
 
 test: deps viewer vet test-race test-wasm test-native
 
@@ -74,7 +77,7 @@ vet:
 # cancellation build natively: the race detector sees them. -short leaves
 # the Chromium runs of internal/check to test-native.
 test-race:
-	$(GO) test -race -short -count=1 ./internal/...
+	$(GO) test -race -short -count=1 ./internal/... ./server/...
 
 # GOOS=js unit tests run in Node through Go's own wrapper.
 test-wasm: node

@@ -95,6 +95,23 @@ type Options struct {
 	ViewerURL string
 }
 
+// buildIDPlaceholder stands for the build id in widget.js while the id is
+// computed from widget.js itself.
+const buildIDPlaceholder = "@@rerun-loader-build-id@@"
+
+// buildIDOf returns the id of a build that serves these files: the first
+// 16 hex digits of a SHA-256 over all of them, each prefixed with its
+// length. Any change to a served byte gives another id, so a URL under
+// /version/<build id>/ can be cached forever.
+func buildIDOf(files ...[]byte) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%d:", len(f))
+		h.Write(f)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
 // checkViewerURL reports a --viewer-url a browser could not fetch the
 // Viewer from.
 func checkViewerURL(raw string) error {
@@ -144,43 +161,59 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	viewerSum := viewerInfo.SHA256
-	id := sha256.New()
-	for _, part := range [][]byte{loader.wasm, []byte(loader.wasmExec), []byte(viewer.glue), []byte(viewerSum), []byte(opts.ViewerURL), []byte(bootstrapJS), []byte(elementJS)} {
-		fmt.Fprintf(id, "%d:", len(part))
-		id.Write(part)
-	}
-	buildID := hex.EncodeToString(id.Sum(nil))[:16]
-
-	widget, err := composeWidget(buildID, viewer, opts.ViewerURL, loader.wasmExec, loader.wasm)
+	draft, err := composeWidget(buildIDPlaceholder, viewer, opts.ViewerURL, loader.wasmExec, loader.wasm)
 	if err != nil {
 		return nil, err
-	}
-
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
 	}
 	element, err := minifyJS(elementJS)
 	if err != nil {
 		return nil, fmt.Errorf("minify %s: %w", ElementFile, err)
 	}
+	// The id names every byte served: widget.js as it will be but for the
+	// id itself, the element, and the Viewer Wasm by its hash.
+	if !bytes.Contains(draft, []byte(buildIDPlaceholder)) {
+		return nil, errors.New("compose widget.js: the minifier dropped the build id")
+	}
+	buildID := buildIDOf(draft, element, []byte(viewerSum))
+	widget := bytes.ReplaceAll(draft, []byte(buildIDPlaceholder), []byte(buildID))
+
 	pkg, err := packageJSON(viewer.version, buildID)
 	if err != nil {
 		return nil, err
 	}
-	for name, b := range map[string][]byte{
-		WidgetFile: widget, ElementFile: element, PackageFile: pkg,
-		"widget.d.ts": []byte(widgetDTS), "rerun-viewer.d.ts": []byte(elementDTS),
-	} {
-		if err := writeFileAtomic(filepath.Join(opts.OutDir, name), bytes.NewReader(b)); err != nil {
-			return nil, err
+	// The build is written into a folder of its own inside OutDir and
+	// moved into place when whole: an interrupted or failed build leaves
+	// OutDir as it was.
+	created, err := mkdirAllNew(opts.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	stage, err := os.MkdirTemp(opts.OutDir, ".build-")
+	if err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	manifest, size, err := func() (*Manifest, int64, error) {
+		for name, b := range map[string][]byte{
+			WidgetFile: widget, ElementFile: element, PackageFile: pkg,
+			"widget.d.ts": []byte(widgetDTS), "rerun-viewer.d.ts": []byte(elementDTS),
+		} {
+			if err := os.WriteFile(filepath.Join(stage, name), b, 0o644); err != nil {
+				return nil, 0, fmt.Errorf("write %s: %w", name, err)
+			}
 		}
-	}
-	size, err := copyViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, ViewerFile), viewerSum)
+		size, err := placeViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, ViewerFile), filepath.Join(stage, ViewerFile), viewerSum)
+		if err != nil {
+			return nil, 0, err
+		}
+		m, err := writeManifest(ctx, stage, opts.OutDir, buildID, viewer.version, opts.Compression)
+		return m, size, err
+	}()
 	if err != nil {
-		return nil, err
-	}
-	manifest, err := WriteManifest(opts.OutDir, buildID, viewer.version, opts.Compression)
-	if err != nil {
+		os.RemoveAll(stage)
+		if created {
+			os.Remove(opts.OutDir) // only if empty: nothing of ours in it
+		}
 		return nil, err
 	}
 	res := &Result{
@@ -201,23 +234,27 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 // first when c is not nil, and writes manifest.json last: a folder with a
 // manifest is complete.
 func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, error) {
+	return writeManifest(context.Background(), dir, dir, buildID, version, c)
+}
+
+// writeManifest describes the bundle files in stage, precompressing them
+// there when c is not nil, moves every file of stage into out (when they
+// differ), and writes out's static configurations and then its manifest:
+// a folder with a manifest is complete.
+func writeManifest(ctx context.Context, stage, out, buildID, version string, c *Compression) (*Manifest, error) {
 	m := &Manifest{BuildID: buildID, ViewerVersion: version, Files: map[string]FileInfo{}}
+	if c != nil && (c.Quality < 0 || c.Quality > 11) {
+		return nil, fmt.Errorf("brotli quality %d is not in 0–11", c.Quality)
+	}
 	for _, f := range Files {
 		name := f.Name
-		info, err := hashFile(filepath.Join(dir, name))
+		info, err := hashFile(filepath.Join(stage, name))
 		if err != nil {
 			return nil, err
 		}
 		if c != nil {
-			if c.Quality < 0 || c.Quality > 11 {
-				return nil, fmt.Errorf("brotli quality %d is not in 0–11", c.Quality)
-			}
-			if info.Encodings, err = precompress(dir, name, info.SHA256, *c); err != nil {
+			if info.Encodings, err = precompress(ctx, stage, name, info.SHA256, *c); err != nil {
 				return nil, err
-			}
-		} else {
-			for _, enc := range encodings {
-				os.Remove(filepath.Join(dir, name+enc.ext)) // stale from an earlier build
 			}
 		}
 		m.Files[name] = info
@@ -226,13 +263,39 @@ func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, err
 	if err != nil {
 		return nil, err
 	}
-	if err := writeStaticConfigs(dir, m); err != nil {
+	if stage != out {
+		entries, err := os.ReadDir(stage)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(out, e.Name())); err != nil {
+				return nil, fmt.Errorf("move %s into %s: %w", e.Name(), out, err)
+			}
+		}
+	}
+	if c == nil {
+		for _, f := range Files {
+			for _, enc := range encodings {
+				os.Remove(filepath.Join(out, f.Name+enc.ext)) // stale from an earlier build
+			}
+		}
+	}
+	if err := writeStaticConfigs(out, m); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ManifestFile), bytes.NewReader(append(b, '\n'))); err != nil {
+	if err := writeFileAtomic(filepath.Join(out, ManifestFile), bytes.NewReader(append(b, '\n'))); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// mkdirAllNew creates dir and reports whether it was not there before.
+func mkdirAllNew(dir string) (bool, error) {
+	if _, err := os.Stat(dir); err == nil {
+		return false, nil
+	}
+	return true, os.MkdirAll(dir, 0o755)
 }
 
 type viewerPackage struct {
@@ -441,22 +504,32 @@ func CheckMarkers(widget []byte) error {
 	return nil
 }
 
-// copyViewerWasm places the Viewer Wasm in the bundle, skipping the copy
-// when an identical file is already there.
-func copyViewerWasm(src, dst, sum string) (int64, error) {
+// placeViewerWasm puts the Viewer Wasm (sum is its SHA-256) at dst: a hard
+// link to the one already served at current when it is the same, else to
+// src, and a copy where links cannot be made. Files are replaced, never
+// written into, so sharing them is safe.
+func placeViewerWasm(src, current, dst, sum string) (int64, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
 		return 0, err
 	}
-	if have, err := hashFile(dst); err == nil && have.SHA256 == sum {
+	if have, err := hashFile(current); err == nil && have.SHA256 == sum && os.Link(current, dst) == nil {
 		return fi.Size(), nil
+	}
+	return fi.Size(), linkOrCopy(src, dst)
+}
+
+// linkOrCopy makes dst a hard link to src, or a copy of it.
+func linkOrCopy(src, dst string) error {
+	if os.Link(src, dst) == nil {
+		return nil
 	}
 	f, err := os.Open(src)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
-	return fi.Size(), writeFileAtomic(dst, f)
+	return writeFileAtomic(dst, f)
 }
 
 // writeFileAtomic writes r to path through a temporary file, so a server

@@ -1,11 +1,19 @@
 package assets
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io/fs"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestCheckMarkers(t *testing.T) {
@@ -133,13 +141,46 @@ func TestBuild(t *testing.T) {
 	}
 	t.Logf("loader Wasm %d bytes, widget.js %d bytes", res.LoaderWasm, res.WidgetJS)
 
-	// A second build of the same inputs is the same build.
-	res2, err := Build(context.Background(), Options{ViewerDir: pkg, OutDir: out})
+	if !strings.Contains(string(widget), `"`+res.BuildID+`"`) || strings.Contains(string(widget), buildIDPlaceholder) {
+		t.Error("widget.js does not carry its build id")
+	}
+
+	// A second build of the same inputs, elsewhere, is the same build,
+	// byte for byte.
+	out2 := filepath.Join(t.TempDir(), "dist")
+	res2, err := Build(context.Background(), Options{ViewerDir: pkg, OutDir: out2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res2.BuildID != res.BuildID {
 		t.Errorf("rebuild changed the build id: %s → %s", res.BuildID, res2.BuildID)
+	}
+	for _, f := range append(Files, File{Name: ManifestFile}, File{Name: PackageFile}) {
+		a, errA := os.ReadFile(filepath.Join(out, f.Name))
+		b, errB := os.ReadFile(filepath.Join(out2, f.Name))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two builds of the same inputs (%v, %v)", f.Name, errA, errB)
+		}
+	}
+}
+
+// TestBuildIDCoversEveryServedByte changes one byte of each served file in
+// turn: each change gives another id.
+func TestBuildIDCoversEveryServedByte(t *testing.T) {
+	files := [][]byte{[]byte("widget.js " + buildIDPlaceholder), []byte("rerun-viewer.js"), []byte("viewer sha256")}
+	ids := map[string]bool{buildIDOf(files...): true}
+	for i := range files {
+		for _, at := range []int{0, len(files[i]) - 1} {
+			changed := slices.Clone(files)
+			changed[i] = slices.Clone(files[i])
+			changed[i][at] ^= 1
+			ids[buildIDOf(changed...)] = true
+		}
+	}
+	// Moving a byte from one file to the next is a change too.
+	ids[buildIDOf([]byte("widget.js "+buildIDPlaceholder+"r"), []byte("erun-viewer.js"), files[2])] = true
+	if len(ids) != 2*len(files)+2 {
+		t.Errorf("%d distinct ids for %d different builds", len(ids), 2*len(files)+2)
 	}
 }
 
@@ -176,6 +217,166 @@ func TestPEP440(t *testing.T) {
 	for in, want := range map[string]string{"0.24.0-alpha.9": "0.24.0a9", "0.24.0-rc.1": "0.24.0rc1", "1.0.0-beta.2": "1.0.0b2", "0.33.0": "0.33.0", "0.1.0-dev": "0.1.0-dev"} {
 		if got := PEP440(in); got != want {
 			t.Errorf("PEP440(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// standInViewer writes a Viewer package whose Wasm is a valid module of
+// about size bytes (a custom section of random bytes, which brotli at
+// quality 11 takes seconds over).
+func standInViewer(t *testing.T, size int) string {
+	t.Helper()
+	pkg := t.TempDir()
+	payload := make([]byte, size)
+	rand.NewChaCha8([32]byte{1}).Read(payload)
+	section := append([]byte{1, 'x'}, payload...)
+	wasm := []byte("\x00asm\x01\x00\x00\x00\x00")
+	for n := uint64(len(section)); ; n >>= 7 { // LEB128 section size
+		if n < 0x80 {
+			wasm = append(wasm, byte(n))
+			break
+		}
+		wasm = append(wasm, byte(n&0x7f|0x80))
+	}
+	wasm = append(wasm, section...)
+	for name, content := range map[string][]byte{
+		"package.json":      []byte(`{"name": "@rerun-io/web-viewer", "version": "0.99.0"}`),
+		"re_viewer.js":      []byte("\nexport default function() {\n  return Object.assign(async () => {}, { deinit() {} });\n}\n"),
+		"re_viewer_bg.wasm": wasm,
+	} {
+		if err := os.WriteFile(filepath.Join(pkg, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pkg
+}
+
+// signalWriter closes ch on the first write that contains want.
+type signalWriter struct {
+	want string
+	ch   chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.want) {
+		w.once.Do(func() { close(w.ch) })
+	}
+	return len(p), nil
+}
+
+// TestBuildInterrupted cancels a build in the middle of its first brotli
+// compression (widget.js, 5 MB at quality 11): it must return within a second, leave the earlier build in
+// the folder whole and untouched, and leave no temporary files behind.
+func TestBuildInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the loader Wasm")
+	}
+	pkg := standInViewer(t, 1<<20)
+	out := filepath.Join(t.TempDir(), "dist")
+	first, err := Build(context.Background(), Options{ViewerDir: pkg, OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotDir(t, out)
+
+	os.WriteFile(filepath.Join(pkg, "re_viewer.js"), []byte("\nexport default function() {\n  return Object.assign(async () => 1, { deinit() {} });\n}\n"), 0o644)
+	cache := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &signalWriter{want: "compressing widget.js (br", ch: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Build(ctx, Options{ViewerDir: pkg, OutDir: out, Log: log, Compression: &Compression{Quality: 11, Cache: cache, Log: log}})
+		done <- err
+	}()
+	select {
+	case <-log.ch:
+	case err := <-done:
+		t.Fatalf("the build ended before compressing: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond) // well into the first 16 MiB window
+	cancel()
+	start := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("interrupted build: %v, want context.Canceled", err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("the build took %v to stop", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the build did not stop within 5 s of its cancellation")
+	}
+	if after := snapshotDir(t, out); !maps.Equal(before, after) {
+		t.Errorf("the interrupted build changed the folder:\nbefore %v\nafter  %v", before, after)
+	}
+	m, err := ReadManifest(out)
+	if err != nil || m.BuildID != first.BuildID {
+		t.Errorf("manifest after the interruption: %+v, %v", m, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "compressed", "*")); len(left) > 0 {
+		t.Errorf("the compression cache kept %q", left)
+	}
+}
+
+// snapshotDir maps every file under dir to its SHA-256.
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := hashFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = info.SHA256
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestCorruptCacheIsRecompressed damages the cached compressed files in
+// two ways (cut short, replaced by another file's compression): the next
+// build compresses again instead of serving them.
+func TestCorruptCacheIsRecompressed(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	for _, f := range Files {
+		os.WriteFile(filepath.Join(dir, f.Name), []byte(strings.Repeat(f.Name+" content ", 500)), 0o644)
+	}
+	c := &Compression{Quality: 5, Cache: cache}
+	m, err := WriteManifest(dir, "0123456789abcdef", "0.33.0", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "compressed", "*"))
+	if len(entries) != 2*len(Files) {
+		t.Fatalf("cache has %q", entries)
+	}
+	widgetBr := filepath.Join(cache, "compressed", m.Files[WidgetFile].SHA256+".br-q5")
+	elementBr := filepath.Join(cache, "compressed", m.Files[ElementFile].SHA256+".br-q5")
+	viewerGz := filepath.Join(cache, "compressed", m.Files[ViewerFile].SHA256+".gzip")
+	b, _ := os.ReadFile(viewerGz)
+	os.WriteFile(viewerGz, b[:len(b)/2], 0o644)
+	other, _ := os.ReadFile(elementBr)
+	os.WriteFile(widgetBr, other, 0o644)
+
+	m2, err := WriteManifest(dir, "0123456789abcdef", "0.33.0", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(m.Files, m2.Files, func(a, b FileInfo) bool { return maps.Equal(a.Encodings, b.Encodings) }) {
+		t.Errorf("a build from a damaged cache differs:\n%+v\n%+v", m.Files, m2.Files)
+	}
+	for _, f := range Files {
+		for enc, v := range m2.Files[f.Name].Encodings {
+			if _, err := verifiedCache(filepath.Join(dir, v.File), m2.Files[f.Name].SHA256, enc); err != nil {
+				t.Errorf("%s: %v", v.File, err)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package assets
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -72,7 +73,13 @@ type Compression struct {
 	Cache string
 	// Log receives a progress bar; nil discards it.
 	Log io.Writer
+	// CachedOnly takes the compressed files from the cache only: a build
+	// that would have to compress fails with ErrNotCached instead.
+	CachedOnly bool
 }
+
+// ErrNotCached is a CachedOnly build that found a file not compressed yet.
+var ErrNotCached = errors.New("not compressed at this quality yet")
 
 // encodings are the precompressed variants a bundle gets.
 var encodings = []struct {
@@ -85,7 +92,7 @@ var encodings = []struct {
 // precompress writes the .br and .gz siblings of dir/name, taking them
 // from the cache when the same content was compressed before, and returns
 // their descriptions.
-func precompress(dir, name, sum string, c Compression) (map[string]Variant, error) {
+func precompress(ctx context.Context, dir, name, sum string, c Compression) (map[string]Variant, error) {
 	out := map[string]Variant{}
 	for _, enc := range encodings {
 		key := sum + "." + enc.name
@@ -93,23 +100,21 @@ func precompress(dir, name, sum string, c Compression) (map[string]Variant, erro
 			key += "-q" + strconv.Itoa(c.Quality)
 		}
 		cached := filepath.Join(c.Cache, "compressed", key)
-		if _, err := os.Stat(cached); err != nil {
-			if err := compressTo(filepath.Join(dir, name), cached, enc.name, c); err != nil {
+		info, err := verifiedCache(cached, sum, enc.name)
+		if err != nil {
+			if c.CachedOnly {
+				return nil, fmt.Errorf("%s (%s): %w", name, key, ErrNotCached)
+			}
+			if err := compressTo(ctx, filepath.Join(dir, name), cached, enc.name, c); err != nil {
+				return nil, err
+			}
+			if info, err = hashFile(cached); err != nil {
 				return nil, err
 			}
 		}
 		dst := filepath.Join(dir, name+enc.ext)
-		f, err := os.Open(cached)
-		if err != nil {
-			return nil, err
-		}
-		err = writeFileAtomic(dst, f)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		info, err := hashFile(dst)
-		if err != nil {
+		os.Remove(dst) // a link is not made over a file
+		if err := linkOrCopy(cached, dst); err != nil {
 			return nil, err
 		}
 		out[enc.name] = Variant{File: name + enc.ext, Size: info.Size, SHA256: info.SHA256}
@@ -117,22 +122,57 @@ func precompress(dir, name, sum string, c Compression) (map[string]Variant, erro
 	return out, nil
 }
 
-// compressTo compresses src into the cache file dst, showing progress.
-func compressTo(src, dst, encoding string, c Compression) error {
+// verifiedCache returns the description of a cached compressed file after
+// checking that it decodes to the content whose SHA-256 is sum: a cache
+// file that was truncated or changed is compressed again, not served.
+func verifiedCache(cached, sum, encoding string) (FileInfo, error) {
+	f, err := os.Open(cached)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	var zr io.Reader
+	switch encoding {
+	case "br":
+		zr = brotli.NewReader(bufio.NewReader(f))
+	case "gzip":
+		if zr, err = gzip.NewReader(bufio.NewReader(f)); err != nil {
+			return FileInfo{}, err
+		}
+	default:
+		return FileInfo{}, errors.New("unknown encoding " + encoding)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, zr); err != nil {
+		return FileInfo{}, fmt.Errorf("cached %s: %w", cached, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sum {
+		return FileInfo{}, fmt.Errorf("cached %s does not decode to its source", cached)
+	}
+	return hashFile(cached)
+}
+
+// compressTo compresses src into the cache file dst, showing progress. A
+// cancelled ctx returns at once: brotli at quality 11 works on 16 MiB at a
+// time, for a minute or more, so the compression is left to end on its
+// own in the background, writing into a file already removed.
+func compressTo(ctx context.Context, src, dst, encoding string, c Compression) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
 	fi, err := in.Stat()
 	if err != nil {
+		in.Close()
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		in.Close()
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".compress-")
 	if err != nil {
+		in.Close()
 		return err
 	}
 	defer os.Remove(tmp.Name())
@@ -148,23 +188,51 @@ func compressTo(src, dst, encoding string, c Compression) error {
 	case "gzip":
 		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
 	default:
+		in.Close()
+		tmp.Close()
 		return errors.New("unknown encoding " + encoding)
 	}
 	label += ")"
 	bar := newProgressBar(c.Log, "compressing "+label, fi.Size())
-	if _, err := io.Copy(zw, io.TeeReader(bufio.NewReaderSize(in, 1<<20), bar)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("compress %s: %w", label, err)
-	}
-	if err := zw.Close(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("compress %s: %w", label, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
+	done := make(chan error, 1)
+	go func() {
+		defer in.Close()
+		defer tmp.Close()
+		src := &ctxReader{ctx: ctx, r: bufio.NewReaderSize(in, 1<<20)}
+		if _, err := io.Copy(zw, io.TeeReader(src, bar)); err != nil {
+			done <- err
+			return
+		}
+		if err := zw.Close(); err != nil {
+			done <- err
+			return
+		}
+		done <- tmp.Sync()
+	}()
+	select {
+	case <-ctx.Done():
+		bar.done()
+		return fmt.Errorf("compress %s: %w", label, ctx.Err())
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("compress %s: %w", label, err)
+		}
 	}
 	bar.done()
 	return os.Rename(tmp.Name(), dst)
+}
+
+// ctxReader stops reading once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
 }
 
 // hashFile returns a file's size, SHA-256 and SRI integrity (SHA-384) in

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -18,18 +19,72 @@ const (
 	HeadersFile = "_headers"
 )
 
-// staticFile is what both formats need to know about one served file.
-type staticFile struct {
-	Name        string
-	ContentType string
-	FinalLength int64
+// Header is one response header.
+type Header struct{ Name, Value string }
+
+// FileHeaders are the headers every server of a bundle sends with the file
+// name, whatever the encoding: the one table that `loader serve`, the
+// generated nginx.conf and _headers all follow. immutable is whether the
+// path names the build (/version/<build id>/). CORS is separate: the
+// server checks an allow-list, the static files allow every origin.
+func FileHeaders(m *Manifest, name string, immutable bool) []Header {
+	cache := "no-cache"
+	if immutable {
+		cache = "public, max-age=31536000, immutable"
+	}
+	var contentType string
+	for _, f := range Files {
+		if f.Name == name {
+			contentType = f.ContentType
+		}
+	}
+	return []Header{
+		{"Content-Type", contentType},
+		{"Cache-Control", cache},
+		{"rerun-final-length", strconv.FormatInt(m.Files[name].Size, 10)},
+		{"X-Content-Type-Options", "nosniff"},
+		{"Cross-Origin-Resource-Policy", "cross-origin"},
+	}
+}
+
+// OpenCORSHeaders are the CORS headers of a bundle served to every origin.
+var OpenCORSHeaders = []Header{
+	{"Access-Control-Allow-Origin", "*"},
+	{"Access-Control-Expose-Headers", ExposedHeaders},
+}
+
+// VersionAliases are the /version/<v>/ segments that name the Viewer of a
+// build rather than the build: its version in semver and in PEP 440
+// spelling. They are served like the plain paths (revalidated), since one
+// Viewer version is served by every build of the loader.
+func VersionAliases(m *Manifest) []string {
+	vs := []string{m.ViewerVersion}
+	if p := PEP440(m.ViewerVersion); p != m.ViewerVersion {
+		vs = append(vs, p)
+	}
+	return vs
+}
+
+func headerValue(hs []Header, name string) string {
+	for _, h := range hs {
+		if h.Name == name {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// staticLocation is one set of paths of a file and the headers sent there.
+type staticLocation struct {
+	Name    string   // the file in the folder
+	Paths   []string // request paths
+	Headers []Header
 }
 
 type staticData struct {
-	Root     string
-	Versions string // regexp alternation of the version path segments
-	Files    []staticFile
-	Exposed  string
+	Root      string
+	Locations []staticLocation
+	CORS      []Header
 }
 
 func newStaticData(dir string, m *Manifest) (staticData, error) {
@@ -37,23 +92,17 @@ func newStaticData(dir string, m *Manifest) (staticData, error) {
 	if err != nil {
 		return staticData{}, err
 	}
-	var versions []string
-	for _, v := range []string{m.BuildID, m.ViewerVersion, PEP440(m.ViewerVersion)} {
-		q := regexp.QuoteMeta(v)
-		if v != "" && !strings.Contains(strings.Join(versions, "|"), q) {
-			versions = append(versions, q)
-		}
-	}
-	var files []staticFile
+	data := staticData{Root: root, CORS: OpenCORSHeaders}
 	for _, f := range Files {
-		files = append(files, staticFile{f.Name, f.ContentType, m.Files[f.Name].Size})
+		plain := []string{"/" + f.Name}
+		for _, v := range VersionAliases(m) {
+			plain = append(plain, "/version/"+v+"/"+f.Name)
+		}
+		data.Locations = append(data.Locations,
+			staticLocation{f.Name, plain, append(FileHeaders(m, f.Name, false), OpenCORSHeaders...)},
+			staticLocation{f.Name, []string{"/version/" + m.BuildID + "/" + f.Name}, append(FileHeaders(m, f.Name, true), OpenCORSHeaders...)})
 	}
-	return staticData{
-		Root:     root,
-		Versions: strings.Join(versions, "|"),
-		Files:    files,
-		Exposed:  ExposedHeaders,
-	}, nil
+	return data, nil
 }
 
 // ExposedHeaders are the response headers cross-origin scripts may read:
@@ -80,22 +129,22 @@ func PEP440(v string) string {
 	return v
 }
 
-var nginxTemplate = template.Must(template.New(NginxFile).Funcs(template.FuncMap{"quoteRegexp": regexp.QuoteMeta}).Parse(`# nginx configuration for this Rerun notebook bundle, written by loader build.
+var nginxTemplate = template.Must(template.New(NginxFile).Funcs(template.FuncMap{"quoteRegexp": regexp.QuoteMeta, "header": headerValue}).Parse(`# nginx configuration for this Rerun notebook bundle, written by loader build.
 # Include it inside a server { } block:   include {{.Root}}/nginx.conf;
 # It needs the brotli_static module (Debian: libnginx-mod-http-brotli-static)
-# and gzip_static (built into Debian's nginx). It serves the files with the
-# headers the notebook widget relies on: the right Content-Type, CORS open to
-# every origin, the uncompressed size in rerun-final-length (exposed to
-# cross-origin scripts), revalidation on plain paths and a year of caching on
-# /version/<build id or Viewer version>/ paths.
-{{range .Files}}
-location ~ ^/(?<rerun_version>version/(?:{{$.Versions}})/)?{{.Name | quoteRegexp}}$ {
+# and gzip_static (built into Debian's nginx). It sends the headers
+# loader serve sends: the right Content-Type, CORS open to every origin, the
+# uncompressed size in rerun-final-length (exposed to cross-origin scripts),
+# revalidation on plain and Viewer-version paths and a year of caching on
+# /version/<build id>/ paths.
+{{range .Locations}}
+location ~ ^(?:{{range $i, $p := .Paths}}{{if $i}}|{{end}}{{$p | quoteRegexp}}{{end}})$ {
     alias {{$.Root}}/{{.Name}};
     brotli_static on;
     gzip_static on;
     gzip_vary on;
     types { }
-    default_type "{{.ContentType}}";
+    default_type "{{header .Headers "Content-Type"}}";
     etag on;
     if ($request_method = OPTIONS) {
         add_header Access-Control-Allow-Origin "*";
@@ -104,37 +153,19 @@ location ~ ^/(?<rerun_version>version/(?:{{$.Versions}})/)?{{.Name | quoteRegexp
         add_header Access-Control-Max-Age 86400;
         return 204;
     }
-    add_header Access-Control-Allow-Origin "*" always;
-    add_header Access-Control-Expose-Headers "{{$.Exposed}}" always;
-    add_header rerun-final-length {{.FinalLength}} always;
-    add_header X-Content-Type-Options nosniff always;
-    add_header Cross-Origin-Resource-Policy cross-origin always;
-    set $rerun_cache "no-cache";
-    if ($rerun_version) {
-        set $rerun_cache "public, max-age=31536000, immutable";
-    }
-    add_header Cache-Control $rerun_cache always;
+{{- range .Headers}}{{if ne .Name "Content-Type"}}
+    add_header {{.Name}} "{{.Value}}" always;{{end}}{{end}}
 }
 {{end}}`))
 
 var headersTemplate = template.Must(template.New(HeadersFile).Parse(`# Response headers for static hosts that read a _headers file (Netlify,
-# Cloudflare Pages), written by loader build for this bundle. Serve the
-# folder's .br/.gz variants with Content-Encoding where the host supports it.
-{{- define "common"}}
-  Content-Type: {{.ContentType}}
-  Access-Control-Allow-Origin: *
-  Access-Control-Expose-Headers: ` + ExposedHeaders + `
-  rerun-final-length: {{.FinalLength}}
-  X-Content-Type-Options: nosniff
-  Cross-Origin-Resource-Policy: cross-origin
-{{- end}}
-{{range .Files}}
-/{{.Name}}{{template "common" .}}
-  Cache-Control: no-cache
-
-/version/*/{{.Name}}{{template "common" .}}
-  Cache-Control: public, max-age=31536000, immutable
-{{end}}`))
+# Cloudflare Pages), written by loader build for this bundle: the headers
+# loader serve sends. Serve the folder's .br/.gz variants with
+# Content-Encoding where the host supports it.
+{{range .Locations}}{{$h := .Headers}}{{range .Paths}}
+{{.}}{{range $h}}
+  {{.Name}}: {{.Value}}{{end}}
+{{end}}{{end}}`))
 
 // writeStaticConfigs writes nginx.conf and _headers for the bundle in dir.
 func writeStaticConfigs(dir string, m *Manifest) error {

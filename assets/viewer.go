@@ -7,9 +7,11 @@ import (
 	"compress/gzip"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,11 +91,11 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	}
 	root := filepath.Join(cache, "web-viewer", pin.Version)
 	pkgDir := filepath.Join(root, "package")
-	stamp := filepath.Join(root, "sha256")
-	if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == pin.SHA256 {
-		if _, err := os.Stat(filepath.Join(pkgDir, ViewerFile)); err == nil {
-			return pkgDir, nil
-		}
+	switch err := checkUnpacked(root, pin); {
+	case err == nil:
+		return pkgDir, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(log, "the cached %s@%s cannot be used (%v): fetching it again\n", ViewerPackage, pin.Version, err)
 	}
 
 	if err := os.MkdirAll(cache, 0o755); err != nil {
@@ -142,11 +144,68 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	if err := os.Rename(unpacked, root); err != nil {
 		return "", fmt.Errorf("move %s into the cache: %w", spec, err)
 	}
-	if err := os.WriteFile(stamp, []byte(pin.SHA256+"\n"), 0o644); err != nil {
+	if err := writeUnpackedStamp(root, pin); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(log, "%s verified and unpacked in %s\n", spec, pkgDir)
 	return pkgDir, nil
+}
+
+// unpackedStamp is the file, next to an unpacked package, that names its
+// tarball's SHA-256 and the SHA-256 of every file unpacked from it.
+const unpackedStamp = "unpacked.json"
+
+type stampFile struct {
+	Tarball string            `json:"tarball_sha256"`
+	Files   map[string]string `json:"files"` // slash path under root → SHA-256
+}
+
+func writeUnpackedStamp(root string, pin PinnedViewer) error {
+	st := stampFile{Tarball: pin.SHA256, Files: map[string]string{}}
+	err := filepath.WalkDir(filepath.Join(root, "package"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := hashFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		st.Files[filepath.ToSlash(rel)] = info.SHA256
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(root, unpackedStamp), bytes.NewReader(b))
+}
+
+// checkUnpacked reports whether the package unpacked under root is the
+// pinned one, file for file: fs.ErrNotExist when it was never unpacked,
+// another error when a file changed or is missing.
+func checkUnpacked(root string, pin PinnedViewer) error {
+	b, err := os.ReadFile(filepath.Join(root, unpackedStamp))
+	if err != nil {
+		return err
+	}
+	var st stampFile
+	if err := json.Unmarshal(b, &st); err != nil || st.Tarball != pin.SHA256 || st.Files["package/"+ViewerFile] == "" {
+		return fmt.Errorf("%s is not of this pin", unpackedStamp)
+	}
+	for rel, sum := range st.Files {
+		info, err := hashFile(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return fmt.Errorf("%s is missing or unreadable", rel)
+		}
+		if info.SHA256 != sum {
+			return fmt.Errorf("%s was changed", rel)
+		}
+	}
+	return nil
 }
 
 // untar unpacks the regular files of a .tgz into dir, refusing any entry

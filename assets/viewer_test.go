@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,5 +103,71 @@ func TestFetchViewerRefusesAMismatchedTarball(t *testing.T) {
 	_, err := FetchViewer(context.Background(), pin, t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "does not match the pin") {
 		t.Fatalf("FetchViewer with a wrong pin = %v, want a checksum error", err)
+	}
+}
+
+func TestCheckUnpacked(t *testing.T) {
+	root := t.TempDir()
+	pin := PinnedViewer{Version: "0.99.0", SHA256: strings.Repeat("a", 64)}
+	os.MkdirAll(filepath.Join(root, "package"), 0o755)
+	wasm := filepath.Join(root, "package", ViewerFile)
+	os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+	os.WriteFile(filepath.Join(root, "package", "re_viewer.js"), []byte("export default function() {}"), 0o644)
+	if err := checkUnpacked(root, pin); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("never stamped: %v, want ErrNotExist", err)
+	}
+	if err := writeUnpackedStamp(root, pin); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkUnpacked(root, pin); err != nil {
+		t.Errorf("as unpacked: %v", err)
+	}
+	other := pin
+	other.SHA256 = strings.Repeat("b", 64)
+	if err := checkUnpacked(root, other); err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("another pin: %v", err)
+	}
+	os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x01"), 0o644)
+	if err := checkUnpacked(root, pin); err == nil || !strings.Contains(err.Error(), "package/re_viewer_bg.wasm was changed") {
+		t.Errorf("a changed byte: %v", err)
+	}
+	os.Remove(wasm)
+	if err := checkUnpacked(root, pin); err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a missing file: %v", err)
+	}
+}
+
+// TestFetchViewerReplacesAChangedCache changes one byte of the cached
+// Viewer Wasm: the next fetch notices, says so and fetches it again.
+func TestFetchViewerReplacesAChangedCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs npm pack")
+	}
+	cache := t.TempDir()
+	pin := DefaultViewer()
+	dir, err := FetchViewer(context.Background(), pin, cache, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm := filepath.Join(dir, ViewerFile)
+	good, err := hashFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(wasm, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte{0xff}, 1000)
+	f.Close()
+	var log bytes.Buffer
+	if _, err := FetchViewer(context.Background(), pin, cache, &log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "package/re_viewer_bg.wasm was changed") || !strings.Contains(log.String(), "fetching it again") {
+		t.Errorf("log: %q", log.String())
+	}
+	if again, err := hashFile(wasm); err != nil || again.SHA256 != good.SHA256 {
+		t.Errorf("the Viewer Wasm was not restored: %v", err)
 	}
 }

@@ -1,8 +1,7 @@
 package browsertest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/internal/npmlock"
 )
 
 // viteApp is a web app that imports the build folder as an npm package;
@@ -24,40 +24,16 @@ const viteApp = "testdata/viteapp"
 // installVite installs the app's locked dependencies with npm ci into the
 // cache, once per lockfile, and returns the Vite CLI script.
 var installVite = sync.OnceValues(func() (string, error) {
-	lock, err := os.ReadFile(filepath.Join(viteApp, "package-lock.json"))
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(lock)
 	cache, err := assets.CacheDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "vite-"+hex.EncodeToString(sum[:6]))
-	cli := filepath.Join(dir, "node_modules", "vite", "bin", "vite.js")
-	if _, err := os.Stat(cli); err == nil {
-		return cli, nil
-	}
-	tmp, err := os.MkdirTemp(cache, "vite-install-")
+	const cli = "node_modules/vite/bin/vite.js"
+	dir, err := npmlock.Install(context.Background(), viteApp, cache, "vite", os.Stderr, cli)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(tmp)
-	for _, f := range []string{"package.json", "package-lock.json"} {
-		if err := copyFile(filepath.Join(viteApp, f), filepath.Join(tmp, f)); err != nil {
-			return "", err
-		}
-	}
-	fmt.Fprintln(os.Stderr, "installing the pinned Vite from npm (npm ci)…")
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm ci in %s: %w\n%s", viteApp, err, out)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return "", err
-	}
-	return cli, nil
+	return filepath.Join(dir, cli), nil
 })
 
 func copyFile(src, dst string) error {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,48 +24,81 @@ type ServeOptions struct {
 	PublicURL string
 }
 
-// Serve listens, prints where the assets are as `python -m rerun_notebook
-// serve` does, and serves until ctx ends, then shuts down gracefully.
-func Serve(ctx context.Context, h http.Handler, opts ServeOptions, out io.Writer) error {
-	public := strings.TrimRight(opts.PublicURL, "/")
-	if public != "" {
-		u, err := url.Parse(public)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--public-url %q is not an http(s) URL", opts.PublicURL)
-		}
+// ShutdownGrace is how long downloads in flight when the server is asked
+// to stop have to finish before their connections are closed.
+const ShutdownGrace = 10 * time.Second
+
+// Listener is a bound address, ready to serve.
+type Listener struct {
+	ln     net.Listener
+	base   string // http://host:port as bound
+	public string // the base users reach
+}
+
+// Listen checks opts and binds the address, so that a bad public URL or a
+// port in use is reported before any long build.
+func Listen(opts ServeOptions) (*Listener, error) {
+	if err := CheckPublicURL(opts.PublicURL); err != nil {
+		return nil, err
+	}
+	if opts.Port < 0 || opts.Port > 65535 {
+		return nil, fmt.Errorf("--port %d is not a TCP port (0–65535; 0 picks a free one)", opts.Port)
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("listen: %w (is another server on that port? pick one with --port, or --port 0)", err)
 	}
+	l := &Listener{ln: ln, base: "http://" + net.JoinHostPort(opts.Host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))}
+	l.public = strings.TrimRight(opts.PublicURL, "/")
+	if l.public == "" {
+		l.public = l.base
+	}
+	return l, nil
+}
+
+// Close releases the address of a Listener that will not serve.
+func (l *Listener) Close() error { return l.ln.Close() }
+
+// Serve prints where the assets are, as `python -m rerun_notebook serve`
+// does, and serves h until ctx ends. Then it stops accepting, lets the
+// downloads in flight finish for up to ShutdownGrace, and returns.
+func (l *Listener) Serve(ctx context.Context, h http.Handler, out io.Writer) error {
 	srv := NewHTTPServer(h)
-	base := "http://" + net.JoinHostPort(opts.Host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	if public == "" {
-		public = base
-	}
-	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", base)
-	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", public, assets.WidgetFile)
-	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", public, assets.ElementFile)
+	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", l.base)
+	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", l.public, assets.WidgetFile)
+	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", l.public, assets.ElementFile)
 	if hh, ok := h.(*Handler); ok && hh.cfg.DemoRecording != "" {
-		fmt.Fprintf(out, "Demo pages: %s/ (<rerun-viewer>), %s/mount.html (mount()), %s/notebook.html (the notebook widget)\n", public, public, public)
+		fmt.Fprintf(out, "Demo pages: %s/ (<rerun-viewer>), %s/mount.html (mount()), %s/notebook.html (the notebook widget)\n", l.public, l.public, l.public)
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(l.ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	fmt.Fprintf(out, "Shutting down: downloads in flight have %v to finish\n", ShutdownGrace)
+	grace, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := srv.Shutdown(grace); err != nil {
+		srv.Close()
+		fmt.Fprintf(out, "Closed the connections still busy after %v\n", ShutdownGrace)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// Serve listens as opts say and serves h until ctx ends (see
+// Listener.Serve).
+func Serve(ctx context.Context, h http.Handler, opts ServeOptions, out io.Writer) error {
+	l, err := Listen(opts)
+	if err != nil {
+		return err
+	}
+	return l.Serve(ctx, h, out)
 }
 
 // NewHTTPServer returns an http.Server for h with limits that keep slow or

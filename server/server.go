@@ -15,19 +15,19 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/hostpage"
 )
 
-// contentTypes are the files of a bundle and how they are served.
-var contentTypes = func() map[string]string {
-	m := map[string]string{}
+// served are the names of the files of a bundle.
+var served = func() map[string]bool {
+	m := map[string]bool{}
 	for _, f := range assets.Files {
-		m[f.Name] = f.ContentType
+		m[f.Name] = true
 	}
 	return m
 }()
@@ -36,65 +36,138 @@ var contentTypes = func() map[string]string {
 type Config struct {
 	// Dir is the bundle folder written by `loader build`.
 	Dir string
-	// AllowOrigins lists the origins allowed to fetch the bundle; empty
-	// means every origin ("*").
+	// AllowOrigins lists the origins allowed to fetch the bundle, as
+	// ParseOrigins returns them; empty means every origin ("*").
 	AllowOrigins []string
 	// DemoRecording, when set, makes / a page that shows the Viewer
 	// through widget.js with this .rrd file loaded.
 	DemoRecording string
+	// Log, when set, is told when a rebuilt bundle is served from then on,
+	// or why a changed folder is not.
+	Log io.Writer
 }
 
 // Handler serves a bundle:
 //   - /widget.js and /re_viewer_bg.wasm, revalidated on every use
-//     (Cache-Control: no-cache, strong ETags, 304s), and the same under
-//     /version/<build id or Viewer version>/, cached for a year (immutable);
+//     (Cache-Control: no-cache, strong ETags, 304s); the same under
+//     /version/<build id>/, cached for a year (immutable), and under
+//     /version/<Viewer version>/, revalidated like the plain paths, since
+//     one Viewer version is served by many builds of the loader;
 //   - the precompressed variant the client prefers (br, then gzip), always
 //     with Content-Length, and rerun-final-length giving the uncompressed
 //     size, exposed to cross-origin scripts with Content-Encoding;
-//   - ranges of the uncompressed file (206), HEAD, and CORS preflights;
+//   - ranges (206) of the variant the client gets, If-Match, If-Range,
+//     HEAD, and CORS preflights;
 //   - 404 for anything else, 405 for other methods.
+//
+// It serves the build that was in the folder when New was called until a
+// new manifest.json appears (`loader build` writes it last); then it
+// checks the new build and switches to it at once. A response always has
+// the bytes of the build it started with.
 type Handler struct {
-	cfg      Config
-	manifest *assets.Manifest
-	versions []string // version path segments accepted: build id, Viewer version and its PEP 440 spelling
+	cfg     Config
+	current atomic.Pointer[build]
+	// checked is when the manifest was last looked at, in UnixNano;
+	// reloading is set while a new build is being checked.
+	checked   atomic.Int64
+	reloading atomic.Bool
+	lastError atomic.Pointer[string]
 }
 
+// manifestCheckEvery bounds how often requests look for a new manifest.
+const manifestCheckEvery = 200 * time.Millisecond
+
 // New returns a Handler for cfg after reading the bundle's manifest and
-// checking its files are there.
+// checking every file it names against it.
 func New(cfg Config) (*Handler, error) {
-	m, err := assets.ReadManifest(cfg.Dir)
+	b, err := loadBuild(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
-	for name, info := range m.Files {
-		if err := checkFile(filepath.Join(cfg.Dir, name), info.Size); err != nil {
-			return nil, err
-		}
-		for _, v := range info.Encodings {
-			if err := checkFile(filepath.Join(cfg.Dir, v.File), v.Size); err != nil {
-				return nil, err
-			}
-		}
-	}
 	if cfg.DemoRecording != "" {
 		if _, err := os.Stat(cfg.DemoRecording); err != nil {
+			b.close()
 			return nil, fmt.Errorf("demo recording: %w", err)
 		}
 	}
-	h := &Handler{cfg: cfg, manifest: m}
-	h.versions = []string{m.BuildID, m.ViewerVersion, assets.PEP440(m.ViewerVersion)}
+	cfg.AllowOrigins = slices.Clone(cfg.AllowOrigins)
+	for i, o := range cfg.AllowOrigins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		cfg.AllowOrigins[i] = n
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	h := &Handler{cfg: cfg}
+	h.current.Store(b)
+	h.checked.Store(time.Now().UnixNano())
 	return h, nil
 }
 
-func checkFile(path string, size int64) error {
-	fi, err := os.Stat(path)
+// acquire returns the build to serve a request from; the caller releases
+// it. It is the one build current before and after acquiring it, so a
+// build being retired is never handed out.
+func (h *Handler) acquire() *build {
+	h.maybeReload()
+	for {
+		b := h.current.Load()
+		b.acquire()
+		if h.current.Load() == b {
+			return b
+		}
+		b.release()
+	}
+}
+
+// maybeReload looks for a new manifest at most every manifestCheckEvery,
+// and checks a new build in the background: requests keep being served
+// from the current one meanwhile.
+func (h *Handler) maybeReload() {
+	now := time.Now().UnixNano()
+	last := h.checked.Load()
+	if now-last < int64(manifestCheckEvery) || !h.checked.CompareAndSwap(last, now) {
+		return
+	}
+	fi, err := os.Stat(filepath.Join(h.cfg.Dir, assets.ManifestFile))
+	cur := h.current.Load()
+	if err != nil || sameStamp(fi, cur.stamp) || !h.reloading.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer h.reloading.Store(false)
+		next, err := loadBuild(h.cfg.Dir)
+		if err != nil {
+			// A build in progress, or a broken folder: say it once.
+			msg := err.Error()
+			if prev := h.lastError.Swap(&msg); prev == nil || *prev != msg {
+				fmt.Fprintf(h.cfg.Log, "still serving build %s: the folder changed but is not a whole build yet: %v\n", cur.manifest.BuildID, err)
+			}
+			return
+		}
+		h.lastError.Store(nil)
+		old := h.current.Swap(next)
+		old.retire()
+		fmt.Fprintf(h.cfg.Log, "serving build %s (Viewer %s) from now on; it replaces build %s\n", next.manifest.BuildID, next.manifest.ViewerVersion, old.manifest.BuildID)
+	}()
+}
+
+// Reload checks the folder for a new build now, and switches to it when
+// it is whole: for tests and callers that just wrote one.
+func (h *Handler) Reload() error {
+	next, err := loadBuild(h.cfg.Dir)
 	if err != nil {
-		return fmt.Errorf("bundle: %w (rebuild it with `loader build`)", err)
+		return err
 	}
-	if fi.Size() != size {
-		return fmt.Errorf("bundle: %s is %d bytes, its manifest says %d (rebuild it with `loader build`)", path, fi.Size(), size)
-	}
+	h.current.Swap(next).retire()
 	return nil
+}
+
+func sameStamp(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +193,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	name, immutable, ok := h.route(r.URL.Path)
+	b := h.acquire()
+	defer b.release()
+	name, immutable, ok := b.route(r.URL.Path, assets.VersionAliases(b.manifest))
 	if !ok {
 		if h.serveDemo(w, r) {
 			return
@@ -128,23 +203,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	h.serveAsset(w, r, name, immutable)
+	b.serveAsset(w, r, name, immutable)
 }
 
 // cors sets the CORS headers and reports whether the origin may fetch.
 func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	hdr := w.Header()
-	hdr.Set("Access-Control-Expose-Headers", assets.ExposedHeaders)
 	if len(h.cfg.AllowOrigins) == 0 {
-		hdr.Set("Access-Control-Allow-Origin", "*")
+		for _, c := range assets.OpenCORSHeaders {
+			hdr.Set(c.Name, c.Value)
+		}
 		return true
 	}
+	hdr.Set("Access-Control-Expose-Headers", assets.ExposedHeaders)
 	hdr.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true // not a cross-origin browser request
 	}
-	if !slices.Contains(h.cfg.AllowOrigins, origin) {
+	if o, err := normalizeOrigin(origin); err != nil || !slices.Contains(h.cfg.AllowOrigins, o) {
 		return false
 	}
 	hdr.Set("Access-Control-Allow-Origin", origin)
@@ -152,102 +229,92 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // route maps a request path to a bundle file; immutable is true under
-// /version/<v>/.
-func (h *Handler) route(path string) (name string, immutable, ok bool) {
+// /version/<build id>/ only.
+func (b *build) route(path string, aliases []string) (name string, immutable, ok bool) {
 	if rest, found := strings.CutPrefix(path, "/version/"); found {
 		version, file, found := strings.Cut(rest, "/")
-		if !found || !slices.Contains(h.versions, version) {
+		switch {
+		case !found:
+			return "", false, false
+		case slices.Contains(b.versions, version):
+			immutable = true
+		case !slices.Contains(aliases, version):
 			return "", false, false
 		}
-		path, immutable = "/"+file, true
+		path = "/" + file
 	}
 	name = strings.TrimPrefix(path, "/")
-	if _, ok := contentTypes[name]; !ok {
+	if !served[name] {
 		return "", false, false
 	}
 	return name, immutable, true
 }
 
-func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable bool) {
-	info := h.manifest.Files[name]
+func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable bool) {
+	info := b.manifest.Files[name]
 	hdr := w.Header()
 	hdr.Add("Vary", "Accept-Encoding")
-	hdr.Set("Content-Type", contentTypes[name])
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	hdr.Set("rerun-final-length", strconv.FormatInt(info.Size, 10))
-	if immutable {
-		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hdr.Set("Cache-Control", "no-cache")
+	for _, h := range assets.FileHeaders(b.manifest, name, immutable) {
+		hdr.Set(h.Name, h.Value)
 	}
 
 	available := map[string]bool{}
 	for enc := range info.Encodings {
 		available[enc] = true
 	}
-	coding := Identity
-	if r.Header.Get("Range") == "" {
-		// Ranges are served from the uncompressed file only, where byte
-		// offsets mean what a resuming client thinks they mean.
-		var ok bool
-		if coding, ok = Negotiate(r.Header.Get("Accept-Encoding"), available); !ok {
-			http.Error(w, "no acceptable content coding", http.StatusNotAcceptable)
-			return
-		}
-	}
-	file, size, sum := name, info.Size, info.SHA256
-	if coding != Identity {
-		v := info.Encodings[coding]
-		file, size, sum = v.File, v.Size, v.SHA256
-		hdr.Set("Content-Encoding", coding)
-	}
-	etag := `"` + sum[:32] + `"`
-	hdr.Set("ETag", etag)
-
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		if etagMatches(inm, etag) {
-			for _, k := range []string{"Content-Type", "Content-Encoding", "rerun-final-length", "X-Content-Type-Options"} {
-				hdr.Del(k)
-			}
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		// A miss must not fall through to If-Modified-Since (RFC 9110).
-		r.Header.Del("If-Modified-Since")
-	}
-
-	f, err := os.Open(filepath.Join(h.cfg.Dir, file))
-	if err != nil {
-		http.Error(w, "asset missing", http.StatusInternalServerError)
+	coding, ok := Negotiate(r.Header.Get("Accept-Encoding"), available)
+	if !ok {
+		http.Error(w, "no acceptable content coding", http.StatusNotAcceptable)
 		return
 	}
-	defer f.Close()
+	file := name
 	if coding != Identity {
-		// http.ServeContent leaves Content-Length out when
-		// Content-Encoding is set; the progress bars need it.
-		hdr.Set("Content-Length", strconv.FormatInt(size, 10))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			io.Copy(w, f) // the ResponseWriter's ReadFrom sends the file with sendfile
-		}
-		return
+		file = info.Encodings[coding].File
 	}
-	// Identity: ServeContent does ranges, If-Range and HEAD; with the
-	// ETag set it compares validators itself.
-	http.ServeContent(w, r, "", time.Time{}, f)
+	sf := b.files[file]
+	hdr.Set("ETag", sf.etag)
+	if rng := r.Header.Get("Range"); rng != "" {
+		// RFC 9110 §14.2: a Range with a unit the server does not know is
+		// ignored; net/http answers 416 to it, and reads only "bytes=".
+		unit, spec, _ := strings.Cut(rng, "=")
+		if strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+			r.Header.Set("Range", "bytes="+spec)
+		} else {
+			r.Header.Del("Range")
+		}
+	}
+	content, done := sf.reader()
+	defer done()
+	// ServeContent owns conditional requests (If-None-Match, If-Match,
+	// If-Range) and ranges, for every variant: a range is of the bytes
+	// sent, the variant's, which its own ETag names. It leaves
+	// Content-Length out when Content-Encoding is already set, so the
+	// encoding is added as the headers go out.
+	cw := &codingWriter{ResponseWriter: w, coding: coding}
+	http.ServeContent(cw, r, "", time.Time{}, content)
 }
 
-// etagMatches applies If-None-Match's weak comparison (RFC 9110 §13.1.2).
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
+// codingWriter adds Content-Encoding to the 200 and 206 responses of an
+// encoded variant when http.ServeContent writes their headers.
+type codingWriter struct {
+	http.ResponseWriter
+	coding string
 }
+
+func (w *codingWriter) WriteHeader(code int) {
+	if w.coding != Identity && (code == http.StatusOK || code == http.StatusPartialContent) {
+		w.Header().Set("Content-Encoding", w.coding)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// ReadFrom keeps the ResponseWriter's sendfile path for file bodies.
+func (w *codingWriter) ReadFrom(src io.Reader) (int64, error) {
+	return io.Copy(w.ResponseWriter, src)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *codingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // serveDemo serves the demo pages, host.js and the recording when
 // configured, under the strict Content-Security-Policy they are written

@@ -81,6 +81,13 @@ func TestHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	variant := func(name, ext string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	etag := func(name, enc string) string {
 		sum := m.Files[name].SHA256
 		if enc != "" {
@@ -133,19 +140,39 @@ func TestHandler(t *testing.T) {
 		{"garbage If-None-Match", "GET", "/widget.js", map[string]string{"If-None-Match": `"unterminated, ,,`},
 			want{200, "", widgetJS, nil}},
 
-		{"range", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-3"},
-			want{206, "", []byte("\x00asm"), map[string]string{"Content-Range": "bytes 0-3/" + strconv.Itoa(len(wasmBody)), "Content-Encoding": ""}}},
+		{"range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=0-3"},
+			want{206, "", []byte("\x00asm"), map[string]string{"Content-Range": "bytes 0-3/" + strconv.Itoa(len(wasmBody)), "Content-Encoding": "", "Content-Length": "4"}}},
+		{"range of the br variant", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-3"},
+			want{206, "br", variant(assets.ViewerFile, ".br")[:4], map[string]string{
+				"Content-Range":  "bytes 0-3/" + strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10),
+				"Content-Length": "4", "ETag": etag(assets.ViewerFile, "br")}}},
+		{"range with identity refused", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip, identity;q=0", "Range": "bytes=2-5"},
+			want{206, "gzip", variant(assets.ViewerFile, ".gz")[2:6], map[string]string{"ETag": etag(assets.ViewerFile, "gzip")}}},
+		{"range unit in capitals", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "BYTES=0-3"},
+			want{206, "", []byte("\x00asm"), nil}},
 		{"suffix range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=-5"},
 			want{206, "", wasmBody[len(wasmBody)-5:], nil}},
 		{"unsatisfiable range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=999999999-"},
 			want{416, "", nil, nil}},
-		{"malformed range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "pages=1-2"},
-			want{416, "", nil, nil}},
+		{"unknown range unit ignored", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "pages=1-2"},
+			want{200, "", wasmBody, nil}},
+		{"If-Range with the variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(assets.WidgetFile, "br")},
+			want{206, "br", variant(assets.WidgetFile, ".br")[:2], nil}},
+		{"If-Range with another variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(assets.WidgetFile, "")},
+			want{200, "br", widgetJS, nil}},
+
+		{"If-Match identity", "GET", "/widget.js", map[string]string{"If-Match": etag(assets.WidgetFile, "")}, want{200, "", widgetJS, nil}},
+		{"If-Match br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(assets.WidgetFile, "br")}, want{200, "br", widgetJS, nil}},
+		{"If-Match gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(assets.WidgetFile, "gzip")}, want{200, "gzip", widgetJS, nil}},
+		{"If-Match star", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": "*"}, want{200, "br", widgetJS, nil}},
+		{"If-Match miss identity", "GET", "/widget.js", map[string]string{"If-Match": `"other"`}, want{412, "", nil, nil}},
+		{"If-Match miss br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(assets.WidgetFile, "")}, want{412, "", nil, nil}},
+		{"If-Match miss gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(assets.WidgetFile, "br")}, want{412, "", nil, nil}},
 
 		{"versioned by build id", "GET", "/version/0123456789abcdef/widget.js", nil,
 			want{200, "", widgetJS, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}}},
 		{"versioned by semver", "GET", "/version/0.24.0-alpha.9/re_viewer_bg.wasm", nil,
-			want{200, "", wasmBody, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}}},
+			want{200, "", wasmBody, map[string]string{"Cache-Control": "no-cache"}}},
 		{"versioned by PEP 440", "GET", "/version/0.24.0a9/widget.js", nil,
 			want{200, "", widgetJS, nil}},
 		{"wrong version", "GET", "/version/0.33.0/widget.js", nil, want{404, "", nil, nil}},
@@ -171,6 +198,8 @@ func TestHandler(t *testing.T) {
 		{"git", "GET", "/.git/config", nil, want{404, "", nil, nil}},
 		{"version dotdot", "GET", "/version/../secret.txt", nil, want{404, "", nil, nil}},
 	}
+	// Ranges of an encoded variant are compared as sent.
+	rawBody := map[string]bool{"range of the br variant": true, "range with identity refused": true, "If-Range with the variant's ETag": true}
 	for _, tt := range tests {
 		// As the request line carries it: no dot segments resolved.
 		req := httptest.NewRequest(tt.method, "http://assets.test"+tt.path, nil)
@@ -204,6 +233,12 @@ func TestHandler(t *testing.T) {
 		}
 		if cl := res.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
 			t.Errorf("%s: Content-Length %q for a %d-byte body", tt.name, cl, len(body))
+		}
+		if rawBody[tt.name] {
+			if !bytes.Equal(body, tt.want.body) {
+				t.Errorf("%s: body %x, want %x", tt.name, body, tt.want.body)
+			}
+			continue
 		}
 		if got := decode(t, tt.want.encoding, body); !bytes.Equal(got, tt.want.body) {
 			t.Errorf("%s: body decodes to %d bytes, want %d", tt.name, len(got), len(tt.want.body))

@@ -14,33 +14,29 @@ import (
 	"strings"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/npmlock"
 )
 
-// esbuildVersion is the esbuild from npm that bundles the upstream widget,
-// as rerun-notebook bundles its own.
-const esbuildVersion = "0.28.2"
+// esbuildDir holds the package.json and package-lock.json that pin the
+// esbuild bundling the upstream widget, as rerun-notebook bundles its own.
+const esbuildDir = "bench/widget/esbuild"
 
 //go:embed upstream/widget.js
 var upstreamEntry []byte
 
-// installEsbuild installs esbuild from npm into the cache once and returns
-// its binary.
+// installEsbuild installs the pinned esbuild with npm ci into the cache
+// once per lockfile, checks its binary, and returns it.
 func installEsbuild(ctx context.Context, cache string, log io.Writer) (string, error) {
-	dir := filepath.Join(cache, "esbuild-"+esbuildVersion)
-	bin := filepath.Join(dir, "node_modules", ".bin", "esbuild")
-	if out, err := exec.CommandContext(ctx, bin, "--version").Output(); err == nil && strings.TrimSpace(string(out)) == esbuildVersion {
-		return bin, nil
-	}
-	fmt.Fprintf(log, "installing esbuild %s from npm…\n", esbuildVersion)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	root, err := assets.ModuleRoot()
+	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund",
-		"--loglevel=error", "esbuild@"+esbuildVersion)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm install esbuild@%s: %w\n%s", esbuildVersion, err, out)
+	const bin = "node_modules/.bin/esbuild"
+	dir, err := npmlock.Install(ctx, filepath.Join(root, esbuildDir), cache, "esbuild", log, bin)
+	if err != nil {
+		return "", err
 	}
-	return bin, nil
+	return filepath.Join(dir, bin), nil
 }
 
 // bundleUpstream bundles upstream/widget.js with the @rerun-io/web-viewer

@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
@@ -59,25 +58,50 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && ctx.Err() != nil {
+		// Whatever failed, it failed because it was interrupted.
+		err = context.Canceled
+	}
+	os.Exit(exitCode(err, os.Stderr))
 }
 
 // errChecksFailed is a `loader check` that ran and found failures: the
 // report says which, so there is nothing more to print.
 var errChecksFailed = errors.New("checks failed")
 
-// exitCode prints err and says how to exit: 1 for a failure, 2 for bad
-// usage or a broken setup.
+// errUsageShown is bad usage the flag package has explained already (the
+// message and the flags): exit status 2 with nothing more to print.
+var errUsageShown = errors.New("bad usage")
+
+// usageError is bad input or a broken setup, as opposed to a failure
+// while working: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode prints err and says how to exit: 0 for asked-for help, 1 for a
+// failure, 2 for bad usage or a broken setup, 130 when interrupted
+// (Ctrl-C), as shells report a command ended by SIGINT.
 func exitCode(err error, stderr io.Writer) int {
-	var usageErr *check.UsageError
+	var checkUsage *check.UsageError
+	var usage *usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsageShown):
 		return 2
 	case errors.Is(err, errChecksFailed):
 		return 1
-	case errors.As(err, &usageErr):
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "loader: interrupted")
+		return 130
+	case errors.As(err, &checkUsage), errors.As(err, &usage):
 		fmt.Fprintln(stderr, "loader:", err)
 		return 2
 	}
@@ -88,7 +112,7 @@ func exitCode(err error, stderr io.Writer) int {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return errUsageShown
 	}
 	switch args[0] {
 	case "build":
@@ -104,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return usageErrorf("unknown command %q", args[0])
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
@@ -113,14 +137,16 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args. A bad flag or -h has been explained by the flag
-// package (the message and the usage), so the error only says to exit
-// with status 2.
+// parseFlags parses args. -h returns flag.ErrHelp (exit status 0) after
+// the flag package printed the usage; a bad flag returns errUsageShown,
+// as the flag package explained it.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", flag.ErrHelp, err)
+	err := fs.Parse(args)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return err
 	}
-	return nil
+	return fmt.Errorf("%w: %v", errUsageShown, err)
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
@@ -128,7 +154,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }
@@ -144,10 +170,10 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if *viewer == "" || *out == "" {
-		return errors.New("build needs --viewer DIR and --out DIR")
+		return usageErrorf("build needs --viewer DIR and --out DIR")
 	}
 	if *quality < 0 || *quality > 11 {
-		return fmt.Errorf("--quality %d is not in 0–11", *quality)
+		return usageErrorf("--quality %d is not in 0–11", *quality)
 	}
 	opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr, ViewerURL: *viewerURL}
 	if *precompress {
@@ -180,50 +206,106 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *port < 0 || *port > 65535 {
-		return fmt.Errorf("--port %d is not a TCP port", *port)
+	origins, err := server.ParseOrigins(*allow)
+	if err != nil {
+		return &usageError{fmt.Errorf("--allow-origin: %w", err)}
 	}
+	if *recording != "" {
+		if _, err := os.Stat(*recording); err != nil {
+			return usageErrorf("--recording: %w", err)
+		}
+	}
+	// Bind before building: a port in use or a bad --public-url is said
+	// in a second, not after minutes of compression.
+	ln, err := server.Listen(server.ServeOptions{Host: *host, Port: *port, PublicURL: *publicURL})
+	if err != nil {
+		return &usageError{err}
+	}
+	defer ln.Close()
+	var best func(context.Context) error
 	if *dir == "" {
-		built, err := defaultBuild(ctx, stderr)
-		if err != nil {
+		if *dir, best, err = defaultBuild(ctx, stderr); err != nil {
 			return err
 		}
-		*dir = built
 	}
-	var origins []string
-	for _, o := range strings.Split(*allow, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
-	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording})
+	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording, Log: stderr})
 	if err != nil {
-		return err
+		return &usageError{err}
 	}
-	return server.Serve(ctx, h, server.ServeOptions{Host: *host, Port: *port, PublicURL: *publicURL}, stdout)
+	if best != nil {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			if err := best(ctx); err != nil {
+				if ctx.Err() == nil {
+					fmt.Fprintf(stderr, "loader: the quality-11 build failed, still serving the quick one: %v\n", err)
+				}
+				return
+			}
+			if err := h.Reload(); err != nil {
+				fmt.Fprintf(stderr, "loader: the quality-11 build cannot be served, still serving the quick one: %v\n", err)
+				return
+			}
+			fmt.Fprintln(stderr, "Now serving the quality-11 build: smaller downloads from here on")
+		}()
+	}
+	return ln.Serve(ctx, h, stdout)
 }
 
-// defaultBuild builds the pinned Viewer into the cache. Building is a few
-// seconds once the Viewer is cached, and always matches this source tree.
-func defaultBuild(ctx context.Context, log io.Writer) (string, error) {
+// quickQuality is the brotli quality of a first run's bundle: the Viewer
+// compresses in seconds, at about a fifth more bytes than quality 11.
+const quickQuality = 4
+
+// defaultBuild builds the pinned Viewer into the cache and returns its
+// folder, as buildQuickThenBest does.
+func defaultBuild(ctx context.Context, log io.Writer) (dir string, best func(context.Context) error, err error) {
 	cache, err := assets.CacheDir()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	pin := assets.DefaultViewer()
 	pkg, err := assets.FetchViewer(ctx, pin, cache, log)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	out := filepath.Join(cache, "build", pin.Version)
-	c, err := compression(11, log)
+	best, err = buildQuickThenBest(ctx, pkg, out, quickQuality, 11, log)
+	return out, best, err
+}
+
+// buildQuickThenBest builds the Viewer package pkg into out with brotli at
+// quality bestQ. When it was never compressed at that quality on this
+// machine (minutes of work at 11), the bundle is built at quickQ first, so
+// a server answers in seconds, and best builds the bestQ bundle in its
+// place, to run while serving.
+func buildQuickThenBest(ctx context.Context, pkg, out string, quickQ, bestQ int, log io.Writer) (best func(context.Context) error, err error) {
+	build := func(ctx context.Context, c *assets.Compression) error {
+		_, err := assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: out, Log: log, Compression: c})
+		return err
+	}
+	c, err := compression(bestQ, log)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if _, err := assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: out, Log: log, Compression: c}); err != nil {
-		return "", err
+	c.CachedOnly = true
+	switch err := build(ctx, c); {
+	case err == nil:
+		return nil, nil
+	case !errors.Is(err, assets.ErrNotCached):
+		return nil, err
 	}
-	return out, nil
+	fmt.Fprintf(log, "first run: serving a quick build (brotli quality %d) now; the quality-%d one follows in the background\n", quickQ, bestQ)
+	quick, err := compression(quickQ, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := build(ctx, quick); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		c.CachedOnly = false
+		return build(ctx, c)
+	}, nil
 }
 
 func runViewer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -234,7 +316,7 @@ func runViewer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	pin, err := assets.LookupViewer(*version)
 	if err != nil {
-		return err
+		return &usageError{err}
 	}
 	cache, err := assets.CacheDir()
 	if err != nil {

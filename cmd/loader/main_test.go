@@ -5,10 +5,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -74,10 +75,57 @@ func TestCheckExitStatus(t *testing.T) {
 	}
 }
 
+// TestExitStatus checks what scripts see: 0 for asked-for help, 2 for bad
+// usage or configuration, said before any long build (a port in use, a
+// bad origin or public URL), and 130 when interrupted.
+func TestExitStatus(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	tests := []struct {
+		args []string
+		code int
+		want string // on stderr
+	}{
+		{[]string{"build", "-h"}, 0, "-quality"},
+		{[]string{"serve", "--help"}, 0, "-allow-origin"},
+		{[]string{"check", "-h"}, 0, "RECORDING"},
+		{[]string{"build", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"build", "--quality", "12", "--viewer", "x", "--out", "y"}, 2, "not in 0–11"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"serve", "--allow-origin", "https://hub.example/lab"}, 2, "has a path"},
+		{[]string{"serve", "--allow-origin", "hub.example"}, 2, "is not http or https"},
+		{[]string{"serve", "--public-url", "https://hub.example/?token=x"}, 2, "has a query or fragment"},
+		{[]string{"serve", "--public-url", "hub.example"}, 2, "not an absolute http(s) URL"},
+		{[]string{"serve", "--bind-address", "127.0.0.1", "--port", busyPort}, 2, "is another server on that port?"},
+		{[]string{"serve", "--port", "-1"}, 2, "not a TCP port"},
+		{[]string{"serve", "--recording", "/no/such.rrd"}, 2, "no such file"},
+		{[]string{"viewer", "--version", "0.0.1"}, 2, "not pinned"},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		code := exitCode(run(context.Background(), tt.args, &out, &errOut), &errOut)
+		if code != tt.code || !strings.Contains(errOut.String(), tt.want) {
+			t.Errorf("loader %s: exit %d, stderr %q; want %d and %q", strings.Join(tt.args, " "), code, errOut.String(), tt.code, tt.want)
+		}
+	}
+}
+
+func TestInterruptedExitStatus(t *testing.T) {
+	var errOut bytes.Buffer
+	err := fmt.Errorf("compress re_viewer_bg.wasm: %w", context.Canceled)
+	if code := exitCode(err, &errOut); code != 130 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("interrupted: exit %d, %q", code, errOut.String())
+	}
+}
+
 func TestRunUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), nil, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("no arguments: %v", err)
+	if code := exitCode(run(context.Background(), nil, &out, &errOut), &errOut); code != 2 {
+		t.Errorf("no arguments: exit %d, want 2", code)
 	}
 	if !strings.Contains(errOut.String(), "loader serve") {
 		t.Errorf("no usage printed: %q", errOut.String())
