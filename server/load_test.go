@@ -1,0 +1,163 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorerun/loader/assets"
+)
+
+// bigBundle writes a bundle whose Viewer is size bytes of random data, so
+// that a download takes long enough to overlap others.
+func bigBundle(t *testing.T, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	wasm := make([]byte, size)
+	rand.Read(wasm)
+	copy(wasm, "\x00asm\x01\x00\x00\x00")
+	os.WriteFile(filepath.Join(dir, assets.WidgetFile), widgetJS, 0o644)
+	os.WriteFile(filepath.Join(dir, assets.ViewerFile), wasm, 0o644)
+	os.WriteFile(filepath.Join(dir, assets.ElementFile), []byte(`import "./widget.js";`), 0o644)
+	if _, err := assets.WriteManifest(dir, "0123456789abcdef", "0.33.0", &assets.Compression{Quality: 1, Cache: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestConcurrentDownloads runs 64 downloads of the Viewer at once, in
+// every encoding: each arrives whole and byte-exact.
+func TestConcurrentDownloads(t *testing.T) {
+	dir := bigBundle(t, 8<<20)
+	srv := httptest.NewServer(newHandler(t, Config{Dir: dir}))
+	defer srv.Close()
+	want := map[string][]byte{}
+	for enc, ext := range map[string]string{"br": ".br", "gzip": ".gz", "identity": ""} {
+		b, err := os.ReadFile(filepath.Join(dir, assets.ViewerFile+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[enc] = b
+	}
+	encodings := []string{"br", "gzip", "identity"}
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			enc := encodings[i%3]
+			req, _ := http.NewRequest("GET", srv.URL+"/"+assets.ViewerFile, nil)
+			req.Header.Set("Accept-Encoding", enc)
+			res, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			if err != nil || !bytes.Equal(body, want[enc]) || res.Header.Get("Content-Length") != fmt.Sprint(len(want[enc])) {
+				t.Errorf("download %d (%s): %v, %d bytes of %d, Content-Length %s", i, enc, err, len(body), len(want[enc]), res.Header.Get("Content-Length"))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestSlowClientsDoNotStarveOthers opens 300 connections that trickle
+// their headers a byte at a time, and 300 that connect and say nothing:
+// a normal client is still answered promptly, and the server's memory
+// stays bounded.
+func TestSlowClientsDoNotStarveOthers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("holds 600 connections for seconds")
+	}
+	srv := httptest.NewUnstartedServer(newHandler(t, Config{Dir: bundle(t, "0.33.0")}))
+	srv.Config = NewHTTPServer(srv.Config.Handler)
+	srv.Start()
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 300 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		c.Write([]byte("GET /widget.js HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+	}
+	for range 300 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c) // idle: connected, silent
+	}
+	stop := make(chan struct{})
+	go func() { // trickle
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			for _, c := range conns[:300] {
+				c.Write([]byte("a"))
+			}
+		}
+	}()
+	defer close(stop)
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	var worst time.Duration
+	for range 20 {
+		start := time.Now()
+		res, err := client.Get(srv.URL + "/widget.js")
+		if err != nil {
+			t.Fatalf("a normal client among slow ones: %v", err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		worst = max(worst, time.Since(start))
+		time.Sleep(50 * time.Millisecond)
+	}
+	if worst > time.Second {
+		t.Errorf("a normal client waited %v", worst)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapInuse) - int64(before.HeapInuse)
+	if grown > 64<<20 {
+		t.Errorf("600 slow connections grew the heap by %d MB", grown>>20)
+	}
+	t.Logf("worst normal request %v; heap %+d KB for 600 slow connections", worst.Round(time.Millisecond), grown>>10)
+
+	// The trickling ones are cut off by ReadHeaderTimeout, not held: the
+	// server answers or closes, and the read ends before our deadline.
+	c := conns[0]
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, err := bufio.NewReader(c).ReadByte()
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Error("a client trickling its headers was held for 15 s")
+	}
+}
