@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/internal/standin"
 )
 
 func TestCheckMarkers(t *testing.T) {
@@ -221,32 +223,15 @@ func TestPEP440(t *testing.T) {
 	}
 }
 
-// standInViewer writes a Viewer package whose Wasm is a valid module of
-// about size bytes (a custom section of random bytes, which brotli at
-// quality 11 takes seconds over).
+// standInViewer writes a Viewer package whose Wasm holds size random
+// bytes, which brotli at quality 11 takes seconds over.
 func standInViewer(t *testing.T, size int) string {
 	t.Helper()
 	pkg := t.TempDir()
 	payload := make([]byte, size)
 	rand.NewChaCha8([32]byte{1}).Read(payload)
-	section := append([]byte{1, 'x'}, payload...)
-	wasm := []byte("\x00asm\x01\x00\x00\x00\x00")
-	for n := uint64(len(section)); ; n >>= 7 { // LEB128 section size
-		if n < 0x80 {
-			wasm = append(wasm, byte(n))
-			break
-		}
-		wasm = append(wasm, byte(n&0x7f|0x80))
-	}
-	wasm = append(wasm, section...)
-	for name, content := range map[string][]byte{
-		"package.json":      []byte(`{"name": "@rerun-io/web-viewer", "version": "0.99.0"}`),
-		"re_viewer.js":      []byte("\nexport default function() {\n  return Object.assign(async () => {}, { deinit() {} });\n}\n"),
-		"re_viewer_bg.wasm": wasm,
-	} {
-		if err := os.WriteFile(filepath.Join(pkg, name), content, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := standin.WriteViewer(pkg, payload); err != nil {
+		t.Fatal(err)
 	}
 	return pkg
 }

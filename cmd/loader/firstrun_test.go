@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/standin"
 	"github.com/gorerun/loader/server"
 )
 
@@ -34,24 +34,8 @@ func standInViewer(t *testing.T, size int) string {
 		payload.WriteString(words[rng.IntN(len(words))])
 		payload.WriteByte(byte(' ' + rng.IntN(3)))
 	}
-	section := append([]byte{1, 'x'}, payload.Bytes()...)
-	wasm := []byte("\x00asm\x01\x00\x00\x00\x00")
-	for n := uint64(len(section)); ; n >>= 7 {
-		if n < 0x80 {
-			wasm = append(wasm, byte(n))
-			break
-		}
-		wasm = append(wasm, byte(n&0x7f|0x80))
-	}
-	wasm = append(wasm, section...)
-	for name, content := range map[string][]byte{
-		"package.json":    []byte(`{"name": "@rerun-io/web-viewer", "version": "0.99.0"}`),
-		"re_viewer.js":    []byte("\nexport default function() {\n  return Object.assign(async () => {}, { deinit() {} });\n}\n"),
-		assets.ViewerFile: wasm,
-	} {
-		if err := os.WriteFile(filepath.Join(pkg, name), content, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := standin.WriteViewer(pkg, payload.Bytes()); err != nil {
+		t.Fatal(err)
 	}
 	return pkg
 }

@@ -39,46 +39,14 @@ func TestRunRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestCheckExitStatus checks that `loader check` tells bad usage and a
-// broken setup (exit status 2, with what to do) from failed checks (1)
-// before it starts any browser.
-func TestCheckExitStatus(t *testing.T) {
+// TestExitStatus checks what scripts see: 0 for asked-for help, 2 for bad
+// usage or configuration, said before any long build or any browser
+// starts (a port in use, a bad origin or public URL, a bad check setup).
+func TestExitStatus(t *testing.T) {
 	rrd := filepath.Join(t.TempDir(), "some.rrd")
 	if err := os.WriteFile(rrd, []byte("RRF2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		args []string
-		want string
-		code int
-	}{
-		{[]string{"check"}, "no recordings given", 2},
-		{[]string{"check", "/no/such.rrd"}, "no such file", 2},
-		{[]string{"check", t.TempDir()}, "is a folder", 2},
-		{[]string{"check", "--size", "1024", rrd}, `--size "1024" is not WxH`, 2},
-		{[]string{"check", "--size", "10x10", rrd}, "out of range", 2},
-		{[]string{"check", "--viewer", "0.0.1", rrd}, "neither a folder nor a pinned version", 2},
-		{[]string{"check", "--viewer", rrd, rrd}, "is a file; want a folder", 2},
-		{[]string{"check", "--update-golden", rrd}, "needs --golden", 2},
-		{[]string{"check", "--golden", "/no/such/golden", rrd}, "record it first with --update-golden", 2},
-		{[]string{"check", "--max-slowdown", "2", rrd}, "needs --baseline", 2},
-		{[]string{"check", "--max-diff", "5", rrd}, "not a fraction", 2},
-		{[]string{"check", "--timeout", "0s", rrd}, "not positive", 2},
-		{[]string{"check", "--bogus", rrd}, "flag provided but not defined", 2},
-	}
-	for _, tt := range tests {
-		var out, errOut bytes.Buffer
-		code := exitCode(run(context.Background(), tt.args, &out, &errOut), &errOut)
-		if code != tt.code || !strings.Contains(errOut.String(), tt.want) {
-			t.Errorf("loader %s: exit %d, stderr %q; want %d and %q", strings.Join(tt.args, " "), code, errOut.String(), tt.code, tt.want)
-		}
-	}
-}
-
-// TestExitStatus checks what scripts see: 0 for asked-for help, 2 for bad
-// usage or configuration, said before any long build (a port in use, a
-// bad origin or public URL), and 130 when interrupted.
-func TestExitStatus(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +72,19 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"serve", "--port", "-1"}, 2, "not a TCP port"},
 		{[]string{"serve", "--recording", "/no/such.rrd"}, 2, "no such file"},
 		{[]string{"viewer", "--version", "0.0.1"}, 2, "not pinned"},
+		{[]string{"check"}, 2, "no recordings given"},
+		{[]string{"check", "/no/such.rrd"}, 2, "no such file"},
+		{[]string{"check", t.TempDir()}, 2, "is a folder"},
+		{[]string{"check", "--size", "1024", rrd}, 2, `--size "1024" is not WxH`},
+		{[]string{"check", "--size", "10x10", rrd}, 2, "out of range"},
+		{[]string{"check", "--viewer", "0.0.1", rrd}, 2, "neither a folder nor a pinned version"},
+		{[]string{"check", "--viewer", rrd, rrd}, 2, "is a file; want a folder"},
+		{[]string{"check", "--update-golden", rrd}, 2, "needs --golden"},
+		{[]string{"check", "--golden", "/no/such/golden", rrd}, 2, "record it first with --update-golden"},
+		{[]string{"check", "--max-slowdown", "2", rrd}, 2, "needs --baseline"},
+		{[]string{"check", "--max-diff", "5", rrd}, 2, "not a fraction"},
+		{[]string{"check", "--timeout", "0s", rrd}, 2, "not positive"},
+		{[]string{"check", "--bogus", rrd}, 2, "flag provided but not defined"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
