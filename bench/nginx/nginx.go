@@ -116,3 +116,6 @@ func (s *Server) Stop() {
 	s.cmd.Wait()
 	os.RemoveAll(s.dir)
 }
+
+// Pid is the nginx master process; its workers are its children.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }

@@ -35,12 +35,13 @@ func main() {
 	loader := flag.String("loader", "build/bin/loader", "the loader `binary`")
 	duration := flag.Duration("duration", 3*time.Second, "how long each load runs")
 	rounds := flag.Int("rounds", 3, "rounds of every load, servers alternating; the table shows medians")
+	soak := flag.Duration("soak", 10*time.Minute, "how long the soak runs, nginx and ours side by side (0: no soak)")
 	flag.Parse()
 	if *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "bench-server: --rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(*dir, *loader, *duration, *rounds); err != nil {
+	if err := run(*dir, *loader, *duration, *rounds, *soak); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-server:", err)
 		os.Exit(1)
 	}
@@ -52,6 +53,7 @@ type target struct {
 	url        string
 	startup    time.Duration // process start → first 200 for widget.js
 	negotiates bool          // false: ask for the .br/.gz file by name
+	pid        int           // the server process (nginx: its master)
 	stop       func()
 }
 
@@ -61,7 +63,7 @@ type result struct {
 	reqs, mbps       float64
 }
 
-func run(dir, loader string, d time.Duration, rounds int) error {
+func run(dir, loader string, d time.Duration, rounds int, soak time.Duration) error {
 	m, err := assets.ReadManifest(dir)
 	if err != nil {
 		return err
@@ -110,7 +112,9 @@ func run(dir, loader string, d time.Duration, rounds int) error {
 		}
 	}
 	printTable(os.Stdout, targets, results, d, rounds, m)
-	return nil
+	// The fault loads are for servers meant to be left running: python's
+	// single-threaded server is not one (one slow client stops it).
+	return faults(os.Stdout, m, targets[:2], soak)
 }
 
 // median returns the sample with the median request rate.
@@ -157,7 +161,7 @@ func startNginx(dir string) (*target, error) {
 		s.Stop()
 		return nil, err
 	}
-	return &target{name: "nginx", url: s.URL, startup: up, negotiates: true, stop: s.Stop}, nil
+	return &target{name: "nginx", url: s.URL, startup: up, negotiates: true, pid: s.Pid(), stop: s.Stop}, nil
 }
 
 func startProcess(name string, url string, negotiates bool, cmd *exec.Cmd) (*target, error) {
@@ -185,7 +189,7 @@ func startProcess(name string, url string, negotiates bool, cmd *exec.Cmd) (*tar
 		stop()
 		return nil, err
 	}
-	return &target{name: name, url: url, startup: up, negotiates: negotiates, stop: stop}, nil
+	return &target{name: name, url: url, startup: up, negotiates: negotiates, pid: cmd.Process.Pid, stop: stop}, nil
 }
 
 func startOurs(dir, loader string) (*target, error) {
