@@ -23,10 +23,6 @@ const (
 	textLog = "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd"
 )
 
-// The tests run one after another: each starts its own Chromium and the
-// 47 MB Viewer, and side by side on two cores they starved each other
-// into timeouts.
-
 func fixture(t *testing.T, name string) string {
 	t.Helper()
 	dir, err := headless.FixtureDir()
@@ -36,6 +32,9 @@ func fixture(t *testing.T, name string) string {
 	return filepath.Join(dir, name)
 }
 
+// options are the Options of a test run. The tests run one after another
+// (no t.Parallel): each starts its own Chromium and the 47 MB Viewer, and
+// side by side on two cores they starved each other into timeouts.
 func options(t *testing.T, recordings ...string) Options {
 	t.Helper()
 	if testing.Short() {
