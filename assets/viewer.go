@@ -81,6 +81,20 @@ func CacheDir() (string, error) {
 	return filepath.Join(dir, "gorerun-loader"), nil
 }
 
+// FetchPinnedViewer is FetchViewer for the pinned version into the
+// default cache ($LOADER_CACHE).
+func FetchPinnedViewer(ctx context.Context, version string, log io.Writer) (string, error) {
+	pin, err := LookupViewer(version)
+	if err != nil {
+		return "", err
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return FetchViewer(ctx, pin, cache, log)
+}
+
 // FetchViewer makes sure the pinned package is unpacked in cache and
 // returns the package directory (the one holding re_viewer_bg.wasm). It
 // runs `npm pack` only when the cache lacks it, and refuses a tarball whose

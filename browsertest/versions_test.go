@@ -14,15 +14,7 @@ import (
 // on its own origin for the test.
 func serveVersion(t *testing.T, version string) string {
 	t.Helper()
-	pin, err := assets.LookupViewer(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache, err := assets.CacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := assets.FetchViewer(context.Background(), pin, cache, os.Stderr)
+	pkg, err := assets.FetchPinnedViewer(context.Background(), version, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/bench/slowclients"
 )
 
 // bigBundle writes a bundle whose Viewer is size bytes of random data, so
@@ -91,41 +92,11 @@ func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 300 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-		c.Write([]byte("GET /widget.js HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+	slow, err := slowclients.Open(addr, 300, 300)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for range 300 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c) // idle: connected, silent
-	}
-	stop := make(chan struct{})
-	go func() { // trickle
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			for _, c := range conns[:300] {
-				c.Write([]byte("a"))
-			}
-		}
-	}()
-	defer close(stop)
+	defer slow.Close()
 
 	client := &http.Client{Timeout: 5 * time.Second}
 	var worst time.Duration
@@ -154,9 +125,9 @@ func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 
 	// The trickling ones are cut off by ReadHeaderTimeout, not held: the
 	// server answers or closes, and the read ends before our deadline.
-	c := conns[0]
+	c := slow.Trickler()
 	c.SetReadDeadline(time.Now().Add(15 * time.Second))
-	_, err := bufio.NewReader(c).ReadByte()
+	_, err = bufio.NewReader(c).ReadByte()
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Error("a client trickling its headers was held for 15 s")
 	}

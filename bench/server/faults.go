@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/bench/slowclients"
 )
 
 // faults runs the loads a long-lived server meets, on each target, and
@@ -108,36 +108,11 @@ func slowClients(w io.Writer, t *target) error {
 		return err
 	}
 	before := rss(t.pid)
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for i := range 600 {
-		c, err := net.Dial("tcp", u.Host)
-		if err != nil {
-			return err
-		}
-		conns = append(conns, c)
-		if i < 300 {
-			c.Write([]byte("GET /widget.js HTTP/1.1\r\nHost: x\r\nX-Slow: "))
-		}
+	slow, err := slowclients.Open(u.Host, 300, 300)
+	if err != nil {
+		return err
 	}
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			for _, c := range conns[:300] {
-				c.Write([]byte("a"))
-			}
-		}
-	}()
-	defer close(stop)
+	defer slow.Close()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var times []time.Duration
 	answered := 0

@@ -164,15 +164,7 @@ func TestMismatchedViewer(t *testing.T) {
 
 func viewerDir(t *testing.T, version string) string {
 	t.Helper()
-	pin, err := assets.LookupViewer(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache, err := assets.CacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := assets.FetchViewer(context.Background(), pin, cache, nil)
+	dir, err := assets.FetchPinnedViewer(context.Background(), version, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
