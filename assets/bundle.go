@@ -87,7 +87,7 @@ type Options struct {
 	OutDir string
 	// Log receives progress; nil discards it.
 	Log io.Writer
-	// Compression, when set, writes .br and .gz siblings of both files.
+	// Compression, when set, writes .br, .zst and .gz siblings of the files.
 	Compression *Compression
 	// ViewerURL, when set, is the absolute http(s) URL widget.js fetches
 	// the Viewer Wasm from, instead of the file next to itself: for hosts
@@ -276,8 +276,8 @@ func writeManifest(ctx context.Context, stage, out, buildID, version string, c *
 	}
 	if c == nil {
 		for _, f := range Files {
-			for _, enc := range encodings {
-				os.Remove(filepath.Join(out, f.Name+enc.ext)) // stale from an earlier build
+			for _, enc := range Encodings {
+				os.Remove(filepath.Join(out, f.Name+enc.Ext)) // stale from an earlier build
 			}
 		}
 	}

@@ -326,7 +326,7 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 }
 
 // TestCorruptCacheIsRecompressed damages the cached compressed files in
-// two ways (cut short, replaced by another file's compression): the next
+// three ways (gzip and zstd cut short, brotli replaced by another file's compression): the next
 // build compresses again instead of serving them.
 func TestCorruptCacheIsRecompressed(t *testing.T) {
 	dir, cache := t.TempDir(), t.TempDir()
@@ -339,7 +339,7 @@ func TestCorruptCacheIsRecompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := filepath.Glob(filepath.Join(cache, "compressed", "*"))
-	if len(entries) != 2*len(Files) {
+	if len(entries) != len(Encodings)*len(Files) {
 		t.Fatalf("cache has %q", entries)
 	}
 	widgetBr := filepath.Join(cache, "compressed", m.Files[WidgetFile].SHA256+".br-q5")
@@ -349,6 +349,9 @@ func TestCorruptCacheIsRecompressed(t *testing.T) {
 	os.WriteFile(viewerGz, b[:len(b)/2], 0o644)
 	other, _ := os.ReadFile(elementBr)
 	os.WriteFile(widgetBr, other, 0o644)
+	viewerZst := filepath.Join(cache, "compressed", m.Files[ViewerFile].SHA256+".zstd")
+	z, _ := os.ReadFile(viewerZst)
+	os.WriteFile(viewerZst, z[:len(z)-4], 0o644) // no checksum at the end
 
 	m2, err := WriteManifest(dir, "0123456789abcdef", "0.33.0", c)
 	if err != nil {

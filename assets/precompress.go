@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 )
 
 // ManifestFile is the bundle's manifest, next to widget.js.
@@ -39,7 +40,7 @@ type FileInfo struct {
 	Encodings map[string]Variant `json:"encodings,omitempty"`
 }
 
-// Variant is a precompressed sibling of a file ("br", "gzip").
+// Variant is a precompressed sibling of a file ("br", "zstd", "gzip").
 type Variant struct {
 	File   string `json:"file"` // e.g. widget.js.br
 	Size   int64  `json:"size"`
@@ -81,43 +82,54 @@ type Compression struct {
 // ErrNotCached is a CachedOnly build that found a file not compressed yet.
 var ErrNotCached = errors.New("not compressed at this quality yet")
 
-// encodings are the precompressed variants a bundle gets.
-var encodings = []struct {
-	name, ext string
-}{
+// Encoding is a content coding a bundle is precompressed in.
+type Encoding struct {
+	Name string // as in Content-Encoding
+	Ext  string // the suffix of the precompressed sibling
+}
+
+// Encodings are the precompressed variants a bundle gets. brotli is the
+// smallest; zstd, a fifth larger, decodes several times faster, which
+// counts more than bytes between a browser and a server on one machine.
+var Encodings = []Encoding{
 	{"br", ".br"},
+	{"zstd", ".zst"},
 	{"gzip", ".gz"},
 }
 
-// precompress writes the .br and .gz siblings of dir/name, taking them
+// zstdWindow is the largest window a zstd content coding may use (RFC
+// 9659): browsers refuse larger ones.
+const zstdWindow = 8 << 20
+
+// precompress writes the precompressed siblings of dir/name, taking them
 // from the cache when the same content was compressed before, and returns
 // their descriptions.
 func precompress(ctx context.Context, dir, name, sum string, c Compression) (map[string]Variant, error) {
 	out := map[string]Variant{}
-	for _, enc := range encodings {
-		key := sum + "." + enc.name
-		if enc.name == "br" {
+	for _, enc := range Encodings {
+		key := sum + "." + enc.Name
+		if enc.Name == "br" {
 			key += "-q" + strconv.Itoa(c.Quality)
 		}
 		cached := filepath.Join(c.Cache, "compressed", key)
-		info, err := verifiedCache(cached, sum, enc.name)
+		info, err := verifiedCache(cached, sum, enc.Name)
 		if err != nil {
 			if c.CachedOnly {
 				return nil, fmt.Errorf("%s (%s): %w", name, key, ErrNotCached)
 			}
-			if err := compressTo(ctx, filepath.Join(dir, name), cached, enc.name, c); err != nil {
+			if err := compressTo(ctx, filepath.Join(dir, name), cached, enc.Name, c); err != nil {
 				return nil, err
 			}
 			if info, err = hashFile(cached); err != nil {
 				return nil, err
 			}
 		}
-		dst := filepath.Join(dir, name+enc.ext)
+		dst := filepath.Join(dir, name+enc.Ext)
 		os.Remove(dst) // a link is not made over a file
 		if err := linkOrCopy(cached, dst); err != nil {
 			return nil, err
 		}
-		out[enc.name] = Variant{File: name + enc.ext, Size: info.Size, SHA256: info.SHA256}
+		out[enc.Name] = Variant{File: name + enc.Ext, Size: info.Size, SHA256: info.SHA256}
 	}
 	return out, nil
 }
@@ -139,6 +151,13 @@ func verifiedCache(cached, sum, encoding string) (FileInfo, error) {
 		if zr, err = gzip.NewReader(bufio.NewReader(f)); err != nil {
 			return FileInfo{}, err
 		}
+	case "zstd":
+		d, err := zstd.NewReader(bufio.NewReader(f), zstd.WithDecoderMaxWindow(zstdWindow), zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return FileInfo{}, err
+		}
+		defer d.Close()
+		zr = d
 	default:
 		return FileInfo{}, errors.New("unknown encoding " + encoding)
 	}
@@ -187,6 +206,14 @@ func compressTo(ctx context.Context, src, dst, encoding string, c Compression) e
 		label += " q" + strconv.Itoa(c.Quality)
 	case "gzip":
 		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
+	case "zstd":
+		zw, err = zstd.NewWriter(tmp, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+			zstd.WithWindowSize(zstdWindow), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			in.Close()
+			tmp.Close()
+			return err
+		}
 	default:
 		in.Close()
 		tmp.Close()

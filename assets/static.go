@@ -1,6 +1,8 @@
 package assets
 
 import (
+	"github.com/gorerun/loader/internal/loader"
+
 	"bytes"
 	"fmt"
 	"path/filepath"
@@ -106,8 +108,9 @@ func newStaticData(dir string, m *Manifest) (staticData, error) {
 }
 
 // ExposedHeaders are the response headers cross-origin scripts may read:
-// the progress bars need the true total and whether it was compressed.
-const ExposedHeaders = "rerun-final-length, Content-Encoding, Content-Length, ETag"
+// the progress bars need the true total, whether it was compressed and
+// whether the link is worth showing progress for.
+const ExposedHeaders = "rerun-final-length, Content-Encoding, Content-Length, ETag, " + loader.LinkHeader
 
 // PEP440 spells a semver pre-release the way Python packages do:
 // 0.24.0-alpha.9 → 0.24.0a9, 0.24.0-rc.1 → 0.24.0rc1. rerun-notebook's

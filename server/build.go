@@ -70,7 +70,7 @@ func loadBuild(dir string) (*build, error) {
 			return nil, err
 		}
 		for enc, v := range info.Encodings {
-			if v.File != f.Name+encodingExt[enc] {
+			if ext, known := encodingExt[enc]; !known || v.File != f.Name+ext {
 				return nil, fmt.Errorf("bundle manifest: %s's %q variant is %q, want %q (rebuild it with `loader build`)", f.Name, enc, v.File, f.Name+encodingExt[enc])
 			}
 			if err := b.open(dir, v.File, v.Size, v.SHA256); err != nil {
@@ -84,7 +84,13 @@ func loadBuild(dir string) (*build, error) {
 
 // encodingExt are the file name suffixes of the precompressed variants a
 // manifest may list.
-var encodingExt = map[string]string{Brotli: ".br", Gzip: ".gz"}
+var encodingExt = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range assets.Encodings {
+		m[e.Name] = e.Ext
+	}
+	return m
+}()
 
 func (b *build) open(dir, name string, size int64, sum string) error {
 	if !sha256Hex.MatchString(sum) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/hostpage"
+	"github.com/gorerun/loader/internal/loader"
 )
 
 // served are the names of the files of a bundle.
@@ -45,6 +46,12 @@ type Config struct {
 	// Log, when set, is told when a rebuilt bundle is served from then on,
 	// or why a changed folder is not.
 	Log io.Writer
+	// Link says where the clients are, which decides the encoding sent
+	// when a client accepts several; empty means LinkAuto.
+	Link Link
+	// PublicURL is the address users reach the server at, when a proxy
+	// stands in front of it: a remote one makes every client remote.
+	PublicURL string
 }
 
 // Handler serves a bundle:
@@ -53,7 +60,9 @@ type Config struct {
 //     /version/<build id>/, cached for a year (immutable), and under
 //     /version/<Viewer version>/, revalidated like the plain paths, since
 //     one Viewer version is served by many builds of the loader;
-//   - the precompressed variant the client prefers (br, then gzip), always
+//   - the precompressed variant the client prefers; among those it likes
+//     equally, zstd for browsers on this machine (see Link) and brotli for
+//     others, said in the rerun-link response header; always
 //     with Content-Length, and rerun-final-length giving the uncompressed
 //     size, exposed to cross-origin scripts with Content-Encoding;
 //   - ranges (206) of the variant the client gets, If-Match, If-Range,
@@ -203,7 +212,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	b.serveAsset(w, r, name, immutable)
+	b.serveAsset(w, r, name, immutable, isLocal(r, h.cfg.Link, h.cfg.PublicURL))
 }
 
 // cors sets the CORS headers and reports whether the origin may fetch.
@@ -250,7 +259,7 @@ func (b *build) route(path string, aliases []string) (name string, immutable, ok
 	return name, immutable, true
 }
 
-func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable bool) {
+func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable, local bool) {
 	info := b.manifest.Files[name]
 	hdr := w.Header()
 	hdr.Add("Vary", "Accept-Encoding")
@@ -262,7 +271,11 @@ func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, 
 	for enc := range info.Encodings {
 		available[enc] = true
 	}
-	coding, ok := Negotiate(r.Header.Get("Accept-Encoding"), available)
+	preference, link := remotePreference, LinkRemote
+	if local {
+		preference, link = localPreference, LinkLocal
+	}
+	coding, ok := Negotiate(r.Header.Get("Accept-Encoding"), available, preference)
 	if !ok {
 		http.Error(w, "no acceptable content coding", http.StatusNotAcceptable)
 		return
@@ -273,6 +286,7 @@ func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, 
 	}
 	sf := b.files[file]
 	hdr.Set("ETag", sf.etag)
+	hdr.Set(loader.LinkHeader, string(link))
 	if rng := r.Header.Get("Range"); rng != "" {
 		// RFC 9110 §14.2: a Range with a unit the server does not know is
 		// ignored; net/http answers 416 to it, and reads only "bytes=".

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/loader"
 )
 
 // Contents of the test bundle: big enough that compression pays.
@@ -65,6 +67,13 @@ func decode(t *testing.T, encoding string, body []byte) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
+		r = zr
+	case "zstd":
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
 		r = zr
 	}
 	b, err := io.ReadAll(r)
@@ -242,6 +251,54 @@ func TestHandler(t *testing.T) {
 		}
 		if got := decode(t, tt.want.encoding, body); !bytes.Equal(got, tt.want.body) {
 			t.Errorf("%s: body decodes to %d bytes, want %d", tt.name, len(got), len(tt.want.body))
+		}
+	}
+}
+
+// TestEncodingByLink checks that a browser on this machine gets the
+// Viewer in zstd, one across a network or behind a proxy in brotli, each
+// told which in the link header, and that --link overrides the guess.
+func TestEncodingByLink(t *testing.T) {
+	dir := bundle(t, "0.33.0")
+	chrome := "gzip, deflate, br, zstd"
+	tests := []struct {
+		name       string
+		link       Link
+		remoteAddr string
+		forwarded  string
+		accept     string
+		encoding   string
+		local      bool
+	}{
+		{"same machine", LinkAuto, "127.0.0.1:40000", "", chrome, "zstd", true},
+		{"same machine, no zstd", LinkAuto, "[::1]:40000", "", "gzip, br", "br", true},
+		{"network", LinkAuto, "192.0.2.7:40000", "", chrome, "br", false},
+		{"behind a proxy", LinkAuto, "127.0.0.1:40000", "198.51.100.4", chrome, "br", false},
+		{"forced remote", LinkRemote, "127.0.0.1:40000", "", chrome, "br", false},
+		{"forced local", LinkLocal, "192.0.2.7:40000", "", chrome, "zstd", true},
+	}
+	for _, tt := range tests {
+		h := newHandler(t, Config{Dir: dir, Link: tt.link})
+		req := httptest.NewRequest("GET", "http://assets.test/re_viewer_bg.wasm", nil)
+		req.RemoteAddr = tt.remoteAddr
+		req.Header.Set("Accept-Encoding", tt.accept)
+		if tt.forwarded != "" {
+			req.Header.Set("X-Forwarded-For", tt.forwarded)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		res := w.Result()
+		body, _ := io.ReadAll(res.Body)
+		if got := res.Header.Get("Content-Encoding"); got != tt.encoding {
+			t.Errorf("%s: Content-Encoding %q, want %q", tt.name, got, tt.encoding)
+			continue
+		}
+		wantLink := map[bool]string{true: "local", false: "remote"}[tt.local]
+		if got := res.Header.Get(loader.LinkHeader); got != wantLink {
+			t.Errorf("%s: %s = %q, want %q", tt.name, loader.LinkHeader, got, wantLink)
+		}
+		if got := decode(t, tt.encoding, body); !bytes.Equal(got, wasmBody) {
+			t.Errorf("%s: body decodes to %d bytes, want %d", tt.name, len(got), len(wasmBody))
 		}
 	}
 }

@@ -34,14 +34,16 @@ const usage = `usage:
       Write OUT/widget.js (the notebook widget, WebViewer and mount()),
       OUT/rerun-viewer.js (the <rerun-viewer> element) and
       OUT/re_viewer_bg.wasm for the unpacked @rerun-io/web-viewer package in
-      DIR, their .br and .gz siblings, manifest.json, and package.json with
+      DIR, their .br, .zst and .gz siblings, manifest.json, and package.json with
       types (npm install OUT). Compression is cached by content hash
       ($LOADER_CACHE).
   loader serve [--dir DIR] [--bind-address localhost] [--port 8080] [--public-url URL]
-               [--allow-origin ORIGIN,...] [--recording FILE]
+               [--allow-origin ORIGIN,...] [--link auto|local|remote] [--recording FILE]
       Serve a bundle to notebooks. Without --dir, serve the pinned Viewer,
       building it first when needed. --public-url is the address users reach
-      (behind a proxy); --recording adds demo pages showing FILE at /
+      (behind a proxy); --link says where browsers are: local ones get zstd
+      (fastest to decode), remote ones brotli (fewest bytes); auto decides
+      per request. --recording adds demo pages showing FILE at /
       (<rerun-viewer>), /mount.html and /notebook.html.
   loader viewer [--version V]
       Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
@@ -164,7 +166,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	viewer := fs.String("viewer", "", "unpacked @rerun-io/web-viewer package `DIR`")
 	out := fs.String("out", "", "output `DIR`")
 	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
-	precompress := fs.Bool("precompress", true, "write .br and .gz siblings")
+	precompress := fs.Bool("precompress", true, "write .br, .zst and .gz siblings")
 	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+assets.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -203,8 +205,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	publicURL := fs.String("public-url", "", "`URL` users reach this server at, behind a proxy")
 	allow := fs.String("allow-origin", "", "comma-separated `origins` allowed to fetch the assets (default: all)")
 	recording := fs.String("recording", "", "an .rrd `FILE` to show on the demo page at /")
+	linkFlag := fs.String("link", "auto", "where browsers are: `local` (zstd, fastest to decode), remote (brotli, fewest bytes) or auto (per request: local when from this machine with no proxy in between)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	link, err := server.ParseLink(*linkFlag)
+	if err != nil {
+		return &usageError{fmt.Errorf("--link: %w", err)}
 	}
 	origins, err := server.ParseOrigins(*allow)
 	if err != nil {
@@ -228,7 +235,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording, Log: stderr})
+	h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording, Log: stderr,
+		Link: link, PublicURL: *publicURL})
 	if err != nil {
 		return &usageError{err}
 	}

@@ -85,3 +85,9 @@ func px(n float64) string {
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64) + "px"
 }
+
+// LinkHeader is the response header in which loader serve says whether it
+// took the browser to be on its machine ("local") or not ("remote"). The
+// loader counts no bytes of a local download: counting puts the body
+// through JavaScript streams, which costs more than such a download takes.
+const LinkHeader = "rerun-link"

@@ -72,10 +72,12 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 	if g.initTakesObject {
 		initArg = map[string]any{"module_or_path": m}
 	}
+	instantiating := performanceNow()
 	initP, err := bg.Invoke(initArg)
 	if err == nil {
 		_, err = wasmjs.Await(owned, initP)
 	}
+	measure("rerun-loader:instantiate", instantiating)
 	if jsErr, ok := wasmjs.As[*wasmjs.Error](err); ok && jsErr.Name() == "LinkError" {
 		return nil, &mismatchError{err}
 	}
@@ -96,10 +98,12 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 		return nil, errors.Join(errors.New("create the Viewer"), err)
 	}
 	v.handle = handle
+	starting := performanceNow()
 	startP, err := handle.Call("start", c)
 	if err == nil {
 		_, err = wasmjs.Await(owned, startP)
 	}
+	measure("rerun-loader:start", starting)
 	if err != nil {
 		return nil, errors.Join(errors.New("start the Viewer"), err)
 	}
