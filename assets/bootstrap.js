@@ -8,6 +8,13 @@
 const BUILD_ID = "__BUILD_ID__";
 const VIEWER_VERSION = "__VIEWER_VERSION__";
 const VIEWER_FILE = "__VIEWER_FILE__";
+// The Viewer Wasm's SHA-256. A Viewer inlined in this module (rerun-
+// notebook's inline mode) is kept in Cache Storage under it, so that the
+// next page skips decoding it and V8 can cache its compiled code there.
+const VIEWER_SHA256 = "__VIEWER_SHA256__";
+const VIEWER_CACHE = "rerun-viewer";
+// Only a key: nothing is ever fetched from it.
+const VIEWER_CACHE_KEY = "https://rerun-viewer.invalid/sha256/" + VIEWER_SHA256 + "/" + VIEWER_FILE;
 // The Viewer's URL baked in by `loader build --viewer-url`, or "": next to
 // this module.
 const VIEWER_URL = __VIEWER_URL__;
@@ -123,12 +130,17 @@ function adjacentViewerURL() {
 // boots, so the boot costs the first widget no time. The Go side is the
 // authority on the Viewer's URL: it adopts this download when it resolves
 // the same URL and aborts it otherwise. Modules from blob: or data: URLs
-// (inline mode) have nothing next to them.
+// (inline mode) have nothing next to them: the Viewer may be inlined.
 function startEarlyFetch(option) {
   let url = option || VIEWER_URL;
   if (!url) {
     url = adjacentViewerURL();
-    if (!/^https?:/i.test(url)) return undefined;
+    if (!/^https?:/i.test(url)) {
+      const controller = new AbortController();
+      const response = inlinedViewer(controller.signal);
+      response.catch(() => {});
+      return { url: "", response, abort: () => controller.abort() };
+    }
     const href = import.meta.url.split("#")[0];
     const query = href.indexOf("?");
     if (query >= 0 && !url.includes("?")) url += href.slice(query);
@@ -137,6 +149,41 @@ function startEarlyFetch(option) {
   const response = fetchViewer(url, { signal: controller.signal });
   response.catch(() => {}); // the Go side reports failures
   return { url, response, abort: () => controller.abort() };
+}
+
+// inlinedViewer returns the Viewer inlined in this module as a Response:
+// the copy in Cache Storage when an earlier page kept it, else the one the
+// marker function decodes, which it keeps for the next page when its bytes
+// are this build's Viewer. It resolves to null when the module has no
+// Viewer inlined. A Response from Cache Storage carries the URL V8 caches
+// compiled code under; it says the link is local, so the loader does not
+// count its bytes.
+async function inlinedViewer(signal) {
+  let cache;
+  try {
+    cache = await globalThis.caches?.open(VIEWER_CACHE); // secure contexts only
+    const kept = await cache?.match(VIEWER_CACHE_KEY);
+    if (kept) return kept;
+  } catch {
+    cache = undefined; // storage refused (private window, quota): go without
+  }
+  const fresh = await fetchViewer(null, { signal });
+  if (!cache || !fresh?.ok || !globalThis.crypto?.subtle) return fresh;
+  const bytes = await fresh.arrayBuffer();
+  const headers = { "Content-Type": "application/wasm", "rerun-final-length": String(bytes.byteLength), "__LINK_HEADER__": "local" };
+  const inMemory = () => new Response(bytes, { headers });
+  try {
+    const sum = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    if (Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("") !== VIEWER_SHA256) return inMemory();
+    await cache.put(VIEWER_CACHE_KEY, inMemory());
+    // One Viewer at a time: older builds' copies go.
+    for (const key of await cache.keys()) {
+      if (key.url !== VIEWER_CACHE_KEY) await cache.delete(key);
+    }
+    return (await cache.match(VIEWER_CACHE_KEY)) ?? inMemory();
+  } catch {
+    return inMemory();
+  }
 }
 
 // loaderAPI returns the page's Go loader API and the early download to hand

@@ -161,7 +161,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	viewerSum := viewerInfo.SHA256
-	draft, err := composeWidget(buildIDPlaceholder, viewer, opts.ViewerURL, loader.wasmExec, loader.wasm)
+	draft, err := composeWidget(buildIDPlaceholder, viewer, viewerSum, opts.ViewerURL, loader.wasmExec, loader.wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +386,7 @@ func glueFactory(src string) (string, error) {
 
 // composeWidget fills the bootstrap, minifies it, and checks that the
 // inline markers still enclose the fetch.
-func composeWidget(buildID string, viewer *viewerPackage, viewerURL, wasmExec string, loaderWasm []byte) ([]byte, error) {
+func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, wasmExec string, loaderWasm []byte) ([]byte, error) {
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
@@ -394,6 +394,8 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerURL, wasmExec st
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
 		"__VIEWER_FILE__", ViewerFile,
+		"__VIEWER_SHA256__", viewerSum,
+		"__LINK_HEADER__", loader.LinkHeader,
 		"__VIEWER_URL__", jsString(viewerURL),
 		"__GLUE_INIT_OBJECT__", strconv.FormatBool(viewer.initTakesObject),
 		"__GLUE__", viewer.glue,

@@ -73,7 +73,7 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	glue := "function () { const exports = {}; /* a comment */ return Object.assign(async () => {}, exports); }"
 	wasmExec := `"use strict"; (() => { globalThis.Go = class { constructor() { this.importObject = {}; } }; })();`
 	viewer := &viewerPackage{version: "0.33.0", glue: glue, initTakesObject: true}
-	widget, err := composeWidget("0123456789abcdef", viewer, "", wasmExec, []byte("\x00asm fake loader"))
+	widget, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), "", wasmExec, []byte("\x00asm fake loader"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 func TestComposeWidgetBakesTheViewerURL(t *testing.T) {
 	viewer := &viewerPackage{version: "0.33.0", glue: "function () { return async () => {}; }"}
 	const u = `https://cdn.example/r/re_viewer_bg.wasm?sig="x"`
-	widget, err := composeWidget("0123456789abcdef", viewer, u, "", nil)
+	widget, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), u, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -377,3 +377,77 @@ func pageRequests(t *testing.T, tab *headless.Tab, substr string) []string {
 	}
 	return urls
 }
+
+// TestInlineViewerKeptAcrossPages opens an inline-mode notebook twice in
+// one browser profile: the first page decodes the inlined Viewer and keeps
+// it in Cache Storage under its SHA-256; the second starts the Viewer from
+// there without running the decode at all. A module whose inlined bytes
+// do not hash to the SHA-256 it names keeps nothing, and still works.
+func TestInlineViewerKeptAcrossPages(t *testing.T) {
+	t.Parallel()
+	dir, err := buildReal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := assets.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := m.Files[assets.ViewerFile].SHA256
+	keys := func(tab *headless.Tab) []string {
+		t.Helper()
+		k, err := headless.Eval[[]string](tab, `(async () => (await (await caches.open("rerun-viewer")).keys()).map((r) => r.url))()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	page := func() *headless.Tab {
+		tab, err := chromium(t).NewProfileTab()
+		if err != nil {
+			t.Fatal(err)
+		}
+		watchTab(t, tab, nil)
+		return tab
+	}
+	decodes := func(tab *headless.Tab) int {
+		n, err := headless.Eval[int](tab, `globalThis.inlineFetches ?? 0`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	first := page()
+	mountWidget(t, first, pagesURL(t)+"/inline.js", true, defaultTraits())
+	if n := decodes(first); n != 1 {
+		t.Errorf("first page: the inlined Viewer was decoded %d times, want 1", n)
+	}
+	want := "https://rerun-viewer.invalid/sha256/" + sum + "/" + assets.ViewerFile
+	if k := keys(first); !slices.Equal(k, []string{want}) {
+		t.Fatalf("Cache Storage holds %q, want %q", k, want)
+	}
+	first.Close()
+
+	second := page()
+	v := mountWidget(t, second, pagesURL(t)+"/inline.js", true, defaultTraits())
+	if n := decodes(second); n != 0 {
+		t.Errorf("second page: the inlined Viewer was decoded %d times, want 0 (it is in Cache Storage)", n)
+	}
+	sendRecording(t, second, v.Index, "bwright000__DDS-SLAM__test.rrd")
+
+	// The same widget claiming another Viewer, in a new page: its bytes do
+	// not hash to what it names.
+	other := strings.Repeat("0", 64)
+	third := page()
+	load := fmt.Sprintf(`(async () => {
+		const source = (await (await fetch(%s)).text()).replaceAll(%q, %q);
+		return window.host.load({ source });
+	})()`, headless.JS(pagesURL(t)+"/inline.js"), sum, other)
+	if _, err := third.Mount(load, defaultTraits()); err != nil {
+		t.Fatalf("a widget whose Viewer is not the one it names: %v\n%s", err, consoleText(third))
+	}
+	if k := keys(third); !slices.Equal(k, []string{want}) {
+		t.Errorf("Cache Storage holds %q after a widget with mismatched bytes, want only %q", k, want)
+	}
+}

@@ -39,7 +39,13 @@ type sample struct {
 	ReopenPhases    phases  `json:"reopen_phases"`
 	ThrottledMS     float64 `json:"throttled_cold_ms"`
 	ThrottledPhases phases  `json:"throttled_phases"`
-	InlineFirstMS   float64 `json:"inline_first_ms"`
+	// RemoteBytes are the response bodies of the throttled load, whose
+	// requests come through a proxy as a remote browser's do.
+	RemoteBytes   int64   `json:"remote_bytes"`
+	InlineFirstMS float64 `json:"inline_first_ms"`
+	// InlineWarmMS is the inline cell's first run in a new page of the
+	// same notebook: its caches warm, its renderer new.
+	InlineWarmMS float64 `json:"inline_warm_ms"`
 	// InlineRerunMS are the re-runs after the first, in order.
 	InlineRerunMS []float64 `json:"inline_rerun_ms"`
 	// RendererRSS is the renderer processes' resident memory after the
@@ -47,6 +53,44 @@ type sample struct {
 	RendererRSS int64 `json:"renderer_rss_bytes"`
 	// GoBootMS is the Go loader's boot (B only).
 	GoBootMS *float64 `json:"go_boot_ms,omitempty"`
+	// Floors are the Viewer's own instantiate + start in each step, by
+	// step (B only: our loader marks them on the page's timeline).
+	Floors map[string]float64 `json:"floor_ms,omitempty"`
+}
+
+// Steps of a sample, naming their floors.
+const (
+	stepCold       = "cold"
+	stepSecond     = "second"
+	stepReload     = "reload"
+	stepReopen     = "reopen"
+	stepThrottled  = "throttled"
+	stepInline     = "inline"
+	stepInlineWarm = "inline warm"
+)
+
+// floorOf reads the Viewer's instantiate + start of the last Viewer the
+// page started, from our loader's performance measures; ok is false on a
+// page that has none (upstream's).
+func floorOf(tab *headless.Tab) (float64, bool, error) {
+	ms, err := headless.Eval[*float64](tab, `(() => {
+		const last = (name) => performance.getEntriesByName(name).at(-1)?.duration;
+		const i = last("rerun-loader:instantiate"), s = last("rerun-loader:start");
+		return i === undefined || s === undefined ? null : i + s;
+	})()`)
+	if err != nil || ms == nil {
+		return 0, false, err
+	}
+	return *ms, true, nil
+}
+
+// proxied is a handler behind a reverse proxy, as a remote browser's
+// requests reach a notebook server: they carry X-Forwarded-For.
+func proxied(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-For", "203.0.113.7")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // phases says when the Viewer's download started and ended, in ms from
@@ -103,6 +147,16 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	step := func(name string, ms float64) {
 		fmt.Fprintf(set.log, "  %s %-22s %7.0f ms\n", v.Name, name, ms)
 	}
+	floor := func(tab *headless.Tab, name string) error {
+		ms, ok, err := floorOf(tab)
+		if ok {
+			if s.Floors == nil {
+				s.Floors = map[string]float64{}
+			}
+			s.Floors[name] = ms
+		}
+		return err
+	}
 
 	// Cold, second viewer and reload share a tab of the browser's own
 	// profile, whose HTTP cache is on disk like a user's.
@@ -120,6 +174,9 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	}
 	s.ColdMS, s.ColdBytes = first.ReadyMS, sent.n.Load()
 	step("cold", s.ColdMS)
+	if err := floor(tab, stepCold); err != nil {
+		return s, err
+	}
 	if s.ColdPhases, err = viewerPhases(tab, first); err != nil {
 		return s, err
 	}
@@ -132,6 +189,9 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	}
 	s.SecondMS = second.ReadyMS
 	step("second viewer", s.SecondMS)
+	if err := floor(tab, stepSecond); err != nil {
+		return s, err
+	}
 
 	// A user works with the Viewer a while before reloading: time for V8
 	// to optimize it and write its code cache.
@@ -149,6 +209,9 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	}
 	s.ReloadMS, s.ReloadBytes = reloaded.ReadyMS, sent.n.Load()-mark
 	step("reload", s.ReloadMS)
+	if err := floor(tab, stepReload); err != nil {
+		return s, err
+	}
 	if s.ReloadPhases, err = viewerPhases(tab, reloaded); err != nil {
 		return s, err
 	}
@@ -158,18 +221,25 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	// whose V8 has no compiled Viewer in memory, as after a reload does;
 	// only the HTTP cache and V8's code cache on disk are warm.
 	time.Sleep(time.Second) // the closed tab's renderer exits
-	if s.ReopenMS, s.ReopenPhases, err = coldTab(b.NewProfileTab, nil, pages.URL, widget); err != nil {
+	if s.ReopenMS, s.ReopenPhases, err = coldTab(b.NewProfileTab, nil, pages.URL, widget, floor, stepReopen); err != nil {
 		return s, fmt.Errorf("reopen: %w", err)
 	}
 	step("reopen", s.ReopenMS)
 
-	if s.ThrottledMS, s.ThrottledPhases, err = coldTab(b.NewTab, throttle, pages.URL, widget); err != nil {
+	// The throttled load is a remote browser's: through a proxy, on a
+	// slow network.
+	remote := &byteCounter{h: proxied(v.handler)}
+	remoteSrv := httptest.NewServer(remote)
+	defer remoteSrv.Close()
+	if s.ThrottledMS, s.ThrottledPhases, err = coldTab(b.NewTab, throttle, pages.URL, headless.LoadURL(remoteSrv.URL+"/widget.js"), floor, stepThrottled); err != nil {
 		return s, fmt.Errorf("throttled cold load: %w", err)
 	}
+	s.RemoteBytes = remote.n.Load()
 	step("throttled cold", s.ThrottledMS)
 
-	// Inline mode: every re-run of the cell is a new module instance.
-	tab, err = b.NewTab()
+	// Inline mode: every re-run of the cell is a new module instance. The
+	// notebook's pages share the profile, as a user's browser does.
+	tab, err = b.NewProfileTab()
 	if err != nil {
 		return s, err
 	}
@@ -186,6 +256,9 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 		if i == 0 {
 			s.InlineFirstMS = ms
 			step("inline first run", ms)
+			if err := floor(tab, stepInline); err != nil {
+				return s, err
+			}
 		} else {
 			s.InlineRerunMS = append(s.InlineRerunMS, ms)
 		}
@@ -195,6 +268,25 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	}
 	time.Sleep(time.Second) // let the last teardown's garbage go
 	if s.RendererRSS, err = tab.RendererRSS(); err != nil {
+		return s, err
+	}
+	tab.Close()
+
+	// The notebook opened again later: a new page runs the inline cell.
+	time.Sleep(time.Second) // the closed tab's renderer exits
+	warm, err := b.NewProfileTab()
+	if err != nil {
+		return s, err
+	}
+	defer warm.Close()
+	if err := warm.Open(pages.URL + "/"); err != nil {
+		return s, err
+	}
+	if s.InlineWarmMS, err = warm.RunCell(inline, traits()); err != nil {
+		return s, fmt.Errorf("inline first run in a new page: %w%s", err, consoleText(warm))
+	}
+	step("inline, new page", s.InlineWarmMS)
+	if err := floor(warm, stepInlineWarm); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -211,10 +303,10 @@ func mount(tab *headless.Tab, load string) (headless.Mounted, error) {
 }
 
 // coldTab opens a tab with open, prepares it with prepare (when not nil),
-// loads the host page and mounts the widget in it, and returns the time to
-// ready and its phases.
+// loads the host page and mounts the widget in it, records the floor of
+// step and returns the time to ready and its phases.
 func coldTab(open func() (*headless.Tab, error), prepare func(*headless.Tab) error,
-	pageURL, widget string) (float64, phases, error) {
+	pageURL, widget string, floor func(*headless.Tab, string) error, step string) (float64, phases, error) {
 	tab, err := open()
 	if err != nil {
 		return 0, phases{}, err
@@ -230,6 +322,9 @@ func coldTab(open func() (*headless.Tab, error), prepare func(*headless.Tab) err
 	}
 	m, err := mount(tab, widget)
 	if err != nil {
+		return 0, phases{}, err
+	}
+	if err := floor(tab, step); err != nil {
 		return 0, phases{}, err
 	}
 	p, err := viewerPhases(tab, m)
