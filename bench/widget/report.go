@@ -105,7 +105,6 @@ var overheadGoals = []struct {
 	{"loader overhead above the floor, reload", stepReload, 50, func(s sample) float64 { return s.ReloadMS }},
 }
 
-
 func (r *report) summarize() {
 	r.Summary = nil
 	for _, c := range comparisons {
