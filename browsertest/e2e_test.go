@@ -424,6 +424,11 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 		t.Errorf("first page: the inlined Viewer was decoded %d times, want 1", n)
 	}
 	want := "https://rerun-viewer.invalid/sha256/" + sum + "/" + assets.ViewerFile
+	// It is kept once the page is idle, after the Viewer started.
+	kept := fmt.Sprintf(`(async () => (await (await caches.open("rerun-viewer")).keys()).some((r) => r.url === %s))()`, headless.JS(want))
+	if err := first.Poll("the Viewer in Cache Storage", kept, headless.Deadline); err != nil {
+		t.Fatalf("%v: Cache Storage holds %q", err, keys(first))
+	}
 	if k := keys(first); !slices.Equal(k, []string{want}) {
 		t.Fatalf("Cache Storage holds %q, want %q", k, want)
 	}
@@ -446,6 +451,10 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	})()`, headless.JS(pagesURL(t)+"/inline.js"), sum, other)
 	if _, err := third.Mount(load, defaultTraits()); err != nil {
 		t.Fatalf("a widget whose Viewer is not the one it names: %v\n%s", err, consoleText(third))
+	}
+	// Past the point where matching bytes are kept (an idle page).
+	if err := third.Poll("an idle page", `new Promise((resolve) => requestIdleCallback(() => setTimeout(() => resolve(true), 500)))`, headless.Deadline); err != nil {
+		t.Fatal(err)
 	}
 	if k := keys(third); !slices.Equal(k, []string{want}) {
 		t.Errorf("Cache Storage holds %q after a widget with mismatched bytes, want only %q", k, want)
