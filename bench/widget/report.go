@@ -68,7 +68,7 @@ var comparisons = []comparison{
 	{"cold time to ready, loopback", "ms", 1, 0.85, one(func(s sample) float64 { return s.ColdMS }), stepCold},
 	{"… Viewer download starts", "ms", 1, 0, one(func(s sample) float64 { return s.ColdPhases.ViewerRequestMS }), ""},
 	{"… Viewer received", "ms", 1, 0, one(func(s sample) float64 { return s.ColdPhases.ViewerLoadedMS }), ""},
-	{"cold, remote: proxied, throttled 50 Mbit/s, 40 ms RTT", "ms", 1, 0.72, one(func(s sample) float64 { return s.ThrottledMS }), stepThrottled},
+	{"cold, remote: proxy, 50 Mbit/s, 40 ms RTT", "ms", 1, 0.72, one(func(s sample) float64 { return s.ThrottledMS }), stepThrottled},
 	{"… Viewer download starts", "ms", 1, 0, one(func(s sample) float64 { return s.ThrottledPhases.ViewerRequestMS }), ""},
 	{"… Viewer received", "ms", 1, 0, one(func(s sample) float64 { return s.ThrottledPhases.ViewerLoadedMS }), ""},
 	{"second viewer on the page", "ms", 1, 1.0, one(func(s sample) float64 { return s.SecondMS }), stepSecond},
