@@ -160,14 +160,11 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 
 	// Cold, second viewer and reload share a tab of the browser's own
 	// profile, whose HTTP cache is on disk like a user's.
-	tab, err := b.NewProfileTab()
+	tab, err := hostTab(b, pages.URL)
 	if err != nil {
 		return s, err
 	}
 	defer tab.Close()
-	if err := tab.Open(pages.URL + "/"); err != nil {
-		return s, err
-	}
 	first, err := mount(tab, widget)
 	if err != nil {
 		return s, fmt.Errorf("cold load: %w", err)
@@ -239,14 +236,10 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 
 	// Inline mode: every re-run of the cell is a new module instance. The
 	// notebook's pages share the profile, as a user's browser does.
-	tab, err = b.NewProfileTab()
-	if err != nil {
+	if tab, err = hostTab(b, pages.URL); err != nil {
 		return s, err
 	}
 	defer tab.Close()
-	if err := tab.Open(pages.URL + "/"); err != nil {
-		return s, err
-	}
 	inline := headless.LoadSourceFrom(pages.URL + "/inline.js")
 	for i := range 1 + set.Reruns {
 		ms, err := tab.RunCell(inline, traits())
@@ -274,14 +267,11 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 
 	// The notebook opened again later: a new page runs the inline cell.
 	time.Sleep(time.Second) // the closed tab's renderer exits
-	warm, err := b.NewProfileTab()
+	warm, err := hostTab(b, pages.URL)
 	if err != nil {
 		return s, err
 	}
 	defer warm.Close()
-	if err := warm.Open(pages.URL + "/"); err != nil {
-		return s, err
-	}
 	if s.InlineWarmMS, err = warm.RunCell(inline, traits()); err != nil {
 		return s, fmt.Errorf("inline first run in a new page: %w%s", err, consoleText(warm))
 	}
@@ -300,6 +290,20 @@ func mount(tab *headless.Tab, load string) (headless.Mounted, error) {
 		return m, fmt.Errorf("%w%s", err, consoleText(tab))
 	}
 	return m, nil
+}
+
+// hostTab opens a tab of the browser's own profile (its caches on disk, as
+// a user's) on the host page at pageURL.
+func hostTab(b *headless.Browser, pageURL string) (*headless.Tab, error) {
+	tab, err := b.NewProfileTab()
+	if err != nil {
+		return nil, err
+	}
+	if err := tab.Open(pageURL + "/"); err != nil {
+		tab.Close()
+		return nil, err
+	}
+	return tab, nil
 }
 
 // coldTab opens a tab with open, prepares it with prepare (when not nil),
