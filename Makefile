@@ -14,7 +14,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 apt_install = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >/dev/null
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
-WASM_PKGS := ./internal/... ./cmd/loader/...
+WASM_PKGS := ./loader/... ./wasmjs/... ./cmd/loader/...
 
 .PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-race test-native test-wasm clean
 
@@ -77,7 +77,7 @@ vet:
 # cancellation build natively: the race detector sees them. -short leaves
 # the Chromium runs of internal/check to test-native.
 test-race:
-	$(GO) test -race -short -count=1 ./internal/... ./server/...
+	$(GO) test -race -short -count=1 ./loader/... ./wasmjs/... ./internal/... ./server/... ./check/...
 
 # GOOS=js unit tests run in Node through Go's own wrapper.
 test-wasm: node

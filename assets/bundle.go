@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,16 +21,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorerun/loader/internal/loader"
+	"github.com/gorerun/loader/loader/esm"
+	"github.com/gorerun/loader/names"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/js"
-)
-
-// The names of the files of a bundle.
-const (
-	WidgetFile  = "widget.js"
-	ElementFile = "rerun-viewer.js"
-	ViewerFile  = loader.ViewerFile
 )
 
 // File is a file of a bundle that is served, and its media type.
@@ -43,41 +36,10 @@ type File struct {
 // Files are the files of a bundle that are served: the one list the
 // manifest, the server and the generated server configurations follow.
 var Files = []File{
-	{WidgetFile, "text/javascript; charset=utf-8"},
-	{ElementFile, "text/javascript; charset=utf-8"},
-	{ViewerFile, "application/wasm"},
+	{names.WidgetFile, "text/javascript; charset=utf-8"},
+	{names.ElementFile, "text/javascript; charset=utf-8"},
+	{names.ViewerFile, "application/wasm"},
 }
-
-// The inline markers rerun-notebook looks for (PROTOCOL.md §1).
-const (
-	MarkerOpen  = "//!<INLINE-MARKER-OPEN>"
-	MarkerClose = "//!<INLINE-MARKER-CLOSE>"
-)
-
-//go:embed bootstrap.js
-var bootstrapJS string
-
-// elementJS is rerun-viewer.js before minification.
-//
-//go:embed element.js
-var elementJS string
-
-// The type declarations of widget.js and rerun-viewer.js, for the
-// package.json a build writes.
-//
-//go:embed widget.d.ts
-var widgetDTS string
-
-//go:embed rerun-viewer.d.ts
-var elementDTS string
-
-// fetchViewerJS is the marker function. The minifier hoists comments to the
-// start of their block, which would leave the markers enclosing nothing, so
-// this function stays out of the minified part: the bootstrap refers to it
-// as a free name the minifier cannot rename.
-//
-//go:embed fetchviewer.js
-var fetchViewerJS string
 
 // Options says what to build.
 type Options struct {
@@ -117,7 +79,7 @@ func buildIDOf(files ...[]byte) string {
 func checkViewerURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("viewer URL %q is not an absolute http(s) URL (want, for example, https://cdn.example/rerun/%s)", raw, ViewerFile)
+		return fmt.Errorf("viewer URL %q is not an absolute http(s) URL (want, for example, https://cdn.example/rerun/%s)", raw, names.ViewerFile)
 	}
 	return nil
 }
@@ -165,9 +127,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	element, err := minifyJS(elementJS)
+	element, err := minifyJS(fillJS(esm.Element))
 	if err != nil {
-		return nil, fmt.Errorf("minify %s: %w", ElementFile, err)
+		return nil, fmt.Errorf("minify %s: %w", names.ElementFile, err)
 	}
 	// The id names every byte served: widget.js as it will be but for the
 	// id itself, the element, and the Viewer Wasm by its hash.
@@ -195,14 +157,14 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	defer os.RemoveAll(stage)
 	manifest, size, err := func() (*Manifest, int64, error) {
 		for name, b := range map[string][]byte{
-			WidgetFile: widget, ElementFile: element, PackageFile: pkg,
-			"widget.d.ts": []byte(widgetDTS), "rerun-viewer.d.ts": []byte(elementDTS),
+			names.WidgetFile: widget, names.ElementFile: element, PackageFile: pkg,
+			"widget.d.ts": []byte(esm.WidgetTypes), "rerun-viewer.d.ts": []byte(esm.ElementTypes),
 		} {
 			if err := os.WriteFile(filepath.Join(stage, name), b, 0o644); err != nil {
 				return nil, 0, fmt.Errorf("write %s: %w", name, err)
 			}
 		}
-		size, err := placeViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, ViewerFile), filepath.Join(stage, ViewerFile), viewerSum)
+		size, err := placeViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, names.ViewerFile), filepath.Join(stage, names.ViewerFile), viewerSum)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -226,7 +188,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		ViewerWasm:    size,
 	}
 	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes, %s %d bytes\n",
-		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, ViewerFile, res.ViewerWasm)
+		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, names.ViewerFile, res.ViewerWasm)
 	return res, nil
 }
 
@@ -343,9 +305,9 @@ func readViewer(dir string) (*viewerPackage, error) {
 	glue, err := os.ReadFile(filepath.Join(dir, "re_viewer.js"))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a Viewer: want an unpacked %s package (package.json, re_viewer.js, %s) or a local build's re_viewer.js and %s: %w",
-			dir, ViewerPackage, ViewerFile, ViewerFile, err)
+			dir, ViewerPackage, names.ViewerFile, names.ViewerFile, err)
 	}
-	wasmPath := filepath.Join(dir, ViewerFile)
+	wasmPath := filepath.Join(dir, names.ViewerFile)
 	if _, err := os.Stat(wasmPath); err != nil {
 		return nil, fmt.Errorf("viewer package: %w", err)
 	}
@@ -373,7 +335,7 @@ func glueFactory(src string) (string, error) {
 		return "", fmt.Errorf("expected one `export default function (`, found %d", len(locs))
 	}
 	expr := src[:locs[0][0]] + "function (" + src[locs[0][1]:]
-	for _, bad := range []string{MarkerOpen, MarkerClose} {
+	for _, bad := range []string{names.MarkerOpen, names.MarkerClose} {
 		if strings.Contains(expr, bad) {
 			return "", fmt.Errorf("glue contains %s, which would confuse inline mode", bad)
 		}
@@ -390,17 +352,15 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
-	src := strings.NewReplacer(
+	src := fillJS(esm.Widget(),
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
-		"__VIEWER_FILE__", ViewerFile,
 		"__VIEWER_SHA256__", viewerSum,
-		"__LINK_HEADER__", loader.LinkHeader,
-		"__VIEWER_URL__", jsString(viewerURL),
+		"__VIEWER_URL__", jsValue(viewerURL),
 		"__GLUE_INIT_OBJECT__", strconv.FormatBool(viewer.initTakesObject),
 		"__GLUE__", viewer.glue,
 		"__WASM_EXEC__", wasmExec,
-	).Replace(bootstrapJS)
+	)
 
 	out, err := minifyJS(src)
 	if err != nil {
@@ -415,11 +375,30 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 	// string, unlike the comment it once was, survives bundlers' minifiers.
 	// Like fetchViewer, it stays outside the minifier.
 	carrier := "function loaderWasmHex(){return\"" + hex.EncodeToString(loaderWasm) + "\"}\n"
-	widget := []byte(fetchViewerJS + carrier + string(out))
+	widget := []byte(fillJS(esm.FetchViewer) + carrier + string(out))
 	if err := CheckMarkers(widget); err != nil {
 		return nil, fmt.Errorf("minified widget.js: %w", err)
 	}
 	return widget, nil
+}
+
+// fillJS fills the placeholders of the loader's JavaScript in one pass:
+// the names every side agrees on, then the build's own pairs (placeholder,
+// value). One pass, so nothing a value brings in (the glue, wasm_exec.js)
+// is replaced.
+func fillJS(src string, build ...string) string {
+	pairs := append([]string{
+		"__WIDGET_FILE__", names.WidgetFile,
+		"__VIEWER_FILE__", names.ViewerFile,
+		"__MARKER_OPEN__", names.MarkerOpen,
+		"__MARKER_CLOSE__", names.MarkerClose,
+		"__LINK_HEADER__", names.LinkHeader,
+		"__FINAL_LENGTH_HEADER__", names.FinalLengthHeader,
+		"__BOOT_HOOK__", names.BootHook,
+		"__RUNTIME_REGISTRY__", names.RuntimeRegistry,
+		"__VIEWER_EVENTS__", jsValue(names.ViewerEvents),
+	}, build...)
+	return strings.NewReplacer(pairs...).Replace(src)
 }
 
 func minifyJS(src string) ([]byte, error) {
@@ -462,16 +441,16 @@ func packageJSON(viewerVersion, buildID string) ([]byte, error) {
 		Description: "The Rerun Viewer " + viewerVersion + " for web pages and notebooks: WebViewer, mount() and <rerun-viewer>, loaded by a Go loader",
 		License:     "MIT OR Apache-2.0",
 		Type:        "module",
-		Main:        "./" + WidgetFile,
+		Main:        "./" + names.WidgetFile,
 		Types:       "./widget.d.ts",
 		Exports: map[string]any{
-			".":               entry{"./widget.d.ts", "./" + WidgetFile},
-			"./element":       entry{"./rerun-viewer.d.ts", "./" + ElementFile},
-			"./" + ViewerFile: "./" + ViewerFile,
-			"./package.json":  "./package.json",
+			".":                     entry{"./widget.d.ts", "./" + names.WidgetFile},
+			"./element":             entry{"./rerun-viewer.d.ts", "./" + names.ElementFile},
+			"./" + names.ViewerFile: "./" + names.ViewerFile,
+			"./package.json":        "./package.json",
 		},
-		SideEffects: []string{"./" + ElementFile},
-		Files:       []string{WidgetFile, ElementFile, ViewerFile, "widget.d.ts", "rerun-viewer.d.ts"},
+		SideEffects: []string{"./" + names.ElementFile},
+		Files:       []string{names.WidgetFile, names.ElementFile, names.ViewerFile, "widget.d.ts", "rerun-viewer.d.ts"},
 	}
 	b, err := json.MarshalIndent(pkg, "", "  ")
 	if err != nil {
@@ -485,14 +464,14 @@ func packageJSON(viewerVersion, buildID string) ([]byte, error) {
 // function.
 func CheckMarkers(widget []byte) error {
 	s := string(widget)
-	if n := strings.Count(s, MarkerOpen); n != 1 {
-		return fmt.Errorf("%s appears %d times, want 1", MarkerOpen, n)
+	if n := strings.Count(s, names.MarkerOpen); n != 1 {
+		return fmt.Errorf("%s appears %d times, want 1", names.MarkerOpen, n)
 	}
-	if n := strings.Count(s, MarkerClose); n != 1 {
-		return fmt.Errorf("%s appears %d times, want 1", MarkerClose, n)
+	if n := strings.Count(s, names.MarkerClose); n != 1 {
+		return fmt.Errorf("%s appears %d times, want 1", names.MarkerClose, n)
 	}
-	open := strings.Index(s, MarkerOpen) + len(MarkerOpen)
-	close := strings.Index(s, MarkerClose)
+	open := strings.Index(s, names.MarkerOpen) + len(names.MarkerOpen)
+	close := strings.Index(s, names.MarkerClose)
 	if close < open {
 		return errors.New("the inline markers are out of order")
 	}
@@ -559,8 +538,9 @@ func writeFileAtomic(path string, r io.Reader) error {
 	return nil
 }
 
-// jsString returns s as a JavaScript string literal.
-func jsString(s string) string {
-	b, _ := json.Marshal(s) // a string always marshals
+// jsValue returns v, a string or a list of strings, as a JavaScript
+// literal (JSON is a subset).
+func jsValue[T string | []string](v T) string {
+	b, _ := json.Marshal(v) // strings always marshal
 	return string(b)
 }

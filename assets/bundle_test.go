@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/internal/standin"
+	"github.com/gorerun/loader/names"
 )
 
 func TestCheckMarkers(t *testing.T) {
@@ -100,7 +101,7 @@ func TestComposeWidgetBakesTheViewerURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The minifier may pick the quotes that need no escapes.
-	if !strings.Contains(string(widget), jsString(u)) && !strings.Contains(string(widget), "'"+u+"'") {
+	if !strings.Contains(string(widget), jsValue(u)) && !strings.Contains(string(widget), "'"+u+"'") {
 		t.Errorf("widget.js lacks the viewer URL %s", u)
 	}
 }
@@ -130,14 +131,14 @@ func TestBuild(t *testing.T) {
 	if res.ViewerVersion != "0.99.0" || len(res.BuildID) != 16 || res.LoaderWasm < 100_000 {
 		t.Errorf("result = %+v", res)
 	}
-	widget, err := os.ReadFile(filepath.Join(out, WidgetFile))
+	widget, err := os.ReadFile(filepath.Join(out, names.WidgetFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := CheckMarkers(widget); err != nil {
 		t.Error(err)
 	}
-	wasm, err := os.ReadFile(filepath.Join(out, ViewerFile))
+	wasm, err := os.ReadFile(filepath.Join(out, names.ViewerFile))
 	if err != nil || string(wasm) != files["re_viewer_bg.wasm"] {
 		t.Errorf("viewer Wasm not copied: %q, %v", wasm, err)
 	}
@@ -197,10 +198,10 @@ func TestBuildRejectsBadViewerPackages(t *testing.T) {
 		{"no wasm", map[string]string{
 			"package.json": `{"name": "@rerun-io/web-viewer", "version": "1"}`,
 			"re_viewer.js": "export default function() {}",
-		}, ViewerFile},
-		{"local build without wasm", map[string]string{"re_viewer.js": "export default function() {}"}, ViewerFile},
+		}, names.ViewerFile},
+		{"local build without wasm", map[string]string{"re_viewer.js": "export default function() {}"}, names.ViewerFile},
 		{"a wasm that is not one", map[string]string{
-			"re_viewer.js": "export default function() {}", ViewerFile: "<html>404</html>",
+			"re_viewer.js": "export default function() {}", names.ViewerFile: "<html>404</html>",
 		}, "not a WebAssembly module"},
 	}
 	for _, tt := range tests {
@@ -342,14 +343,14 @@ func TestCorruptCacheIsRecompressed(t *testing.T) {
 	if len(entries) != len(Encodings)*len(Files) {
 		t.Fatalf("cache has %q", entries)
 	}
-	widgetBr := filepath.Join(cache, "compressed", m.Files[WidgetFile].SHA256+".br-q5")
-	elementBr := filepath.Join(cache, "compressed", m.Files[ElementFile].SHA256+".br-q5")
-	viewerGz := filepath.Join(cache, "compressed", m.Files[ViewerFile].SHA256+".gzip")
+	widgetBr := filepath.Join(cache, "compressed", m.Files[names.WidgetFile].SHA256+".br-q5")
+	elementBr := filepath.Join(cache, "compressed", m.Files[names.ElementFile].SHA256+".br-q5")
+	viewerGz := filepath.Join(cache, "compressed", m.Files[names.ViewerFile].SHA256+".gzip")
 	b, _ := os.ReadFile(viewerGz)
 	os.WriteFile(viewerGz, b[:len(b)/2], 0o644)
 	other, _ := os.ReadFile(elementBr)
 	os.WriteFile(widgetBr, other, 0o644)
-	viewerZst := filepath.Join(cache, "compressed", m.Files[ViewerFile].SHA256+".zstd")
+	viewerZst := filepath.Join(cache, "compressed", m.Files[names.ViewerFile].SHA256+".zstd")
 	z, _ := os.ReadFile(viewerZst)
 	os.WriteFile(viewerZst, z[:len(z)-4], 0o644) // no checksum at the end
 

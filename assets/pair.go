@@ -10,13 +10,13 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gorerun/loader/internal/loader"
+	"github.com/gorerun/loader/names"
 )
 
 // ErrMismatchedBuild is a glue (re_viewer.js) and a Viewer Wasm that come
 // from different builds: the Wasm imports functions the glue does not
 // define, and a browser would stop with a bare LinkError.
-var ErrMismatchedBuild = errors.New(loader.MismatchedBuild)
+var ErrMismatchedBuild = errors.New(names.MismatchedBuild)
 
 // checkPair reports ErrMismatchedBuild, naming an import the glue lacks,
 // when the Viewer Wasm at wasmPath needs a function glue does not define.
@@ -29,19 +29,19 @@ func checkPair(glue, wasmPath string) error {
 		return err
 	}
 	defer f.Close()
-	names, err := wasmImports(bufio.NewReader(f))
+	imports, err := wasmImports(bufio.NewReader(f))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", wasmPath, err)
 	}
 	var missing []string
-	for _, name := range names {
+	for _, name := range imports {
 		if !strings.Contains(glue, name) {
 			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: %s imports %d functions re_viewer.js does not define (%s first); take both files from one build",
-			ErrMismatchedBuild, ViewerFile, len(missing), missing[0])
+			ErrMismatchedBuild, names.ViewerFile, len(missing), missing[0])
 	}
 	return nil
 }

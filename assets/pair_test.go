@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gorerun/loader/names"
 )
 
 // wasmModule encodes a module with a custom section first (so sections
@@ -110,7 +112,7 @@ func TestViewerPairs(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.WriteFile(filepath.Join(dir, "re_viewer.js"), glue, 0o644)
-		if err := os.Symlink(filepath.Join(pkg(wasmFrom), ViewerFile), filepath.Join(dir, ViewerFile)); err != nil {
+		if err := os.Symlink(filepath.Join(pkg(wasmFrom), names.ViewerFile), filepath.Join(dir, names.ViewerFile)); err != nil {
 			t.Fatal(err)
 		}
 		return dir

@@ -1,8 +1,6 @@
 package assets
 
 import (
-	"github.com/gorerun/loader/internal/loader"
-
 	"bytes"
 	"fmt"
 	"path/filepath"
@@ -10,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+
+	"github.com/gorerun/loader/names"
 )
 
 // The files `loader build` writes so the output folder works as static
@@ -43,7 +43,7 @@ func FileHeaders(m *Manifest, name string, immutable bool) []Header {
 	return []Header{
 		{"Content-Type", contentType},
 		{"Cache-Control", cache},
-		{"rerun-final-length", strconv.FormatInt(m.Files[name].Size, 10)},
+		{names.FinalLengthHeader, strconv.FormatInt(m.Files[name].Size, 10)},
 		{"X-Content-Type-Options", "nosniff"},
 		{"Cross-Origin-Resource-Policy", "cross-origin"},
 	}
@@ -110,7 +110,7 @@ func newStaticData(dir string, m *Manifest) (staticData, error) {
 // ExposedHeaders are the response headers cross-origin scripts may read:
 // the progress bars need the true total, whether it was compressed and
 // whether the link is worth showing progress for.
-const ExposedHeaders = "rerun-final-length, Content-Encoding, Content-Length, ETag, " + loader.LinkHeader
+const ExposedHeaders = names.FinalLengthHeader + ", Content-Encoding, Content-Length, ETag, " + names.LinkHeader
 
 // PEP440 spells a semver pre-release the way Python packages do:
 // 0.24.0-alpha.9 → 0.24.0a9, 0.24.0-rc.1 → 0.24.0rc1. rerun-notebook's

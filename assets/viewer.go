@@ -16,6 +16,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gorerun/loader/names"
 )
 
 //go:embed viewers.lock
@@ -146,8 +148,8 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	if err := untar(tarballs[0], unpacked); err != nil {
 		return "", fmt.Errorf("unpack %s: %w", spec, err)
 	}
-	if _, err := os.Stat(filepath.Join(unpacked, "package", ViewerFile)); err != nil {
-		return "", fmt.Errorf("unpack %s: no package/%s in the tarball", spec, ViewerFile)
+	if _, err := os.Stat(filepath.Join(unpacked, "package", names.ViewerFile)); err != nil {
+		return "", fmt.Errorf("unpack %s: no package/%s in the tarball", spec, names.ViewerFile)
 	}
 	if err := os.RemoveAll(root); err != nil {
 		return "", err
@@ -207,7 +209,7 @@ func checkUnpacked(root string, pin PinnedViewer) error {
 		return err
 	}
 	var st stampFile
-	if err := json.Unmarshal(b, &st); err != nil || st.Tarball != pin.SHA256 || st.Files["package/"+ViewerFile] == "" {
+	if err := json.Unmarshal(b, &st); err != nil || st.Tarball != pin.SHA256 || st.Files["package/"+names.ViewerFile] == "" {
 		return fmt.Errorf("%s is not of this pin", unpackedStamp)
 	}
 	for rel, sum := range st.Files {

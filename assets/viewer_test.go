@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gorerun/loader/names"
 )
 
 func TestPinnedViewers(t *testing.T) {
@@ -110,7 +112,7 @@ func TestCheckUnpacked(t *testing.T) {
 	root := t.TempDir()
 	pin := PinnedViewer{Version: "0.99.0", SHA256: strings.Repeat("a", 64)}
 	os.MkdirAll(filepath.Join(root, "package"), 0o755)
-	wasm := filepath.Join(root, "package", ViewerFile)
+	wasm := filepath.Join(root, "package", names.ViewerFile)
 	os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x00"), 0o644)
 	os.WriteFile(filepath.Join(root, "package", "re_viewer.js"), []byte("export default function() {}"), 0o644)
 	if err := checkUnpacked(root, pin); !errors.Is(err, fs.ErrNotExist) {
@@ -149,7 +151,7 @@ func TestFetchViewerReplacesAChangedCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wasm := filepath.Join(dir, ViewerFile)
+	wasm := filepath.Join(dir, names.ViewerFile)
 	good, err := hashFile(wasm)
 	if err != nil {
 		t.Fatal(err)

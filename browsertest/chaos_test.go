@@ -64,11 +64,11 @@ func TestChaos(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := tab.Poll("nothing left", `(async () => {
-				const s = (await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats();
+				const s = (await [...`+headless.Runtimes+`.values()][0].api).stats();
 				return s.liveWidgets === 0 && s.liveFuncs === `+fmt.Sprint(baselineFuncs)+` &&
 					document.querySelectorAll("canvas").length === 0 && globalThis.fakeViewer.live === 0;
 			})()`, headless.Deadline); err != nil {
-				stats, _ := headless.Eval[map[string]any](tab, `(async () => ({...(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats(),
+				stats, _ := headless.Eval[map[string]any](tab, `(async () => ({...(await [...`+headless.Runtimes+`.values()][0].api).stats(),
 					canvases: document.querySelectorAll("canvas").length, viewers: globalThis.fakeViewer.live}))()`)
 				t.Errorf("seed %d: after the last cleanup %v", seed, stats)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -123,7 +124,7 @@ func TestURLModeCrossOrigin(t *testing.T) {
 	}
 	var viewerRequests []string
 	for _, r := range assetLog.paths(mark) {
-		if strings.Contains(r, assets.ViewerFile) {
+		if strings.Contains(r, names.ViewerFile) {
 			viewerRequests = append(viewerRequests, r)
 		}
 	}
@@ -143,7 +144,7 @@ func TestInlineMode(t *testing.T) {
 	tab := openTab(t)
 	m := mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
 	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
-	if reqs := pageRequests(t, tab, assets.ViewerFile); len(reqs) > 0 {
+	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) > 0 {
 		t.Errorf("inline mode fetched the Viewer: %v", reqs)
 	}
 	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
@@ -220,7 +221,7 @@ func TestImportIsCheap(t *testing.T) {
 		const t0 = performance.now();
 		const mod = await import(%s);
 		const ms = performance.now() - t0;
-		const runtimes = globalThis[Symbol.for("rerun.goLoader.runtimes")];
+		const runtimes = `+headless.Runtimes+`;
 		return {
 			ms,
 			hasRender: typeof mod.default.render === "function",
@@ -393,7 +394,7 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := m.Files[assets.ViewerFile].SHA256
+	sum := m.Files[names.ViewerFile].SHA256
 	keys := func(tab *headless.Tab) []string {
 		t.Helper()
 		k, err := headless.Eval[[]string](tab, `(async () => (await (await caches.open("rerun-viewer")).keys()).map((r) => r.url))()`)
@@ -423,7 +424,7 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	if n := decodes(first); n != 1 {
 		t.Errorf("first page: the inlined Viewer was decoded %d times, want 1", n)
 	}
-	want := "https://rerun-viewer.invalid/sha256/" + sum + "/" + assets.ViewerFile
+	want := "https://rerun-viewer.invalid/sha256/" + sum + "/" + names.ViewerFile
 	// It is kept once the page is idle, after the Viewer started.
 	kept := fmt.Sprintf(`(async () => (await (await caches.open("rerun-viewer")).keys()).some((r) => r.url === %s))()`, headless.JS(want))
 	if err := first.Poll("the Viewer in Cache Storage", kept, headless.Deadline); err != nil {

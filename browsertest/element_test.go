@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 )
 
 // elementURL is rerun-viewer.js of the real Viewer's bundle, on the asset
 // server's origin (another origin than the pages').
 func elementURL(t *testing.T) string {
-	return strings.TrimSuffix(realURL(t), assets.WidgetFile) + assets.ElementFile
+	return strings.TrimSuffix(realURL(t), names.WidgetFile) + names.ElementFile
 }
 
 // addElement appends a <rerun-viewer> with attrs to the page and returns
@@ -134,7 +134,7 @@ func TestElementRemovedAndPutBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := tab.Poll("the teardown", `(async () => {
-		const api = await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api;
+		const api = await [...`+headless.Runtimes+`.values()][0].api;
 		return api.stats().liveWidgets === 0;
 	})()`, 10*time.Second); err != nil {
 		t.Fatal(err)
@@ -170,10 +170,10 @@ func TestLazyElementWaitsForTheViewport(t *testing.T) {
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "loading": "lazy"})
 	// Give an eager element time to have asked for the Viewer.
 	time.Sleep(1500 * time.Millisecond)
-	if got := pageRequests(t, tab, assets.ViewerFile); len(got) != 0 {
+	if got := pageRequests(t, tab, names.ViewerFile); len(got) != 0 {
 		t.Errorf("a lazy element off screen requested %v", got)
 	}
-	if booted, _ := headless.Eval[bool](tab, `(globalThis[Symbol.for("rerun.goLoader.runtimes")]?.size ?? 0) > 0`); booted {
+	if booted, _ := headless.Eval[bool](tab, `(`+headless.Runtimes+`?.size ?? 0) > 0`); booted {
 		t.Error("a lazy element off screen booted the Go loader")
 	}
 	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].scrollIntoView(), true)`, i)); err != nil {
@@ -216,7 +216,7 @@ func TestNotebookWidgetAndElementShareOneCompile(t *testing.T) {
 	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {
 		t.Errorf("stats %v, want 1 compile, 1 fetch, 2 live widgets", s)
 	}
-	if n, _ := headless.Eval[int](tab, `globalThis[Symbol.for("rerun.goLoader.runtimes")].size`); n != 1 {
+	if n, _ := headless.Eval[int](tab, ``+headless.Runtimes+`.size`); n != 1 {
 		t.Errorf("%d Go runtimes on the page, want 1", n)
 	}
 }

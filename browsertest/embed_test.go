@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 )
 
 // fixtureRRD is a small real recording served at /rrd/ of the pages origin.
@@ -36,7 +36,7 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 		const canvas = viewer.canvas.getBoundingClientRect();
 		const size = [Math.round(canvas.width), Math.round(canvas.height)];
 		viewer.destroy();
-		const stats = await window[Symbol.for("rerun.goLoader.runtimes")].values().next().value.api.then((a) => a.stats());
+		const stats = await `+headless.Runtimes+`.values().next().value.api.then((a) => a.stats());
 		return { events, rec, size, left: el.childElementCount, widgets: stats.liveWidgets, ready: viewer.ready };
 	})()`, headless.JS(realURL(t)), headless.JS("/rrd/"+fixtureRRD), headless.Deadline.Milliseconds()))
 	if err != nil {
@@ -55,7 +55,7 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 	if got["left"] != 0.0 || got["ready"] != false {
 		t.Errorf("after destroy: %v children left, ready %v; want none, false", got["left"], got["ready"])
 	}
-	if err := tab.Poll("the widget to be torn down", `(async () => (await window[Symbol.for("rerun.goLoader.runtimes")].values().next().value.api).stats().liveWidgets === 0)()`, 10*time.Second); err != nil {
+	if err := tab.Poll("the widget to be torn down", `(async () => (await `+headless.Runtimes+`.values().next().value.api).stats().liveWidgets === 0)()`, 10*time.Second); err != nil {
 		t.Error(err)
 	}
 }
@@ -146,7 +146,7 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 func TestBlobModuleWithViewerOption(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
-	viewer := must(t, serveReal) + "/" + assets.ViewerFile + "?from-option"
+	viewer := must(t, serveReal) + "/" + names.ViewerFile + "?from-option"
 	got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
 		const source = await (await fetch(%s)).text();
 		const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
@@ -162,7 +162,7 @@ func TestBlobModuleWithViewerOption(t *testing.T) {
 	if got == "" {
 		t.Error("no recording_open")
 	}
-	if reqs := pageRequests(t, tab, assets.ViewerFile); len(reqs) != 1 || reqs[0] != viewer {
+	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) != 1 || reqs[0] != viewer {
 		t.Errorf("Viewer requests %v, want one of %s", reqs, viewer)
 	}
 }

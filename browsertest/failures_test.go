@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -23,7 +23,7 @@ func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/"+assets.ViewerFile {
+		if r.URL.Path == "/"+names.ViewerFile {
 			if cors {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 			}
@@ -38,7 +38,7 @@ func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 
 func realWasm(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(realDir(t), assets.ViewerFile))
+	b, err := os.ReadFile(filepath.Join(realDir(t), names.ViewerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
 		}
 	}
 	for _, r := range assetLog.paths(0) {
-		if strings.Contains(r, assets.ViewerFile) {
+		if strings.Contains(r, names.ViewerFile) {
 			t.Errorf("the 47 MB Viewer was downloaded for a browser that cannot run it: %s", r)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/gorerun/loader/internal/headless"
 )
 
-// The tests here drive the stand-in Viewer of testdata/fakeviewer, which
+// The tests here drive the stand-in Viewer of internal/standin, which
 // records every WebHandle call: they check exactly what the loader asks of
 // the Viewer, and provoke what the real one will not do on demand (panic,
 // fail to start, hang in start).

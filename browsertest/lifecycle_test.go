@@ -37,7 +37,7 @@ func instrumentTimers(t *testing.T, tab *headless.Tab) {
 func loaderStats(t *testing.T, tab *headless.Tab) map[string]any {
 	t.Helper()
 	s, err := headless.Eval[map[string]any](tab, `(async () => {
-		const runtimes = globalThis[Symbol.for("rerun.goLoader.runtimes")];
+		const runtimes = `+headless.Runtimes+`;
 		const api = await [...runtimes.values()][0].api;
 		return api.stats();
 	})()`)
@@ -58,7 +58,7 @@ func assertNothingLeft(t *testing.T, tab *headless.Tab) {
 	t.Helper()
 	// Teardown runs in the loader's goroutine.
 	if err := tab.Poll("the widget's teardown", `(async () => {
-		const s = (await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats();
+		const s = (await [...`+headless.Runtimes+`.values()][0].api).stats();
 		return s.liveWidgets === 0 && document.querySelectorAll("canvas, .rerun_notebook").length === 0;
 	})()`, headless.Deadline); err != nil {
 		t.Error(err)

@@ -19,6 +19,8 @@ import (
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/internal/hostpage"
+	"github.com/gorerun/loader/internal/standin"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -98,11 +100,25 @@ var buildFake = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	onTeardown(func() { os.RemoveAll(dir) })
-	_, err = assets.Build(context.Background(), assets.Options{ViewerDir: "testdata/fakeviewer", OutDir: dir})
-	return dir, err
+	pkg := filepath.Join(dir, "viewer")
+	if err := standin.WriteViewer(pkg, nil); err != nil {
+		return "", err
+	}
+	_, err = assets.Build(context.Background(), assets.Options{ViewerDir: pkg, OutDir: filepath.Join(dir, "bundle")})
+	return filepath.Join(dir, "bundle"), err
 })
 
-// fakeDir is the bundle of the stand-in Viewer in testdata/fakeviewer.
+// fakePackage writes the stand-in Viewer's package into a test's
+// temporary folder.
+func fakePackage(t testing.TB) string {
+	pkg := t.TempDir()
+	if err := standin.WriteViewer(pkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pkg
+}
+
+// fakeDir is the bundle of the stand-in Viewer (internal/standin).
 func fakeDir(t testing.TB) string { return must(t, buildFake) }
 
 // serveOnce serves a bundle directory through h's wrapper on its own
@@ -286,11 +302,11 @@ var inlineSource = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	widget, err := os.ReadFile(filepath.Join(dir, assets.WidgetFile))
+	widget, err := os.ReadFile(filepath.Join(dir, names.WidgetFile))
 	if err != nil {
 		return "", err
 	}
-	wasm, err := os.ReadFile(filepath.Join(dir, assets.ViewerFile))
+	wasm, err := os.ReadFile(filepath.Join(dir, names.ViewerFile))
 	if err != nil {
 		return "", err
 	}

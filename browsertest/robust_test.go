@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -161,7 +161,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 	waitReady(t, tab, b)
 	// wasm_exec.js resolves this promise when the Go program exits.
 	if _, err := headless.Eval[bool](tab, `(() => {
-		const rt = [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0];
+		const rt = [...`+headless.Runtimes+`.values()][0];
 		window.oldRuntime = rt;
 		rt.go.exited = true;
 		rt.go._resolveExitPromise();
@@ -176,7 +176,7 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 	}
 	c := mountNoWait(t, tab, fakeURL(t))
 	waitReady(t, tab, c)
-	fresh, err := headless.Eval[bool](tab, `[...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0] !== window.oldRuntime`)
+	fresh, err := headless.Eval[bool](tab, `[...`+headless.Runtimes+`.values()][0] !== window.oldRuntime`)
 	if err != nil || !fresh {
 		t.Errorf("the next render did not boot a fresh runtime (%v)", err)
 	}
@@ -204,7 +204,7 @@ func TestHiddenWidgetStartsWhenShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Compiled, but hidden: the Viewer must not start yet.
-	if err := tab.Poll("the compiled Viewer", `(await [...globalThis[Symbol.for("rerun.goLoader.runtimes")].values()][0].api).stats().moduleCached`, headless.Deadline); err != nil {
+	if err := tab.Poll("the compiled Viewer", `(await [...`+headless.Runtimes+`.values()][0].api).stats().moduleCached`, headless.Deadline); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(() => {
@@ -251,7 +251,7 @@ func stallingAssets(t *testing.T, stalled *atomic.Bool) string {
 	var hung sync.WaitGroup
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/"+assets.ViewerFile && stalled.Load() {
+		if r.URL.Path == "/"+names.ViewerFile && stalled.Load() {
 			hung.Add(1)
 			defer hung.Done()
 			w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -288,7 +288,7 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 	other := mountNoWait(t, tab, realURL(t))
 	view := mountNoWait(t, tab, url)
 	msg := shownText(t, tab, view)
-	for _, want := range []string{"stalled", strings.TrimSuffix(url, "widget.js") + assets.ViewerFile, "4096 bytes"} {
+	for _, want := range []string{"stalled", strings.TrimSuffix(url, "widget.js") + names.ViewerFile, "4096 bytes"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("widget shows %q, want it to mention %q", msg, want)
 		}

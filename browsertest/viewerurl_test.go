@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 )
 
 // TestBakedViewerURLServesABlobModule imports widget.js from a blob: URL,
@@ -16,12 +17,12 @@ import (
 // URLs): a build with --viewer-url fetches the Viewer from there.
 func TestBakedViewerURLServesABlobModule(t *testing.T) {
 	t.Parallel()
-	viewer := must(t, serveFake) + "/" + assets.ViewerFile + "?baked"
+	viewer := must(t, serveFake) + "/" + names.ViewerFile + "?baked"
 	out := t.TempDir()
-	if _, err := assets.Build(context.Background(), assets.Options{ViewerDir: "testdata/fakeviewer", OutDir: out, ViewerURL: viewer}); err != nil {
+	if _, err := assets.Build(context.Background(), assets.Options{ViewerDir: fakePackage(t), OutDir: out, ViewerURL: viewer}); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(out, assets.WidgetFile))
+	src, err := os.ReadFile(filepath.Join(out, names.WidgetFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestBakedViewerURLServesABlobModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitReady(t, tab, view)
-	if got := pageRequests(t, tab, assets.ViewerFile); len(got) != 1 || got[0] != viewer {
+	if got := pageRequests(t, tab, names.ViewerFile); len(got) != 1 || got[0] != viewer {
 		t.Errorf("Viewer requests %v, want one of %s", got, viewer)
 	}
 }

@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/bench/slowclients"
+	"github.com/gorerun/loader/internal/slowclients"
+	"github.com/gorerun/loader/names"
 )
 
 // bigBundle writes a bundle whose Viewer is size bytes of random data, so
@@ -28,9 +29,9 @@ func bigBundle(t *testing.T, size int) string {
 	wasm := make([]byte, size)
 	rand.Read(wasm)
 	copy(wasm, "\x00asm\x01\x00\x00\x00")
-	os.WriteFile(filepath.Join(dir, assets.WidgetFile), widgetJS, 0o644)
-	os.WriteFile(filepath.Join(dir, assets.ViewerFile), wasm, 0o644)
-	os.WriteFile(filepath.Join(dir, assets.ElementFile), []byte(`import "./widget.js";`), 0o644)
+	os.WriteFile(filepath.Join(dir, names.WidgetFile), widgetJS, 0o644)
+	os.WriteFile(filepath.Join(dir, names.ViewerFile), wasm, 0o644)
+	os.WriteFile(filepath.Join(dir, names.ElementFile), []byte(`import "./widget.js";`), 0o644)
 	if _, err := assets.WriteManifest(dir, "0123456789abcdef", "0.33.0", &assets.Compression{Quality: 1, Cache: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestConcurrentDownloads(t *testing.T) {
 	defer srv.Close()
 	want := map[string][]byte{}
 	for enc, ext := range map[string]string{"br": ".br", "gzip": ".gz", "identity": ""} {
-		b, err := os.ReadFile(filepath.Join(dir, assets.ViewerFile+ext))
+		b, err := os.ReadFile(filepath.Join(dir, names.ViewerFile+ext))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestConcurrentDownloads(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			enc := encodings[i%3]
-			req, _ := http.NewRequest("GET", srv.URL+"/"+assets.ViewerFile, nil)
+			req, _ := http.NewRequest("GET", srv.URL+"/"+names.ViewerFile, nil)
 			req.Header.Set("Accept-Encoding", enc)
 			res, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
 			if err != nil {

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/bench/nginx"
+	"github.com/gorerun/loader/internal/nginx"
+	"github.com/gorerun/loader/names"
 )
 
 // TestNginxAnswersAsWeDo serves one bundle with the nginx.conf `loader
@@ -34,7 +35,7 @@ func TestNginxAnswersAsWeDo(t *testing.T) {
 
 	// What a client can see and rely on; ETags differ in form (nginx makes
 	// its own from size and time) but each must be there.
-	compared := []string{"Content-Type", "Content-Encoding", "Content-Length", "Cache-Control", "rerun-final-length",
+	compared := []string{"Content-Type", "Content-Encoding", "Content-Length", "Cache-Control", names.FinalLengthHeader,
 		"X-Content-Type-Options", "Cross-Origin-Resource-Policy", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"}
 	var paths []string
 	for _, f := range assets.Files {

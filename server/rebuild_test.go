@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/names"
 )
 
 // rebuild writes a new build into dir the way `loader build` does: each
@@ -25,9 +26,9 @@ import (
 func rebuild(t *testing.T, dir string, n int) *assets.Manifest {
 	t.Helper()
 	files := map[string][]byte{
-		assets.WidgetFile:  []byte(fmt.Sprintf("export default {render() {}}; // build %d\n%s", n, bytes.Repeat([]byte("x"), 1000*n))),
-		assets.ElementFile: []byte(fmt.Sprintf(`import "./widget.js"; // build %d`, n)),
-		assets.ViewerFile:  append(append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte(fmt.Sprintf("viewer %d ", n)), 4000+500*n)...), byte(n)),
+		names.WidgetFile:  []byte(fmt.Sprintf("export default {render() {}}; // build %d\n%s", n, bytes.Repeat([]byte("x"), 1000*n))),
+		names.ElementFile: []byte(fmt.Sprintf(`import "./widget.js"; // build %d`, n)),
+		names.ViewerFile:  append(append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte(fmt.Sprintf("viewer %d ", n)), 4000+500*n)...), byte(n)),
 	}
 	for name, b := range files {
 		tmp := filepath.Join(dir, "."+name+".tmp")
@@ -89,7 +90,7 @@ func TestRebuildWhileServing(t *testing.T) {
 			client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 			for i := 0; !stop.Load(); i++ {
 				enc := encodings[(c+i)%len(encodings)]
-				name := []string{assets.ViewerFile, assets.WidgetFile}[(c+i/3)%2]
+				name := []string{names.ViewerFile, names.WidgetFile}[(c+i/3)%2]
 				req, _ := http.NewRequest("GET", srv.URL+"/"+name, nil)
 				req.Header.Set("Accept-Encoding", enc)
 				res, err := client.Do(req)
@@ -128,10 +129,10 @@ func TestRebuildWhileServing(t *testing.T) {
 		before := responses.Load()
 		m := rebuild(t, dir, n)
 		learn(m)
-		want := `"` + m.Files[assets.WidgetFile].SHA256[:32] + `"`
+		want := `"` + m.Files[names.WidgetFile].SHA256[:32] + `"`
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			res, err := plain.Get(srv.URL + "/" + assets.WidgetFile)
+			res, err := plain.Get(srv.URL + "/" + names.WidgetFile)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,24 +183,24 @@ func TestNewRefusesABadManifest(t *testing.T) {
 		want   string
 	}{
 		{"variant outside the folder", func(m map[string]any, dir string) {
-			variant(m, assets.ViewerFile, "br")["file"] = "../../etc/passwd"
+			variant(m, names.ViewerFile, "br")["file"] = "../../etc/passwd"
 		}, `"br" variant is "../../etc/passwd"`},
 		{"variant of another file", func(m map[string]any, dir string) {
-			variant(m, assets.ViewerFile, "br")["file"] = assets.WidgetFile + ".br"
+			variant(m, names.ViewerFile, "br")["file"] = names.WidgetFile + ".br"
 		}, "want \"re_viewer_bg.wasm.br\""},
 		{"malformed hash", func(m map[string]any, dir string) {
-			file(m, assets.WidgetFile)["sha256"] = "abc"
+			file(m, names.WidgetFile)["sha256"] = "abc"
 		}, "not 64 hex digits"},
 		{"file changed", func(m map[string]any, dir string) {
-			b, _ := os.ReadFile(filepath.Join(dir, assets.ViewerFile))
+			b, _ := os.ReadFile(filepath.Join(dir, names.ViewerFile))
 			b[len(b)-1] ^= 1
-			os.WriteFile(filepath.Join(dir, assets.ViewerFile), b, 0o644)
+			os.WriteFile(filepath.Join(dir, names.ViewerFile), b, 0o644)
 		}, "does not have the SHA-256 its manifest says"},
 		{"file cut short", func(m map[string]any, dir string) {
-			os.Truncate(filepath.Join(dir, assets.WidgetFile+".gz"), 10)
+			os.Truncate(filepath.Join(dir, names.WidgetFile+".gz"), 10)
 		}, "is 10 bytes, its manifest says"},
 		{"file missing", func(m map[string]any, dir string) {
-			os.Remove(filepath.Join(dir, assets.ElementFile))
+			os.Remove(filepath.Join(dir, names.ElementFile))
 		}, "no such file"},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/names"
 )
 
 // ServeOptions says where to listen and how to announce the server.
@@ -65,8 +65,8 @@ func (l *Listener) Close() error { return l.ln.Close() }
 func (l *Listener) Serve(ctx context.Context, h http.Handler, out io.Writer) error {
 	srv := NewHTTPServer(h)
 	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", l.base)
-	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", l.public, assets.WidgetFile)
-	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", l.public, assets.ElementFile)
+	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", l.public, names.WidgetFile)
+	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", l.public, names.ElementFile)
 	if hh, ok := h.(*Handler); ok && hh.cfg.DemoRecording != "" {
 		fmt.Fprintf(out, "Demo pages: %s/ (<rerun-viewer>), %s/mount.html (mount()), %s/notebook.html (the notebook widget)\n", l.public, l.public, l.public)
 	}

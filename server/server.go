@@ -21,7 +21,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/hostpage"
-	"github.com/gorerun/loader/internal/loader"
+	"github.com/gorerun/loader/names"
 )
 
 // served are the names of the files of a bundle.
@@ -286,7 +286,7 @@ func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, 
 	}
 	sf := b.files[file]
 	hdr.Set("ETag", sf.etag)
-	hdr.Set(loader.LinkHeader, string(link))
+	hdr.Set(names.LinkHeader, string(link))
 	if rng := r.Header.Get("Range"); rng != "" {
 		// RFC 9110 §14.2: a Range with a unit the server does not know is
 		// ignored; net/http answers 416 to it, and reads only "bytes=".

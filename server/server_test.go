@@ -20,7 +20,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/loader"
+	"github.com/gorerun/loader/names"
 )
 
 // Contents of the test bundle: big enough that compression pays.
@@ -34,9 +34,9 @@ var (
 func bundle(t *testing.T, version string) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, assets.WidgetFile), widgetJS, 0o644)
-	os.WriteFile(filepath.Join(dir, assets.ViewerFile), wasmBody, 0o644)
-	os.WriteFile(filepath.Join(dir, assets.ElementFile), []byte(`import "./widget.js";`), 0o644)
+	os.WriteFile(filepath.Join(dir, names.WidgetFile), widgetJS, 0o644)
+	os.WriteFile(filepath.Join(dir, names.ViewerFile), wasmBody, 0o644)
+	os.WriteFile(filepath.Join(dir, names.ElementFile), []byte(`import "./widget.js";`), 0o644)
 	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("nope"), 0o644)
 	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
 	os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("[core]"), 0o644)
@@ -120,31 +120,31 @@ func TestHandler(t *testing.T) {
 		{"wasm br", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"},
 			want{200, "br", wasmBody, map[string]string{
 				"Content-Type": "application/wasm", "Vary": "Accept-Encoding", "Cache-Control": "no-cache",
-				"rerun-final-length": strconv.Itoa(len(wasmBody)), "ETag": etag(assets.ViewerFile, "br"),
+				names.FinalLengthHeader: strconv.Itoa(len(wasmBody)), "ETag": etag(names.ViewerFile, "br"),
 				"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": assets.ExposedHeaders,
-				"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10),
+				"Content-Length": strconv.FormatInt(m.Files[names.ViewerFile].Encodings["br"].Size, 10),
 			}}},
 		{"wasm gzip", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip"},
-			want{200, "gzip", wasmBody, map[string]string{"ETag": etag(assets.ViewerFile, "gzip"),
-				"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["gzip"].Size, 10)}}},
+			want{200, "gzip", wasmBody, map[string]string{"ETag": etag(names.ViewerFile, "gzip"),
+				"Content-Length": strconv.FormatInt(m.Files[names.ViewerFile].Encodings["gzip"].Size, 10)}}},
 		{"wasm gzip preferred by q", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br;q=0.5, gzip"},
 			want{200, "gzip", wasmBody, nil}},
 		{"wasm identity", "GET", "/re_viewer_bg.wasm", nil,
-			want{200, "", wasmBody, map[string]string{"Content-Length": strconv.Itoa(len(wasmBody)), "Content-Encoding": "", "ETag": etag(assets.ViewerFile, "")}}},
+			want{200, "", wasmBody, map[string]string{"Content-Length": strconv.Itoa(len(wasmBody)), "Content-Encoding": "", "ETag": etag(names.ViewerFile, "")}}},
 		{"widget br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br"},
 			want{200, "br", widgetJS, map[string]string{"Content-Type": "text/javascript; charset=utf-8", "X-Content-Type-Options": "nosniff"}}},
 		{"nothing acceptable", "GET", "/widget.js", map[string]string{"Accept-Encoding": "identity;q=0, *;q=0"},
 			want{406, "", nil, nil}},
 		{"query kept", "GET", "/re_viewer_bg.wasm?token=abc", nil, want{200, "", wasmBody, nil}},
 		{"head", "HEAD", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br"},
-			want{200, "br", nil, map[string]string{"Content-Length": strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10)}}},
+			want{200, "br", nil, map[string]string{"Content-Length": strconv.FormatInt(m.Files[names.ViewerFile].Encodings["br"].Size, 10)}}},
 
-		{"revalidate br", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(assets.ViewerFile, "br")},
-			want{304, "", nil, map[string]string{"ETag": etag(assets.ViewerFile, "br"), "Vary": "Accept-Encoding", "Content-Type": ""}}},
-		{"revalidate weak and list", "GET", "/widget.js", map[string]string{"If-None-Match": `"nope", W/` + etag(assets.WidgetFile, "")},
+		{"revalidate br", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(names.ViewerFile, "br")},
+			want{304, "", nil, map[string]string{"ETag": etag(names.ViewerFile, "br"), "Vary": "Accept-Encoding", "Content-Type": ""}}},
+		{"revalidate weak and list", "GET", "/widget.js", map[string]string{"If-None-Match": `"nope", W/` + etag(names.WidgetFile, "")},
 			want{304, "", nil, nil}},
 		{"revalidate star", "GET", "/widget.js", map[string]string{"If-None-Match": "*"}, want{304, "", nil, nil}},
-		{"other variant's etag", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(assets.ViewerFile, "gzip")},
+		{"other variant's etag", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag(names.ViewerFile, "gzip")},
 			want{200, "br", wasmBody, nil}},
 		{"garbage If-None-Match", "GET", "/widget.js", map[string]string{"If-None-Match": `"unterminated, ,,`},
 			want{200, "", widgetJS, nil}},
@@ -152,11 +152,11 @@ func TestHandler(t *testing.T) {
 		{"range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=0-3"},
 			want{206, "", []byte("\x00asm"), map[string]string{"Content-Range": "bytes 0-3/" + strconv.Itoa(len(wasmBody)), "Content-Encoding": "", "Content-Length": "4"}}},
 		{"range of the br variant", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-3"},
-			want{206, "br", variant(assets.ViewerFile, ".br")[:4], map[string]string{
-				"Content-Range":  "bytes 0-3/" + strconv.FormatInt(m.Files[assets.ViewerFile].Encodings["br"].Size, 10),
-				"Content-Length": "4", "ETag": etag(assets.ViewerFile, "br")}}},
+			want{206, "br", variant(names.ViewerFile, ".br")[:4], map[string]string{
+				"Content-Range":  "bytes 0-3/" + strconv.FormatInt(m.Files[names.ViewerFile].Encodings["br"].Size, 10),
+				"Content-Length": "4", "ETag": etag(names.ViewerFile, "br")}}},
 		{"range with identity refused", "GET", "/re_viewer_bg.wasm", map[string]string{"Accept-Encoding": "gzip, identity;q=0", "Range": "bytes=2-5"},
-			want{206, "gzip", variant(assets.ViewerFile, ".gz")[2:6], map[string]string{"ETag": etag(assets.ViewerFile, "gzip")}}},
+			want{206, "gzip", variant(names.ViewerFile, ".gz")[2:6], map[string]string{"ETag": etag(names.ViewerFile, "gzip")}}},
 		{"range unit in capitals", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "BYTES=0-3"},
 			want{206, "", []byte("\x00asm"), nil}},
 		{"suffix range", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "bytes=-5"},
@@ -165,18 +165,18 @@ func TestHandler(t *testing.T) {
 			want{416, "", nil, nil}},
 		{"unknown range unit ignored", "GET", "/re_viewer_bg.wasm", map[string]string{"Range": "pages=1-2"},
 			want{200, "", wasmBody, nil}},
-		{"If-Range with the variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(assets.WidgetFile, "br")},
-			want{206, "br", variant(assets.WidgetFile, ".br")[:2], nil}},
-		{"If-Range with another variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(assets.WidgetFile, "")},
+		{"If-Range with the variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(names.WidgetFile, "br")},
+			want{206, "br", variant(names.WidgetFile, ".br")[:2], nil}},
+		{"If-Range with another variant's ETag", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-1", "If-Range": etag(names.WidgetFile, "")},
 			want{200, "br", widgetJS, nil}},
 
-		{"If-Match identity", "GET", "/widget.js", map[string]string{"If-Match": etag(assets.WidgetFile, "")}, want{200, "", widgetJS, nil}},
-		{"If-Match br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(assets.WidgetFile, "br")}, want{200, "br", widgetJS, nil}},
-		{"If-Match gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(assets.WidgetFile, "gzip")}, want{200, "gzip", widgetJS, nil}},
+		{"If-Match identity", "GET", "/widget.js", map[string]string{"If-Match": etag(names.WidgetFile, "")}, want{200, "", widgetJS, nil}},
+		{"If-Match br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(names.WidgetFile, "br")}, want{200, "br", widgetJS, nil}},
+		{"If-Match gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(names.WidgetFile, "gzip")}, want{200, "gzip", widgetJS, nil}},
 		{"If-Match star", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": "*"}, want{200, "br", widgetJS, nil}},
 		{"If-Match miss identity", "GET", "/widget.js", map[string]string{"If-Match": `"other"`}, want{412, "", nil, nil}},
-		{"If-Match miss br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(assets.WidgetFile, "")}, want{412, "", nil, nil}},
-		{"If-Match miss gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(assets.WidgetFile, "br")}, want{412, "", nil, nil}},
+		{"If-Match miss br", "GET", "/widget.js", map[string]string{"Accept-Encoding": "br", "If-Match": etag(names.WidgetFile, "")}, want{412, "", nil, nil}},
+		{"If-Match miss gzip", "GET", "/widget.js", map[string]string{"Accept-Encoding": "gzip", "If-Match": etag(names.WidgetFile, "br")}, want{412, "", nil, nil}},
 
 		{"versioned by build id", "GET", "/version/0123456789abcdef/widget.js", nil,
 			want{200, "", widgetJS, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}}},
@@ -294,8 +294,8 @@ func TestEncodingByLink(t *testing.T) {
 			continue
 		}
 		wantLink := map[bool]string{true: "local", false: "remote"}[tt.local]
-		if got := res.Header.Get(loader.LinkHeader); got != wantLink {
-			t.Errorf("%s: %s = %q, want %q", tt.name, loader.LinkHeader, got, wantLink)
+		if got := res.Header.Get(names.LinkHeader); got != wantLink {
+			t.Errorf("%s: %s = %q, want %q", tt.name, names.LinkHeader, got, wantLink)
 		}
 		if got := decode(t, tt.encoding, body); !bytes.Equal(got, wasmBody) {
 			t.Errorf("%s: body decodes to %d bytes, want %d", tt.name, len(got), len(wasmBody))

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/bench/slowclients"
+	"github.com/gorerun/loader/internal/slowclients"
+	"github.com/gorerun/loader/names"
 )
 
 // faults runs the loads a long-lived server meets, on each target, and
@@ -50,7 +51,7 @@ func faults(w io.Writer, m *assets.Manifest, targets []*target, soak time.Durati
 // variantSums maps each encoding to the SHA-256 of the Viewer Wasm sent in
 // it.
 func variantSums(m *assets.Manifest) map[string]string {
-	v := m.Files[assets.ViewerFile]
+	v := m.Files[names.ViewerFile]
 	sums := map[string]string{"identity": v.SHA256}
 	for enc, variant := range v.Encodings {
 		sums[enc] = variant.SHA256
@@ -119,7 +120,7 @@ func slowClients(w io.Writer, t *target) error {
 	during := before
 	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		start := time.Now()
-		res, err := client.Get(t.url + "/" + assets.WidgetFile)
+		res, err := client.Get(t.url + "/" + names.WidgetFile)
 		if err == nil {
 			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
@@ -141,7 +142,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // download fetches the Viewer Wasm in enc and returns the SHA-256 of what
 // came.
 func download(client *http.Client, t *target, enc string) (string, error) {
-	req, _ := http.NewRequest("GET", t.url+"/"+assets.ViewerFile, nil)
+	req, _ := http.NewRequest("GET", t.url+"/"+names.ViewerFile, nil)
 	req.Header.Set("Accept-Encoding", enc)
 	res, err := client.Do(req)
 	if err != nil {

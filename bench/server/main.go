@@ -27,7 +27,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/bench/nginx"
+	"github.com/gorerun/loader/internal/nginx"
+	"github.com/gorerun/loader/names"
 )
 
 func main() {
@@ -68,7 +69,7 @@ func run(dir, loader string, d time.Duration, rounds int, soak time.Duration) er
 	if err != nil {
 		return err
 	}
-	if len(m.Files[assets.ViewerFile].Encodings) == 0 {
+	if len(m.Files[names.ViewerFile].Encodings) == 0 {
 		return errors.New("the bundle has no .br/.gz variants: build it with precompression")
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -219,12 +220,12 @@ func startPython(dir string) (*target, error) {
 
 // load runs wrk against the Viewer Wasm in one encoding.
 func load(t *target, enc string, conns int, d time.Duration, m *assets.Manifest) (result, error) {
-	url := t.url + "/" + assets.ViewerFile
+	url := t.url + "/" + names.ViewerFile
 	args := []string{"-t", strconv.Itoa(min(conns, 2)), "-c", strconv.Itoa(conns), "-d", d.String()}
 	if t.negotiates {
 		args = append(args, "-H", "Accept-Encoding: "+enc)
 	} else {
-		url = t.url + "/" + m.Files[assets.ViewerFile].Encodings[enc].File
+		url = t.url + "/" + m.Files[names.ViewerFile].Encodings[enc].File
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
 	defer cancel()
@@ -267,7 +268,7 @@ func wrkTransfer(out []byte) (float64, error) {
 }
 
 func printTable(w io.Writer, targets []*target, results []result, d time.Duration, rounds int, m *assets.Manifest) {
-	v := m.Files[assets.ViewerFile]
+	v := m.Files[names.ViewerFile]
 	fmt.Fprintf(w, "\n## Serving the Viewer Wasm (%.1f MB; br %.1f MB, gzip %.1f MB), loopback, wrk %s per run, median of %d alternating rounds\n\n",
 		float64(v.Size)/1e6, float64(v.Encodings["br"].Size)/1e6, float64(v.Encodings["gzip"].Size)/1e6, d, rounds)
 	fmt.Fprintln(w, "| encoding | conns | server | req/s | MB/s | × nginx |")

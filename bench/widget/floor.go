@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 )
 
 // helloWorld is the smallest Go program that does what the loader must do
@@ -22,7 +23,7 @@ import "syscall/js"
 
 func main() {
 	api := js.FuncOf(func(js.Value, []js.Value) any { return nil })
-	js.Global().Get("__rerunGoLoaderBoot").Call("resolve", api)
+	js.Global().Get("` + names.BootHook + `").Call("resolve", api)
 	select {}
 }
 `
@@ -76,7 +77,7 @@ window.boot = async (url) => {
   const go = new Go();
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
   return new Promise((resolve) => {
-    globalThis.__rerunGoLoaderBoot = { resolve: () => resolve(performance.now() - start) };
+    globalThis.` + names.BootHook + ` = { resolve: () => resolve(performance.now() - start) };
     go.run(instance);
   });
 };

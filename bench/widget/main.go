@@ -23,6 +23,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -73,7 +74,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	viewer, err := os.ReadFile(filepath.Join(pkg, assets.ViewerFile))
+	viewer, err := os.ReadFile(filepath.Join(pkg, names.ViewerFile))
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +201,7 @@ func (o *ourBuild) variant(viewerGzip []byte) (*variant, error) {
 	if err != nil {
 		return nil, err
 	}
-	widget, err := os.ReadFile(filepath.Join(o.dir, assets.WidgetFile))
+	widget, err := os.ReadFile(filepath.Join(o.dir, names.WidgetFile))
 	if err != nil {
 		return nil, err
 	}

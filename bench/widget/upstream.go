@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/npmlock"
+	"github.com/gorerun/loader/names"
 )
 
 // esbuildDir holds the package.json and package-lock.json that pin the
@@ -69,7 +70,7 @@ func bundleUpstream(ctx context.Context, esbuild, viewerDir string) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Contains(widget, []byte(assets.MarkerOpen)) || !bytes.Contains(widget, []byte(assets.MarkerClose)) {
+	if !bytes.Contains(widget, []byte(names.MarkerOpen)) || !bytes.Contains(widget, []byte(names.MarkerClose)) {
 		return nil, fmt.Errorf("the upstream widget lost its inline markers in bundling")
 	}
 	return widget, nil
@@ -101,10 +102,10 @@ func (s *upstreamServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	var body []byte
 	switch path.Base(r.URL.Path) {
-	case assets.WidgetFile:
+	case names.WidgetFile:
 		w.Header().Set("Content-Type", "text/javascript")
 		body = s.widget
-	case assets.ViewerFile:
+	case names.ViewerFile:
 		w.Header().Set("Content-Type", "application/wasm")
 		body = s.viewer
 		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/check"
+	"github.com/gorerun/loader/check"
+	"github.com/gorerun/loader/names"
 )
 
 const checkUsage = `usage: loader check [flags] RECORDING...
@@ -48,7 +49,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, p := range assets.PinnedViewers() {
 		pins = append(pins, p.Version)
 	}
-	viewer := fs.String("viewer", assets.DefaultViewer().Version, "the candidate Viewer `DIR|VERSION`: an unpacked @rerun-io/web-viewer package, a folder with a local build's re_viewer.js and "+assets.ViewerFile+", or a pinned VERSION ("+strings.Join(pins, ", ")+")")
+	viewer := fs.String("viewer", assets.DefaultViewer().Version, "the candidate Viewer `DIR|VERSION`: an unpacked @rerun-io/web-viewer package, a folder with a local build's re_viewer.js and "+names.ViewerFile+", or a pinned VERSION ("+strings.Join(pins, ", ")+")")
 	baseline := fs.String("baseline", "", "a second Viewer `DIR|VERSION` run alternately with the candidate: screenshots compared, times side by side")
 	golden := fs.String("golden", "", "`DIR` of reference screenshots, NAME-WxH.png per recording")
 	update := fs.Bool("update-golden", false, "write the candidate's screenshots into --golden instead of comparing")

@@ -16,8 +16,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/standin"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -73,7 +73,7 @@ func TestFirstRunServesAtOnceThenTheBest(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	get := func() (etag string, sent int, body []byte) {
-		req, _ := http.NewRequest("GET", srv.URL+"/"+assets.ViewerFile, nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/"+names.ViewerFile, nil)
 		req.Header.Set("Accept-Encoding", "br")
 		res, err := (&http.Transport{}).RoundTrip(req)
 		if err != nil {

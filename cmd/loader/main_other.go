@@ -25,7 +25,8 @@ import (
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/check"
+	"github.com/gorerun/loader/check"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -167,7 +168,7 @@ func runBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR`")
 	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
 	precompress := fs.Bool("precompress", true, "write .br, .zst and .gz siblings")
-	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+assets.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
+	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+names.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

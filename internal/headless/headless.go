@@ -1,5 +1,3 @@
-//go:build !js
-
 // Package headless drives the real Rerun Viewer in headless Chromium: it
 // launches Chromium with the flags a closed, GPU-less machine needs, opens
 // cold tabs that record their console, serves the anywidget-style host page
@@ -28,6 +26,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/hostpage"
+	"github.com/gorerun/loader/names"
 )
 
 // ChromiumFlags are the flags every launch uses: headless, and quiet on a
@@ -287,3 +286,8 @@ func JS(v any) string {
 // Deadline is how long one end-to-end step may take before a test gives
 // up: the Viewer is 47 MB and CI machines are slow.
 const Deadline = 2 * time.Minute
+
+// Runtimes is a JavaScript expression for the page's registry of Go
+// loader runtimes (a Map from build id to runtime record), for tests that
+// look inside the loader.
+const Runtimes = `globalThis[Symbol.for("` + names.RuntimeRegistry + `")]`

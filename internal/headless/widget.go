@@ -1,5 +1,3 @@
-//go:build !js
-
 package headless
 
 import (
@@ -17,8 +15,7 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
-
-	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/names"
 )
 
 // kit is the JavaScript expression of the test kit's widget module.
@@ -141,14 +138,14 @@ func Inline(widget string, gzippedViewer []byte) (string, error) {
     const buffer = await compressed_data_url_to_buffer(dataUrl);
     return new Response(buffer, { "headers": { "Content-Type": "application/wasm" } });
     `
-	start := strings.Index(widget, assets.MarkerOpen)
+	start := strings.Index(widget, names.MarkerOpen)
 	if start < 0 {
-		return "", fmt.Errorf("widget has no %s", assets.MarkerOpen)
+		return "", fmt.Errorf("widget has no %s", names.MarkerOpen)
 	}
-	start += len(assets.MarkerOpen)
-	end := strings.Index(widget[start:], assets.MarkerClose)
+	start += len(names.MarkerOpen)
+	end := strings.Index(widget[start:], names.MarkerClose)
 	if end < 0 {
-		return "", fmt.Errorf("widget has no %s after the open marker", assets.MarkerClose)
+		return "", fmt.Errorf("widget has no %s after the open marker", names.MarkerClose)
 	}
 	return widget[:start] + body + widget[start+end:], nil
 }

@@ -1,5 +1,3 @@
-//go:build !js
-
 // Package npmlock installs tools from npm the way the project pins them:
 // a package.json and package-lock.json (whose integrity hashes npm ci
 // checks) are installed once per lockfile into the cache, and the files

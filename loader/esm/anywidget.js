@@ -1,0 +1,34 @@
+// anywidget's hooks: initialize boots the loader early, render hands the
+// widget to the Go side.
+
+function initialize() {
+  // Start booting early; render reports any failure in its widget.
+  runtime().api.catch(() => {});
+}
+
+async function render({ model, el, signal }) {
+  const lifetime = new AbortController();
+  const stop = () => lifetime.abort();
+  if (signal) {
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+  }
+  let rt;
+  try {
+    const loader = await loaderAPI();
+    rt = loader.rt;
+    const failed = loader.api.render({ model, el, signal: lifetime.signal, ...moduleProps(loader.early) });
+    if (failed instanceof Error) throw failed;
+    rt.views.add(el);
+  } catch (e) {
+    console.error("rerun loader:", e);
+    showError(el, "The Rerun Viewer could not start: " + (e && e.message ? e.message : String(e)));
+  }
+  return () => {
+    rt?.views.delete(el);
+    signal?.removeEventListener("abort", stop);
+    stop();
+  };
+}
+
+export default { initialize, render };

@@ -1,0 +1,115 @@
+// widget.js: the Rerun Viewer as an anywidget module, driven by a Go
+// program compiled with GOOS=js GOARCH=wasm (the loader). Importing this
+// module compiles and fetches nothing: the loader boots at the first
+// initialize or render on the page, once per build, and is shared by every
+// widget and every module instance of the same build.
+// fetchViewer and loaderWasmHex are defined ahead of this code, outside the
+// minified part.
+const BUILD_ID = "__BUILD_ID__";
+const VIEWER_VERSION = "__VIEWER_VERSION__";
+const VIEWER_FILE = "__VIEWER_FILE__";
+// The Viewer Wasm's SHA-256. A Viewer inlined in this module (rerun-
+// notebook's inline mode) is kept in Cache Storage under it, so that the
+// next page skips decoding it and V8 can cache its compiled code there.
+const VIEWER_SHA256 = "__VIEWER_SHA256__";
+const VIEWER_CACHE = "rerun-viewer";
+// Only a key: nothing is ever fetched from it.
+const VIEWER_CACHE_KEY = "https://rerun-viewer.invalid/sha256/" + VIEWER_SHA256 + "/" + VIEWER_FILE;
+// The Viewer's URL baked in by `loader build --viewer-url`, or "": next to
+// this module.
+const VIEWER_URL = __VIEWER_URL__;
+// Whether the glue's init takes {module_or_path} (detected at build time).
+const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
+
+// The Viewer's wasm-bindgen glue as a factory: each call returns a fresh
+// glue instance with its own Wasm memory.
+const createGlue = __GLUE__;
+
+// Go's wasm_exec.js, run only when the first loader boots.
+function installGo() {
+  __WASM_EXEC__
+  return globalThis.Go;
+}
+
+const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
+
+// loaderWasm returns the Go loader Wasm, which loaderWasmHex returns as hex.
+function loaderWasm() {
+  const hex = loaderWasmHex();
+  if (Uint8Array.fromHex) return Uint8Array.fromHex(hex);
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+async function boot(rt) {
+  const start = performance.now();
+  const Go = installGo();
+  const go = new Go();
+  const { instance } = await WebAssembly.instantiate(loaderWasm(), go.importObject);
+  rt.go = go;
+  return new Promise((resolve, reject) => {
+    // The Go program takes this hook before go.run returns.
+    globalThis.__BOOT_HOOK__ = {
+      resolve(api) {
+        performance.measure("rerun-loader:boot", { start });
+        resolve(api);
+      },
+    };
+    let exited;
+    try {
+      exited = go.run(instance);
+    } finally {
+      delete globalThis.__BOOT_HOOK__;
+    }
+    const onExit = (e) => {
+      exit(rt, e);
+      reject(new Error("the Rerun loader exited before it started"));
+    };
+    exited.then(() => onExit(), onExit);
+  });
+}
+
+// exit forgets a runtime whose Go program stopped, so the next render
+// boots a fresh one, and says so in every widget it served: they no longer
+// answer the kernel.
+function exit(rt, reason) {
+  if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
+  rt.early?.abort();
+  console.error("rerun loader: the Go runtime stopped", reason ?? "");
+  for (const el of rt.views) {
+    showError(el, "The Rerun loader stopped unexpectedly, so this Viewer no longer follows the notebook. " +
+      "Run the cell again to start a new one (details in the browser console).");
+  }
+  rt.views.clear();
+}
+
+function showError(el, text) {
+  try {
+    const box = document.createElement("pre");
+    box.className = "rerun-loader-error";
+    box.style.whiteSpace = "pre-wrap";
+    box.textContent = text;
+    el.append(box);
+  } catch (e) {
+    console.error("rerun loader:", text, e);
+  }
+}
+
+// runtime returns this build's runtime record on the page, booting the Go
+// loader on first use: {api: Promise of the loader's API, ready, early,
+// views: the elements of its live widgets, go: the Go instance}.
+function runtime() {
+  let rt = runtimes.get(BUILD_ID);
+  if (!rt) {
+    rt = { ready: false, early: undefined, views: new Set() };
+    rt.api = boot(rt);
+    runtimes.set(BUILD_ID, rt);
+    rt.api.then(() => { rt.ready = true; }, () => {
+      if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
+      rt.early?.abort();
+    });
+  }
+  return rt;
+}
+

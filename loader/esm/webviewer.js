@@ -1,0 +1,342 @@
+// WebViewer has the API of @rerun-io/web-viewer's WebViewer, so a page
+// written for the npm package works by changing its import; every
+// WebViewer and notebook widget of a page shares one Go runtime and one
+// compiled Viewer. The Go loader runs its life (load, start, Retry,
+// restart, panic watch, cleanup) as it runs a notebook widget's, and shows
+// progress and failures in its element. Beyond upstream's API it has what
+// mount() promises: send, sendTable, setTheme, setSize, setPanelStates and
+// destroy, and an "error" event.
+export class WebViewer {
+  #state = "stopped"; // "starting", "ready", "failed" or "stopped"
+  #ctl = null; // the Go controller of the running Viewer
+  #life = null; // aborting it stops the Viewer
+  #host = null; // the element the Viewer lives in, inside the parent
+  #events = new Map();
+  #allowFullscreen = false;
+  #failure = "";
+
+  /**
+   * Start the Viewer in parent (default: document.body) and open rrd (a URL
+   * or an array of URLs) once it runs. options are upstream's, plus viewer:
+   * the URL of re_viewer_bg.wasm. Rejects with an Error that says what
+   * failed and what to do; the element shows it too.
+   */
+  async start(rrd, parent, options, open_options) {
+    if (this.#state !== "stopped") return;
+    this.#state = "starting";
+    this.#failure = "";
+    options = { ...(options ?? {}) };
+    const { viewer, base_url, width, height, theme, fallback_token, panel_state_overrides, allow_fullscreen, login } = options;
+    for (const own of ["viewer", "base_url", "width", "height", "theme", "fallback_token", "panel_state_overrides", "allow_fullscreen", "login", "on_viewer_event", "fullscreen", "notebook"]) delete options[own];
+    this.#allowFullscreen = !!allow_fullscreen;
+    if (this.#allowFullscreen) {
+      options.fullscreen = { get_state: () => this.#isFullscreen(), on_toggle: () => this.toggle_fullscreen() };
+    }
+    if (login) {
+      options.login = {
+        signed_in_url: new URL(login.signed_in_url, location.href).href,
+        signed_out_url: new URL(login.signed_out_url, location.href).href,
+      };
+    }
+    const viewerURL = viewer ? String(new URL(viewer, document.baseURI)) :
+      base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : "";
+
+    const host = document.createElement("div");
+    host.className = "rerun-viewer";
+    host.style.display = "contents";
+    (parent ?? document.body).append(host);
+    const life = new AbortController();
+    this.#host = host;
+    this.#life = life;
+    life.signal.addEventListener("abort", () => host.remove(), { once: true });
+
+    let settle;
+    const started = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    const onEvent = (content) => {
+      if (life.signal.aborted) return;
+      if (content === "ready") {
+        this.#state = "ready";
+        settle.resolve();
+        this.#dispatch("ready");
+        return;
+      }
+      let event;
+      try {
+        event = JSON.parse(content);
+      } catch {
+        return;
+      }
+      this.#dispatch(event.type, event);
+    };
+    const onFailure = (title, detail) => {
+      if (life.signal.aborted) return;
+      const message = title + ": " + detail;
+      const wasStarting = this.#state === "starting";
+      this.#state = "failed";
+      this.#failure = message;
+      if (wasStarting) settle.reject(new Error(message));
+      this.#dispatch("error", { message });
+    };
+    try {
+      const { rt, api, early } = await loaderAPI(viewerURL);
+      if (life.signal.aborted) {
+        early?.abort();
+        return;
+      }
+      const ctl = api.embed({
+        el: host, signal: life.signal, ...moduleProps(early), viewer: viewerURL, options, onEvent, onFailure,
+        traits: {
+          _width: width ?? "640px", _height: height ?? "360px", _theme: theme, _fallback_token: fallback_token,
+          _panel_states: panel_state_overrides, _url: undefined,
+        },
+      });
+      if (ctl instanceof Error) throw ctl;
+      this.#ctl = ctl;
+      rt.views.add(host);
+      life.signal.addEventListener("abort", () => rt.views.delete(host), { once: true });
+    } catch (e) {
+      if (this.#state === "starting") {
+        this.#state = "failed";
+        this.#failure = e && e.message ? e.message : String(e);
+        showError(host, "The Rerun Viewer could not start: " + this.#failure);
+      }
+      throw e;
+    }
+    // A stop while starting resolves quietly, as upstream's does.
+    const stopped = new Promise((resolve) => life.signal.addEventListener("abort", resolve, { once: true }));
+    await Promise.race([started, stopped]);
+    if (rrd && this.#state === "ready") this.open(rrd, open_options ?? undefined);
+  }
+
+  /** Stop the Viewer and free everything it holds; it can start again. */
+  stop() {
+    if (this.#state === "stopped") return;
+    if (this.#isFullscreen()) document.exitFullscreen?.().catch(() => {});
+    this.#state = "stopped";
+    this.#life.abort();
+    this.#life = this.#ctl = this.#host = null;
+  }
+
+  /** destroy is mount()'s name for stop. */
+  destroy() {
+    this.stop();
+  }
+
+  /** Whether the Viewer runs and takes data. */
+  get ready() {
+    return this.#state === "ready";
+  }
+
+  /** The Viewer's canvas, or null when it is stopped. */
+  get canvas() {
+    return this.#host?.querySelector("canvas") ?? null;
+  }
+
+  on(event, callback) {
+    const callbacks = this.#events.get(event) ?? new Map();
+    callbacks.set(callback, { once: false });
+    this.#events.set(event, callbacks);
+    return () => callbacks.delete(callback);
+  }
+
+  once(event, callback) {
+    const callbacks = this.#events.get(event) ?? new Map();
+    callbacks.set(callback, { once: true });
+    this.#events.set(event, callbacks);
+    return () => callbacks.delete(callback);
+  }
+
+  off(event, callback) {
+    this.#events.get(event)?.delete(callback);
+  }
+
+  // Events are dispatched on the next tick, as upstream does: the Viewer
+  // may be deep in its own call stack when it reports them.
+  #dispatch(event, ...args) {
+    setTimeout(() => {
+      const callbacks = this.#events.get(event);
+      if (!callbacks) return;
+      for (const [callback, { once }] of [...callbacks]) {
+        if (once) callbacks.delete(callback);
+        try {
+          callback(...args);
+        } catch (e) {
+          console.error(`rerun viewer: a ${event} listener threw`, e);
+        }
+      }
+    }, 0);
+  }
+
+  // #controller returns the Go controller, or throws saying why there is
+  // none.
+  #controller(what) {
+    if (this.#state === "ready") return this.#ctl;
+    if (this.#state === "failed") throw new Error(`cannot ${what}: the Rerun Viewer failed (${this.#failure})`);
+    throw new Error(`cannot ${what}: the Rerun Viewer is ${this.#state === "starting" ? "still starting (await start())" : "stopped"}`);
+  }
+
+  #call(what, method, ...args) {
+    const result = this.#controller(what).call(method, ...args);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  #post(what, content, bytes) {
+    const failed = this.#controller(what).post(content, bytes);
+    if (failed instanceof Error) throw failed;
+  }
+
+  // #set changes a setting; unlike the Viewer's methods it works in a
+  // failed Viewer too, whose Retry then starts with it.
+  #set(what, trait, value) {
+    if (!this.#ctl) throw new Error(`cannot ${what}: the Rerun Viewer is ${this.#state === "starting" ? "still starting (await start())" : "stopped"}`);
+    const failed = this.#ctl.set(trait, value);
+    if (failed instanceof Error) throw failed;
+  }
+
+  /** Open one recording or server URL, or an array of them. */
+  open(rrd, options = {}) {
+    for (const url of Array.isArray(rrd) ? rrd : [rrd]) {
+      this.#post(`open ${url}`, { type: "open_url", url: absoluteURL(url), follow_if_http: !!options?.follow_if_http });
+    }
+  }
+
+  /** Close what open opened. */
+  close(rrd) {
+    for (const url of Array.isArray(rrd) ? rrd : [rrd]) {
+      this.#post(`close ${url}`, { type: "close_url", url: absoluteURL(url) });
+    }
+  }
+
+  /** Send an .rrd (a Uint8Array or ArrayBuffer) to the Viewer; it is replayed if the Viewer restarts. */
+  send(bytes) {
+    this.#post("send a recording", { type: "rrd" }, bytes);
+  }
+
+  /** Send a table (Arrow IPC bytes) to the Viewer. */
+  sendTable(bytes) {
+    this.#post("send a table", { type: "table" }, bytes);
+  }
+
+  /** Apply a theme ("dark", "light" or "system"); the Viewer restarts with its data. */
+  setTheme(theme) {
+    this.#set("set the theme", "_theme", theme);
+  }
+
+  /** Resize: px numbers, CSS lengths or "auto". */
+  setSize(width, height) {
+    this.#set("resize", "_width", width);
+    this.#set("resize", "_height", height);
+  }
+
+  /** Apply panel states: {top, blueprint, selection, time: "hidden" | "collapsed" | "expanded" | null}. */
+  setPanelStates(states) {
+    this.#set("set the panel states", "_panel_states", states);
+  }
+
+  /** Open a channel to push .rrd bytes and tables through, as upstream's open_channel. */
+  open_channel(channel_name = "rerun-io/web-viewer") {
+    const id = crypto.randomUUID();
+    this.#call(`open channel ${channel_name}`, "open_channel", id, channel_name);
+    let closed = false;
+    const viewer = this;
+    return {
+      get ready() {
+        return !closed && viewer.ready;
+      },
+      send_rrd(bytes) {
+        if (this.ready) viewer.#call("send data", "send_rrd_to_channel", id, bytes);
+      },
+      send_table(bytes) {
+        if (this.ready) viewer.#call("send a table", "send_table_to_channel", id, bytes);
+      },
+      close() {
+        if (!this.ready) return;
+        viewer.#call(`close channel ${channel_name}`, "close_channel", id);
+        closed = true;
+      },
+    };
+  }
+
+  override_panel_state(panel, state) {
+    this.#call(`set the ${panel} panel`, "override_panel_state", panel, state);
+  }
+
+  toggle_panel_overrides(value) {
+    this.#call("toggle panel overrides", "toggle_panel_overrides", value);
+  }
+
+  get_active_recording_id() {
+    return this.#call("get the active recording", "get_active_recording_id") ?? null;
+  }
+
+  set_active_recording_id(value) {
+    this.#call("set the active recording", "set_active_recording_id", value);
+  }
+
+  get_playing(recording_id) {
+    return this.#call("get the play state", "get_playing", recording_id) || false;
+  }
+
+  set_playing(recording_id, value) {
+    this.#call("set the play state", "set_playing", recording_id, value);
+  }
+
+  get_current_time(recording_id, timeline) {
+    return this.#call("get the current time", "get_time_for_timeline", recording_id, timeline) || 0;
+  }
+
+  set_current_time(recording_id, timeline, time) {
+    this.#call("set the current time", "set_time_for_timeline", recording_id, timeline, time);
+  }
+
+  get_active_timeline(recording_id) {
+    return this.#call("get the active timeline", "get_active_timeline", recording_id) ?? null;
+  }
+
+  set_active_timeline(recording_id, timeline) {
+    this.#call("set the active timeline", "set_active_timeline", recording_id, timeline);
+  }
+
+  get_time_range(recording_id, timeline) {
+    return this.#call("get the time range", "get_timeline_time_range", recording_id, timeline);
+  }
+
+  set_credentials(access_token, email) {
+    this.#call("set credentials", "set_credentials", access_token, email);
+  }
+
+  /**
+   * Toggle fullscreen (when started with allow_fullscreen), with the
+   * browser's Fullscreen API: no styles to inject, so strict
+   * Content-Security-Policies allow it.
+   */
+  toggle_fullscreen() {
+    if (!this.#allowFullscreen) return;
+    const box = this.#host?.firstElementChild;
+    if (!box) throw new Error("cannot toggle fullscreen: the Rerun Viewer is stopped");
+    if (this.#isFullscreen()) {
+      document.exitFullscreen().catch(() => {});
+      return;
+    }
+    box.addEventListener("fullscreenchange", () => {
+      const on = this.#isFullscreen();
+      this.#dispatch("fullscreen", on);
+      if (on) box.addEventListener("fullscreenchange", () => this.#dispatch("fullscreen", false), { once: true });
+    }, { once: true });
+    box.requestFullscreen().catch((e) => console.error("rerun viewer: fullscreen refused", e));
+  }
+
+  #isFullscreen() {
+    const box = this.#host?.firstElementChild;
+    return !!box && document.fullscreenElement === box;
+  }
+}
+
+// absoluteURL resolves a relative recording URL against the page, as a
+// link would; URLs with a scheme (rerun+http:, https:, …) pass unchanged.
+function absoluteURL(url) {
+  url = String(url);
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : new URL(url, document.baseURI).href;
+}
+

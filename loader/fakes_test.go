@@ -1,0 +1,517 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorerun/loader/wasmjs"
+)
+
+// The fakes below stand in for the browser: the core is exercised through
+// the same interfaces the *_js.go adapters implement.
+
+// waitFor polls cond until it holds, failing the test after five seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// fakeClock fires timers only when the test says so; its ticker ticks on
+// demand too.
+type fakeClock struct {
+	mu     sync.Mutex
+	timers []*fakeTimer
+	ticks  []chan struct{}
+}
+
+type fakeTimer struct {
+	ms      int
+	f       func()
+	stopped bool
+}
+
+func (c *fakeClock) afterMS(ms int, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{ms: ms, f: f}
+	c.timers = append(c.timers, t)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		was := !t.stopped
+		t.stopped = true
+		return was
+	}
+}
+
+// fire runs every pending timer, as if their time had come.
+func (c *fakeClock) fire() int {
+	c.mu.Lock()
+	var due []*fakeTimer
+	for _, t := range c.timers {
+		if !t.stopped {
+			t.stopped = true
+			due = append(due, t)
+		}
+	}
+	c.timers = nil
+	c.mu.Unlock()
+	for _, t := range due {
+		go t.f()
+	}
+	return len(due)
+}
+
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return countIf(c.timers, func(t *fakeTimer) bool { return !t.stopped })
+}
+
+func countIf[T any](xs []T, keep func(T) bool) int {
+	n := 0
+	for _, x := range xs {
+		if keep(x) {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *fakeClock) ticker(int) (<-chan struct{}, func(), error) {
+	ch := make(chan struct{}, 1)
+	c.mu.Lock()
+	c.ticks = append(c.ticks, ch)
+	c.mu.Unlock()
+	return ch, func() {}, nil
+}
+
+// tick ticks every ticker once.
+func (c *fakeClock) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ch := range c.ticks {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// fakeModule is a compiled Viewer.
+type fakeModule struct{ n int }
+
+// compileCall is one compile the fake compiler was asked for; the test
+// settles it with finish, or leaves it to the context.
+type compileCall struct {
+	ctx    wasmjs.Context
+	url    string
+	early  any
+	report func(Progress)
+	result chan compileResult
+}
+
+type compileResult struct {
+	m   module
+	err error
+}
+
+func (c *compileCall) finish(m module, err error) { c.result <- compileResult{m, err} }
+
+// fakeCompiler hands every compile to the test through calls. With
+// ignoreCancel it finishes even after its context ended, as a compile the
+// browser already runs does.
+type fakeCompiler struct {
+	calls        chan *compileCall
+	ignoreCancel bool
+	panics       bool
+}
+
+func newFakeCompiler() *fakeCompiler { return &fakeCompiler{calls: make(chan *compileCall, 100)} }
+
+func (f *fakeCompiler) compile(ctx wasmjs.Context, url string, early any, report func(Progress)) (module, error) {
+	if f.panics {
+		panic("compiler bug")
+	}
+	c := &compileCall{ctx: ctx, url: url, early: early, report: report, result: make(chan compileResult, 1)}
+	f.calls <- c
+	if f.ignoreCancel {
+		r := <-c.result
+		return r.m, r.err
+	}
+	select {
+	case r := <-c.result:
+		return r.m, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// next returns the next compile call.
+func (f *fakeCompiler) next(t *testing.T) *compileCall {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("no compile was asked for")
+		return nil
+	}
+}
+
+func (f *fakeCompiler) none(t *testing.T) {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		t.Fatalf("an unexpected compile of %q", c.url)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+// fakeModel is a kernel: traits and custom messages.
+type fakeModel struct {
+	mu        sync.Mutex
+	traits    map[string]Field
+	onChange  func(string)
+	onMessage func(message)
+	listening bool
+	sent      []any
+	getErr    error
+	listenErr error
+}
+
+func newFakeModel(traits map[string]Field) *fakeModel {
+	if traits == nil {
+		traits = map[string]Field{}
+	}
+	return &fakeModel{traits: traits}
+}
+
+func (m *fakeModel) get(name string) (Field, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.getErr != nil {
+		return Field{}, m.getErr
+	}
+	f, ok := m.traits[name]
+	if !ok {
+		return Field{Type: Missing}, nil
+	}
+	return f, nil
+}
+
+func (m *fakeModel) listen(_ []string, onChange func(string), onMessage func(message)) (func(), error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.listenErr != nil {
+		return nil, m.listenErr
+	}
+	m.onChange, m.onMessage, m.listening = onChange, onMessage, true
+	return func() {
+		m.mu.Lock()
+		m.listening = false
+		m.mu.Unlock()
+	}, nil
+}
+
+func (m *fakeModel) send(content any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, content)
+	return nil
+}
+
+// set changes a trait as the kernel does.
+func (m *fakeModel) set(name string, f Field) {
+	m.mu.Lock()
+	m.traits[name] = f
+	onChange := m.onChange
+	m.mu.Unlock()
+	onChange(name)
+}
+
+// deliver sends a custom message; with data != nil it carries a buffer of
+// that many bytes.
+func (m *fakeModel) deliver(content map[string]any, data *fakeBytes) {
+	m.mu.Lock()
+	onMessage := m.onMessage
+	m.mu.Unlock()
+	msg := message{content: Field{Type: Other, Obj: fields(content)}}
+	if data != nil {
+		msg.payload = func() (payload, error) { return *data, nil }
+	}
+	onMessage(msg)
+}
+
+func (m *fakeModel) ready() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Contains(m.sent, any("ready"))
+}
+
+func (m *fakeModel) isListening() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.listening
+}
+
+type fakeBytes struct {
+	name string
+	n    int64
+}
+
+func (b fakeBytes) size() int64 { return b.n }
+
+// fakeUI records what a widget shows.
+type fakeUI struct {
+	mu       sync.Mutex
+	phases   []Phase
+	last     Progress
+	failures []string
+	retry    func()
+	notices  []string
+	canvases int
+	removed  bool
+	hidden   chan struct{} // while not nil and open, the widget is hidden
+}
+
+func (u *fakeUI) progress(p Progress) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.last = p
+	if len(u.phases) == 0 || u.phases[len(u.phases)-1] != p.Phase {
+		u.phases = append(u.phases, p.Phase)
+	}
+}
+
+func (u *fakeUI) resize(Length, Length) {}
+
+func (u *fakeUI) whenVisible(ctx wasmjs.Context) error {
+	u.mu.Lock()
+	hidden := u.hidden
+	u.mu.Unlock()
+	if hidden == nil {
+		return nil
+	}
+	select {
+	case <-hidden:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (u *fakeUI) newCanvas() any {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.canvases++
+	return u.canvases
+}
+
+func (u *fakeUI) showOverlay() {}
+func (u *fakeUI) ready()       {}
+
+func (u *fakeUI) fail(title, detail string, retry func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.failures = append(u.failures, title+": "+detail)
+	u.retry = retry
+}
+
+func (u *fakeUI) notice(text string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.notices = append(u.notices, text)
+}
+
+func (u *fakeUI) remove() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.removed = true
+}
+
+func (u *fakeUI) failure() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return strings.Join(u.failures, "\n")
+}
+
+func (u *fakeUI) isRemoved() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.removed
+}
+
+// fakeStarter starts fake Viewers that record every call in one log.
+type fakeStarter struct {
+	mu      sync.Mutex
+	log     []string
+	viewers []*fakeViewer
+	hold    chan struct{} // while not nil and open, start waits
+	err     error
+}
+
+func (s *fakeStarter) start(ctx wasmjs.Context, m module, _ any, opts viewerOptions, onEvent func(any), channel string) (viewer, error) {
+	s.mu.Lock()
+	hold, err := s.hold, s.err
+	s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := &fakeViewer{s: s}
+	s.record(fmt.Sprintf("start theme=%q", opts.theme))
+	s.mu.Lock()
+	s.viewers = append(s.viewers, v)
+	s.mu.Unlock()
+	onEvent(`{"type":"started"}`)
+	return v, nil
+}
+
+func (s *fakeStarter) record(call string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = append(s.log, call)
+}
+
+func (s *fakeStarter) calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log)
+}
+
+func (s *fakeStarter) live() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return countIf(s.viewers, func(v *fakeViewer) bool { return !v.closed })
+}
+
+type fakeViewer struct {
+	s       *fakeStarter
+	closed  bool
+	panic   string
+	sendBug bool
+}
+
+func (v *fakeViewer) sendData(kind Kind, data payload) error {
+	if v.sendBug {
+		panic("viewer bug")
+	}
+	v.s.record(fmt.Sprintf("%s %s", kind, data.(fakeBytes).name))
+	return nil
+}
+
+func (v *fakeViewer) timeCtrl(timeline *string, t *float64, play bool) error {
+	v.s.record(fmt.Sprintf("time_ctrl %v", play))
+	return nil
+}
+func (v *fakeViewer) openURL(url string, follow bool) error {
+	if follow {
+		url += " (follow)"
+	}
+	v.s.record("open " + url)
+	return nil
+}
+func (v *fakeViewer) closeURL(url string) error      { v.s.record("close " + url); return nil }
+func (v *fakeViewer) setRecordingID(id string) error { v.s.record("recording " + id); return nil }
+func (v *fakeViewer) setCredentials(token, email string) error {
+	v.s.record("credentials " + email)
+	return nil
+}
+func (v *fakeViewer) overridePanel(panel, state string) error {
+	v.s.record("panel " + panel + "=" + state)
+	return nil
+}
+func (v *fakeViewer) panicked() (string, bool) { return v.panic, v.panic != "" }
+func (v *fakeViewer) close() {
+	v.s.mu.Lock()
+	v.closed = true
+	v.s.mu.Unlock()
+	v.s.record("close viewer")
+}
+
+// testWidget is one widget on a test page, with its fakes.
+type testWidget struct {
+	model   *fakeModel
+	ui      *fakeUI
+	starter *fakeStarter
+	cancel  func()
+	ctx     wasmjs.Context
+}
+
+// testPage is a page with a fake clock and a fake compiler.
+type testPage struct {
+	*page
+	clock    *fakeClock
+	compiler *fakeCompiler
+	logMu    sync.Mutex
+	logs     []string
+}
+
+func newTestPage() *testPage {
+	tp := &testPage{clock: &fakeClock{}, compiler: newFakeCompiler()}
+	tp.page = newPage(tp.clock, func(msg string) {
+		tp.logMu.Lock()
+		tp.logs = append(tp.logs, msg)
+		tp.logMu.Unlock()
+	})
+	return tp
+}
+
+const testModuleURL = "https://cdn.example/rerun/widget.js?token=1"
+const testViewerURL = "https://cdn.example/rerun/re_viewer_bg.wasm?token=1"
+
+// mount starts a widget on the page with the given early download.
+func (tp *testPage) mount(t *testing.T, traits map[string]Field, early *earlyFetch) *testWidget {
+	t.Helper()
+	w := &testWidget{model: newFakeModel(traits), ui: &fakeUI{}, starter: &fakeStarter{}}
+	return tp.mountWith(t, w, early)
+}
+
+func (tp *testPage) mountWith(t *testing.T, w *testWidget, early *earlyFetch) *testWidget {
+	t.Helper()
+	w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
+	err := tp.startWidget(w.ctx, w.cancel, widgetParts{
+		model: w.model, ui: w.ui, starter: w.starter,
+		src: viewerSource{moduleURL: testModuleURL, compiler: tp.compiler, early: early},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *testWidget) waitReady(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the widget to say ready", w.model.ready)
+}
+
+// waitWaiters waits until n widgets wait for the load under way.
+func (tp *testPage) waitWaiters(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprint(n, " widgets waiting for the load"), func() bool {
+		tp.mu.Lock()
+		defer tp.mu.Unlock()
+		return tp.load != nil && tp.load.waiters == n
+	})
+}
+
+// waitGone waits until every widget of the page has torn down.
+func (tp *testPage) waitGone(t *testing.T) {
+	t.Helper()
+	waitFor(t, "no live widgets", func() bool { return tp.stats().widgets == 0 })
+}
+
+var errBoom = errors.New("boom")

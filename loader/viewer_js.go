@@ -1,0 +1,295 @@
+//go:build js
+
+package loader
+
+import (
+	"errors"
+
+	"github.com/gorerun/loader/wasmjs"
+)
+
+// glueFactory is a module instance's wasm-bindgen glue: each call of create
+// makes a glue instance with its own Wasm memory. It starts Viewers.
+type glueFactory struct {
+	create  wasmjs.Value
+	version string // the Viewer's version, for messages
+	// initTakesObject is whether the glue's init takes {module_or_path}
+	// (detected at build time) rather than the module itself.
+	initTakesObject bool
+	// notebook starts the Viewer in notebook mode (anywidget hosts).
+	notebook bool
+	// options are more WebHandle options from the page (WebViewer.start's),
+	// or undefined; the loader's own win over them.
+	options wasmjs.Value
+}
+
+// The panel states are not among the start options: they are applied with
+// override_panel_state once the Viewer runs, as the notebook widget does
+// (the constructor wants other spellings of the states).
+
+// webViewer is one running Viewer: a glue instance, its WebHandle on a
+// canvas, and the recording channel the kernel's data goes to.
+type webViewer struct {
+	glue    glueFactory
+	bg      wasmjs.Value
+	handle  wasmjs.Value
+	canvas  wasmjs.Value
+	channel string
+	funcs   wasmjs.Funcs
+}
+
+// start instantiates a fresh glue instance on m, creates the WebHandle
+// with the notebook's options, starts it on canvas and opens the channel.
+// On error everything it made is released.
+//
+// Glue init and start run to completion even when ctx ends meanwhile:
+// freeing what they made must not race them.
+func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
+	onEvent func(any), channel string) (viewer, error) {
+	v, err := g.startWeb(ctx, m, canvas, opts, onEvent, channel)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
+	onEvent func(any), channel string) (_ *webViewer, err error) {
+	c, _ := canvas.(wasmjs.Value)
+	v := &webViewer{glue: g, canvas: c, channel: channel}
+	defer func() {
+		if err != nil {
+			v.close()
+		}
+	}()
+	owned := wasmjs.Background()
+
+	bg, err := g.create.Invoke()
+	if err != nil {
+		return nil, errors.Join(errors.New("create the Viewer glue"), err)
+	}
+	var initArg any = m
+	if g.initTakesObject {
+		initArg = map[string]any{"module_or_path": m}
+	}
+	instantiating := performanceNow()
+	initP, err := bg.Invoke(initArg)
+	if err == nil {
+		_, err = wasmjs.Await(owned, initP)
+	}
+	measure("rerun-loader:instantiate", instantiating)
+	if jsErr, ok := wasmjs.As[*wasmjs.Error](err); ok && jsErr.Name() == "LinkError" {
+		return nil, &mismatchError{err}
+	}
+	if err != nil {
+		return nil, errors.Join(errors.New("instantiate the Viewer"), err)
+	}
+	v.bg = bg
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	ctor, err := bg.Get("WebHandle")
+	if err != nil {
+		return nil, err
+	}
+	handle, err := ctor.New(v.handleOptions(opts, onEvent))
+	if err != nil {
+		return nil, errors.Join(errors.New("create the Viewer"), err)
+	}
+	v.handle = handle
+	starting := performanceNow()
+	startP, err := handle.Call("start", c)
+	if err == nil {
+		_, err = wasmjs.Await(owned, startP)
+	}
+	measure("rerun-loader:start", starting)
+	if err != nil {
+		return nil, errors.Join(errors.New("start the Viewer"), err)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err := v.call("open_channel", channel, "temp"); err != nil {
+		return nil, errors.Join(errors.New("open the recording channel"), err)
+	}
+	return v, nil
+}
+
+// handleOptions builds the WebHandle options: the page's, then the
+// loader's.
+func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) any {
+	o := map[string]any{
+		"width":  "100%",
+		"height": "100%",
+		"on_viewer_event": v.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+			onEvent(wasmjs.Arg(args, 0))
+			return nil
+		}),
+	}
+	if opts.hasToken {
+		o["fallback_token"] = opts.fallbackToken
+	}
+	// Older Viewers know no theme; an option left out is one they never
+	// have to reject.
+	if opts.theme != "" {
+		o["theme"] = opts.theme
+	}
+	if v.glue.notebook {
+		o["notebook"] = true
+		o["hide_welcome_screen"] = true
+	}
+	if !v.glue.options.IsObject() {
+		return o
+	}
+	object, err := wasmjs.Global().Get("Object")
+	if err == nil {
+		var merged wasmjs.Value
+		if merged, err = object.Call("assign", map[string]any{}, v.glue.options, o); err == nil {
+			return merged
+		}
+	}
+	logError("the Viewer options cannot be read, so they are left out: " + err.Error())
+	return o
+}
+
+// method returns a WebHandle method, saying so plainly when this Viewer
+// version does not have it.
+func (v *webViewer) method(name string) error {
+	fn, err := v.handle.Get(name)
+	if err != nil {
+		return err
+	}
+	if !fn.IsFunction() {
+		return errors.New("the Rerun Viewer " + v.glue.version + " does not support " + name)
+	}
+	return nil
+}
+
+// call calls a WebHandle method.
+func (v *webViewer) call(method string, args ...any) error {
+	if err := v.method(method); err != nil {
+		return err
+	}
+	if _, err := v.handle.Call(method, args...); err != nil {
+		return errors.Join(errors.New("the Viewer rejected "+method), err)
+	}
+	return nil
+}
+
+// get calls a WebHandle getter.
+func (v *webViewer) get(method string, args ...any) (wasmjs.Value, error) {
+	if err := v.method(method); err != nil {
+		return wasmjs.Undefined(), err
+	}
+	return v.handle.Call(method, args...)
+}
+
+func (v *webViewer) sendData(kind Kind, data payload) error {
+	b, ok := data.(bytes)
+	if !ok {
+		return errors.New("the Viewer takes bytes only")
+	}
+	method := "send_rrd_to_channel"
+	if kind == KindTable {
+		method = "send_table_to_channel"
+	}
+	return v.call(method, v.channel, b.u8)
+}
+
+func (v *webViewer) openURL(url string, follow bool) error {
+	if follow {
+		return v.call("add_receiver", url, true)
+	}
+	return v.call("add_receiver", url) // as the notebook widget calls it
+}
+func (v *webViewer) closeURL(url string) error      { return v.call("remove_receiver", url) }
+func (v *webViewer) setRecordingID(id string) error { return v.call("set_active_recording_id", id) }
+
+func (v *webViewer) setCredentials(accessToken, email string) error {
+	return v.call("set_credentials", accessToken, email)
+}
+
+func (v *webViewer) overridePanel(panel, state string) error {
+	var s any = wasmjs.Undefined() // the Viewer's default
+	if state != "" {
+		s = state
+	}
+	return v.call("override_panel_state", panel, s)
+}
+
+// timeCtrl applies a time_ctrl message to the active recording, as the
+// notebook widget does: a nil timeline means the active one, a nil time
+// leaves the time alone.
+func (v *webViewer) timeCtrl(timeline *string, t *float64, play bool) error {
+	rec, err := v.get("get_active_recording_id")
+	if err != nil {
+		return err
+	}
+	recID, ok := rec.AsString()
+	if !ok {
+		return errors.New("time_ctrl: no recording is open yet")
+	}
+	active, err := v.get("get_active_timeline", recID)
+	if err != nil {
+		return err
+	}
+	activeName, hasActive := active.AsString()
+	tl := activeName
+	switch {
+	case timeline != nil:
+		tl = *timeline
+	case !hasActive:
+		return errors.New("time_ctrl: the recording has no active timeline")
+	}
+	if !hasActive || activeName != tl {
+		if err := v.call("set_active_timeline", recID, tl); err != nil {
+			return err
+		}
+	}
+	if err := v.call("set_playing", recID, play); err != nil {
+		return err
+	}
+	if t != nil {
+		return v.call("set_time_for_timeline", recID, tl, *t)
+	}
+	return nil
+}
+
+func (v *webViewer) panicked() (string, bool) {
+	p, err := v.get("has_panicked")
+	if err != nil || !p.Truthy() {
+		return "", false
+	}
+	msg := "the Viewer panicked"
+	if m, err := v.get("panic_message"); err == nil {
+		if s, ok := m.AsString(); ok {
+			msg = s
+		}
+	}
+	return msg, true
+}
+
+// close destroys and frees the WebHandle, deinits the glue instance so its
+// Wasm memory can be collected, and removes the canvas.
+func (v *webViewer) close() {
+	if !v.handle.IsUndefined() {
+		if _, err := v.handle.Call("destroy"); err != nil {
+			logError("destroy the Viewer: " + err.Error())
+		}
+		if _, err := v.handle.Call("free"); err != nil {
+			logError("free the Viewer: " + err.Error())
+		}
+		v.handle = wasmjs.Undefined()
+	}
+	if !v.bg.IsUndefined() {
+		if deinit, err := v.bg.Get("deinit"); err == nil && deinit.IsFunction() {
+			if _, err := v.bg.Call("deinit"); err != nil {
+				logError("release the Viewer glue: " + err.Error())
+			}
+		}
+		v.bg = wasmjs.Undefined()
+	}
+	v.canvas.Call("remove")
+	v.funcs.Release()
+}

@@ -1,0 +1,576 @@
+package loader
+
+import (
+	"errors"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/gorerun/loader/names"
+	"github.com/gorerun/loader/wasmjs"
+)
+
+// widget is one view showing one Viewer. It owns one context: cancelling
+// it (the host's signal aborts, or the cleanup widget.js returned is
+// called) is the whole cleanup story.
+type widget struct {
+	page   *page
+	ctx    wasmjs.Context
+	cancel func()
+	id     string // the Viewer's recording channel
+
+	model   model
+	ui      ui
+	starter viewerStarter
+	src     viewerSource
+	simd    func() bool // nil: not checked
+
+	stopListening func()
+	inbox         inbox
+	retry         chan struct{}
+
+	module module
+	viewer viewer // nil until started, and after a crash
+	opts   viewerOptions
+	url    string // the recording or server URL the Viewer has open (_url, partition_url)
+	// opened are the URLs open_url opened and close_url did not close,
+	// in order: a restart opens them again.
+	opened []openedURL
+	replay replayLog
+}
+
+// widgetParts are what a host hands over for one widget.
+type widgetParts struct {
+	model   model
+	ui      ui
+	starter viewerStarter
+	src     viewerSource
+	simd    func() bool
+}
+
+var widgetSeq struct {
+	sync.Mutex
+	n int
+}
+
+// startWidget subscribes a new widget to its model and runs it in its own
+// goroutine until ctx ends; cancel ends it. It fails only when the model
+// cannot be listened to, and then releases what it was given.
+func (p *page) startWidget(ctx wasmjs.Context, cancel func(), parts widgetParts) error {
+	w := &widget{
+		page: p, ctx: ctx, cancel: cancel,
+		model: parts.model, ui: parts.ui, starter: parts.starter, src: parts.src, simd: parts.simd,
+		retry: make(chan struct{}, 1),
+	}
+	w.inbox.wake = make(chan struct{}, 1)
+	widgetSeq.Lock()
+	widgetSeq.n++
+	w.id = "rerun-notebook-" + strconv.Itoa(widgetSeq.n)
+	widgetSeq.Unlock()
+
+	w.resize()
+	stop, err := w.model.listen(traits,
+		func(trait string) { w.inbox.push(item{trait: trait}) },
+		func(m message) { w.inbox.push(item{msg: m}) })
+	if err != nil {
+		cancel()
+		w.src.early.discard()
+		w.ui.remove()
+		return errors.Join(errors.New("listen to the widget's model"), err)
+	}
+	w.stopListening = stop
+
+	p.mu.Lock()
+	p.widgets++
+	p.mu.Unlock()
+	go func() {
+		w.run()
+		p.mu.Lock()
+		p.widgets--
+		p.mu.Unlock()
+	}()
+	return nil
+}
+
+// traits are the synced traits the widget follows.
+var traits = []string{"_width", "_height", "_url", "_panel_states", "_theme", "_fallback_token"}
+
+// panicPollMS is how often a running Viewer is asked whether it
+// panicked, in milliseconds.
+const panicPollMS = 1000
+
+// run loads and starts the Viewer, then serves the widget protocol until
+// the widget's context ends, and tears everything down. Nothing that goes
+// wrong in it stops the Go runtime: a panic fails this widget only.
+func (w *widget) run() {
+	defer w.teardown()
+	defer func() {
+		if r := recover(); r != nil {
+			w.fail("The Rerun loader failed", errors.New("a bug in the loader: "+panicText(r)), false)
+			<-w.ctx.Done()
+		}
+	}()
+	if !w.startWithRetry() {
+		return
+	}
+	tick, stopTick, err := w.page.clock.ticker(panicPollMS)
+	if err != nil {
+		w.fail("The Rerun Viewer cannot be watched for crashes", err, false)
+		<-w.ctx.Done()
+		return
+	}
+	defer stopTick()
+	w.serve(tick)
+}
+
+// startWithRetry starts the Viewer, offering a Retry after failures that
+// another try may cure. It reports whether the Viewer runs.
+func (w *widget) startWithRetry() bool {
+	for {
+		err := w.start()
+		if err == nil {
+			return true
+		}
+		if w.ctx.Err() != nil {
+			return false
+		}
+		canRetry := retryable(err)
+		w.fail("The Rerun Viewer could not start", err, canRetry)
+		if !canRetry {
+			<-w.ctx.Done()
+			return false
+		}
+		select {
+		case <-w.ctx.Done():
+			return false
+		case <-w.retry:
+			w.ui.showOverlay()
+		}
+	}
+}
+
+// serve handles the kernel's messages and trait changes in arrival order
+// and watches the Viewer for panics.
+func (w *widget) serve(tick <-chan struct{}) {
+	for {
+		select {
+		case <-w.ctx.Done():
+			return
+		case <-tick:
+			w.checkPanic()
+		case <-w.inbox.wake:
+			for _, it := range w.inbox.drain() {
+				w.handle(it)
+			}
+		}
+	}
+}
+
+// fail shows an error in the console and in place of the Viewer.
+func (w *widget) fail(title string, err error, canRetry bool) {
+	detail := err.Error()
+	w.page.log(title + ": " + detail)
+	if hint := hintFor(err); hint != "" {
+		detail += "\n\n" + hint
+	}
+	var retry func()
+	if canRetry {
+		retry = func() {
+			select {
+			case w.retry <- struct{}{}:
+			default:
+			}
+		}
+	}
+	w.ui.fail(title, detail, retry)
+}
+
+// errNoSIMD is a browser that cannot run the Viewer.
+var errNoSIMD = errors.New("This browser is too old to run the Rerun Viewer: it lacks WebAssembly SIMD. " +
+	"Use Chrome or Edge 91+, Firefox 89+ or Safari 16.4+.")
+
+func (w *widget) start() error {
+	if w.simd != nil && !w.simd() {
+		return errNoSIMD
+	}
+	w.ui.progress(Progress{})
+	m, err := w.page.viewerModule(w.ctx, w.src, w.ui)
+	// Only the first try can use the early download.
+	w.src.early.discard()
+	w.src.early = nil
+	if err != nil {
+		return err
+	}
+	w.module = m
+	// A hidden widget (a collapsed output, a background tab) waits with
+	// its compiled Viewer: a canvas with no size cannot start one.
+	if err := w.ui.whenVisible(w.ctx); err != nil {
+		return err
+	}
+	w.ui.progress(Progress{Phase: PhaseStart})
+	if err := w.startViewer(); err != nil {
+		return err
+	}
+	w.ui.ready()
+	if err := w.model.send("ready"); err != nil {
+		return errors.Join(errors.New("tell the kernel the Viewer is ready"), err)
+	}
+	return nil
+}
+
+// startViewer starts a Viewer with the current traits on a fresh canvas,
+// opens the _url and applies the panel states.
+func (w *widget) startViewer() error {
+	opts := w.currentOptions()
+	v, err := w.starter.start(w.ctx, w.module, w.ui.newCanvas(), opts, w.forwardEvent, w.id)
+	if err != nil {
+		return err
+	}
+	w.viewer, w.opts = v, opts
+	if err := w.syncURL(); err != nil {
+		return err
+	}
+	w.applyPanelStates()
+	return nil
+}
+
+// forwardEvent sends a Viewer event to the kernel untouched, as upstream
+// does: Python parses it, so parsing it here would be wasted work.
+func (w *widget) forwardEvent(event any) {
+	if err := w.model.send(event); err != nil {
+		w.page.log("forward a viewer event: " + err.Error())
+	}
+}
+
+// currentOptions reads the traits that become Viewer start options.
+func (w *widget) currentOptions() viewerOptions {
+	var o viewerOptions
+	if token := w.trait("_fallback_token"); token.Type == String {
+		o.fallbackToken, o.hasToken = token.Str, true
+	}
+	if theme := w.trait("_theme"); theme.Type == String {
+		o.theme = theme.Str
+	}
+	return o
+}
+
+// trait reads a synced trait; a model that cannot say is reported and
+// read as unset.
+func (w *widget) trait(name string) Field {
+	f, err := w.model.get(name)
+	if err != nil {
+		w.report(errors.Join(errors.New("read "+name+" from the model"), err))
+		return Field{Type: Missing}
+	}
+	return f
+}
+
+func (w *widget) resize() {
+	w.ui.resize(lengthOf(w.trait("_width")), lengthOf(w.trait("_height")))
+}
+
+func lengthOf(f Field) Length {
+	switch f.Type {
+	case Number:
+		return Length{Pixels: f.Num, IsPx: true}
+	case String:
+		return Length{Auto: f.Str == "auto", CSS: cssLength(f.Str)}
+	}
+	return Length{}
+}
+
+// panelStates reads _panel_states as panel → state ("" for the default),
+// reporting invalid entries.
+func (w *widget) panelStates() map[string]string {
+	v := w.trait("_panel_states")
+	states := map[string]string{}
+	if v.Obj == nil {
+		if v.Type != Null && v.Type != Missing {
+			w.report(errors.New("_panel_states is " + describeField(v) + ", want an object or null"))
+		}
+		return states
+	}
+	for _, panel := range panels {
+		state, err := panelState(panel, v.Obj.Field(panel))
+		if err != nil {
+			w.report(err)
+			continue
+		}
+		states[panel] = state
+	}
+	return states
+}
+
+func (w *widget) applyPanelStates() {
+	states := w.panelStates()
+	for _, panel := range panels {
+		state, ok := states[panel]
+		if !ok {
+			continue
+		}
+		if err := w.viewer.overridePanel(panel, state); err != nil {
+			w.report(err)
+		}
+	}
+}
+
+// syncURL makes the Viewer's open URL match _url.
+func (w *widget) syncURL() error {
+	want := ""
+	if u := w.trait("_url"); u.Type == String {
+		want = u.Str
+	}
+	return w.switchURL(want)
+}
+
+// switchURL closes the URL the Viewer has open and opens another ("" for
+// none), as _url changes and partition_url messages ask.
+func (w *widget) switchURL(url string) error {
+	if url == w.url {
+		return nil
+	}
+	if w.url != "" {
+		if err := w.viewer.closeURL(w.url); err != nil {
+			return err
+		}
+	}
+	w.url = ""
+	if url != "" {
+		if err := w.viewer.openURL(url, false); err != nil {
+			return err
+		}
+	}
+	w.url = url
+	return nil
+}
+
+// item is a kernel message or a trait change, queued in arrival order.
+type item struct {
+	trait string // a changed trait; empty for a message
+	msg   message
+}
+
+func (w *widget) handle(it item) {
+	if it.trait == "_width" || it.trait == "_height" {
+		w.resize()
+		return
+	}
+	if w.viewer == nil {
+		return // crashed: the widget shows why
+	}
+	var err error
+	if it.trait != "" {
+		err = w.traitChanged(it.trait)
+	} else {
+		err = w.dispatch(it.msg)
+	}
+	if err != nil {
+		w.report(err)
+	}
+}
+
+// report shows a problem that does not stop the Viewer in the console and
+// in the widget.
+func (w *widget) report(err error) {
+	w.page.log(err.Error())
+	w.ui.notice(err.Error())
+}
+
+func (w *widget) traitChanged(name string) error {
+	switch name {
+	case "_url":
+		return w.syncURL()
+	case "_panel_states":
+		w.applyPanelStates()
+	case "_theme", "_fallback_token":
+		if w.currentOptions() != w.opts {
+			return w.restart()
+		}
+	}
+	return nil
+}
+
+// restart replaces the Viewer with one built from the current traits
+// (theme and fallback token are start options the Viewer cannot change
+// while it runs), then replays the recordings sent so far.
+func (w *widget) restart() error {
+	w.ui.progress(Progress{Phase: PhaseRestart})
+	w.ui.showOverlay()
+	w.viewer.close()
+	w.viewer, w.url = nil, ""
+	if err := w.startViewer(); err != nil {
+		w.fail("The Rerun Viewer could not restart", err, false)
+		return nil
+	}
+	for _, o := range w.opened {
+		if err := w.viewer.openURL(o.url, o.follow); err != nil {
+			w.report(err)
+		}
+	}
+	for _, e := range w.replay.entries {
+		if err := w.viewer.sendData(e.kind, e.data); err != nil {
+			w.report(err)
+		}
+	}
+	w.ui.ready()
+	if w.replay.dropped > 0 {
+		w.report(errors.New("the Viewer restarted to apply a new theme or token; " + mib(w.replay.dropped) +
+			" of data sent earlier was too large to keep for replay: send it again"))
+	}
+	return nil
+}
+
+func (w *widget) dispatch(msg message) error {
+	if msg.content.Obj == nil {
+		return &MessageError{Reason: errNotObject.Error()}
+	}
+	m, err := decodeMessage(msg.content.Obj)
+	if err != nil {
+		return err
+	}
+	var data payload
+	if m.needsBuffer() {
+		if msg.payload == nil {
+			return &MessageError{Kind: string(m.Kind), Reason: "it carries no buffer"}
+		}
+		if data, err = msg.payload(); err != nil {
+			return &MessageError{Kind: string(m.Kind), Reason: err.Error()}
+		}
+	}
+	v := w.viewer
+	switch m.Kind {
+	case KindRRD, KindTable:
+		if err := v.sendData(m.Kind, data); err != nil {
+			return err
+		}
+		w.replay.add(m.Kind, data)
+		return nil
+	case KindTimeCtrl:
+		return v.timeCtrl(m.Timeline, m.Time, m.Play)
+	case KindRecordingID:
+		return v.setRecordingID(m.ID)
+	case KindPartitionURL:
+		return w.switchURL(m.URL)
+	case KindOpenURL:
+		if err := v.openURL(m.URL, m.Follow); err != nil {
+			return err
+		}
+		w.forget(m.URL)
+		w.opened = append(w.opened, openedURL{m.URL, m.Follow})
+		return nil
+	case KindCloseURL:
+		w.forget(m.URL)
+		return v.closeURL(m.URL)
+	case KindSetCredentials:
+		return v.setCredentials(m.AccessToken, m.Email)
+	}
+	return nil
+}
+
+type openedURL struct {
+	url    string
+	follow bool
+}
+
+// forget drops url from the URLs to open again after a restart.
+func (w *widget) forget(url string) {
+	w.opened = slices.DeleteFunc(w.opened, func(o openedURL) bool { return o.url == url })
+}
+
+// checkPanic shows a Viewer panic in this widget and releases the dead
+// Viewer.
+func (w *widget) checkPanic() {
+	if w.viewer == nil {
+		return
+	}
+	msg, panicked := w.viewer.panicked()
+	if !panicked {
+		return
+	}
+	w.viewer.close()
+	w.viewer = nil
+	w.fail(names.CrashTitle, errors.New(msg), false)
+}
+
+// teardown releases everything the widget made, in the order that keeps
+// JavaScript from calling released Go functions.
+func (w *widget) teardown() {
+	defer func() {
+		if r := recover(); r != nil {
+			w.page.log("clean up a widget: " + panicText(r))
+		}
+	}()
+	w.cancel()
+	w.src.early.discard() // when the widget ended before it asked for the Viewer
+	w.stopListening()
+	if w.viewer != nil {
+		w.viewer.close()
+		w.viewer = nil
+	}
+	w.replay = replayLog{}
+	w.inbox.drain()
+	w.ui.remove()
+	// Every JavaScript value Go references stays pinned in wasm_exec.js's
+	// table until a Go garbage collection finalizes it; the loader's heap is
+	// tiny and would rarely collect on its own, so without this a torn-down
+	// Viewer's glue instance (and its Wasm memory) would stay reachable.
+	runtime.GC()
+}
+
+// inbox queues kernel messages and trait changes in order without ever
+// blocking the JavaScript callback that receives them.
+type inbox struct {
+	mu    sync.Mutex
+	items []item
+	wake  chan struct{}
+}
+
+func (q *inbox) push(it item) {
+	q.mu.Lock()
+	q.items = append(q.items, it)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *inbox) drain() []item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
+}
+
+// replayBudget bounds the bytes a widget keeps to replay after a restart:
+// keeping everything would double the memory of large recordings for a
+// rarely used path.
+const replayBudget = 32 << 20
+
+// replayLog keeps the recordings and tables sent to the Viewer, up to
+// replayBudget, so a restart can send them again.
+type replayLog struct {
+	entries []replayEntry
+	size    int64
+	dropped int64 // bytes not kept: the budget was exceeded
+}
+
+type replayEntry struct {
+	kind Kind
+	data payload
+}
+
+func (r *replayLog) add(kind Kind, data payload) {
+	n := data.size()
+	if r.dropped > 0 || r.size+n > replayBudget {
+		// Once anything is dropped, keep nothing: a partial replay would
+		// show a recording that silently misses its start.
+		r.dropped += r.size + n
+		r.entries, r.size = nil, 0
+		return
+	}
+	r.entries = append(r.entries, replayEntry{kind, data})
+	r.size += n
+}

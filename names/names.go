@@ -1,0 +1,57 @@
+// Package names holds the names every side of the loader must agree on:
+// the build that composes the bundle, the server that serves it, the Go
+// loader in the browser, its JavaScript half (which gets them through the
+// build's placeholders), loader check and the tests. It imports nothing,
+// so any package can use it.
+package names
+
+// The files of a bundle that are served.
+const (
+	// WidgetFile is the anywidget ES module: the bootstrap, wasm_exec.js,
+	// the Viewer's glue and the Go loader.
+	WidgetFile = "widget.js"
+	// ElementFile defines the <rerun-viewer> element; it imports WidgetFile.
+	ElementFile = "rerun-viewer.js"
+	// ViewerFile is the Viewer Wasm, found next to WidgetFile.
+	ViewerFile = "re_viewer_bg.wasm"
+)
+
+// The inline markers rerun-notebook's inline mode looks for around the
+// Viewer's fetch (PROTOCOL.md §1).
+const (
+	MarkerOpen  = "//!<INLINE-MARKER-OPEN>"
+	MarkerClose = "//!<INLINE-MARKER-CLOSE>"
+)
+
+// Response headers of a Viewer download.
+const (
+	// FinalLengthHeader carries a file's uncompressed size, so progress
+	// bars know the total of an encoded download.
+	FinalLengthHeader = "rerun-final-length"
+	// LinkHeader says whether loader serve takes the browser for one on
+	// its own machine ("local") or not ("remote"); the loader counts no
+	// bytes of a local download.
+	LinkHeader = "rerun-link"
+)
+
+// BootHook is the page-global that widget.js sets, just before it runs the
+// Go program, to an object whose resolve method takes the loader's API.
+const BootHook = "__rerunGoLoaderBoot"
+
+// RuntimeRegistry is the key of the page-global Symbol.for registry that
+// maps a build id to its Go runtime record, shared by every module
+// instance of a build on the page.
+const RuntimeRegistry = "rerun.goLoader.runtimes"
+
+// ViewerEvents are the Viewer's events as @rerun-io/web-viewer names them
+// (its "ready" aside): what WebViewer and <rerun-viewer> dispatch.
+var ViewerEvents = []string{"recording_open", "selection_change", "time_update", "timeline_change", "play", "pause", "fullscreen"}
+
+// Failure titles the loader shows and loader check recognises.
+const (
+	// CrashTitle heads the failure a Viewer panic shows (with the panic's
+	// message after a colon).
+	CrashTitle = "The Rerun Viewer crashed"
+	// MismatchedBuild names a Viewer glue and Wasm from different builds.
+	MismatchedBuild = "re_viewer.js and " + ViewerFile + " come from different builds"
+)
