@@ -147,7 +147,7 @@ func TestInlineMode(t *testing.T) {
 	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) > 0 {
 		t.Errorf("inline mode fetched the Viewer: %v", reqs)
 	}
-	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, m.Index, smallRecording)
 }
 
 // openingFixtures are the recordings SOURCES.md says the 0.33 Viewer opens
@@ -280,7 +280,7 @@ func TestWrongMIMEFallsBackAndWarnsOnce(t *testing.T) {
 	tab := openTab(t)
 	a := mountWidget(t, tab, srv.URL+"/widget.js", false, defaultTraits())
 	b := mountWidget(t, tab, srv.URL+"/widget.js", false, defaultTraits())
-	sendRecording(t, tab, b.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, b.Index, smallRecording)
 	warnings := 0
 	for _, m := range tab.Console() {
 		if m.Type == chromedp.ConsoleWarning && strings.Contains(m.Text, "instead of application/wasm") {
@@ -342,7 +342,7 @@ func TestRenderCleanupRender(t *testing.T) {
 	}
 
 	second := mountWidget(t, tab, realURL(t), false, defaultTraits())
-	sendRecording(t, tab, second.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, second.Index, smallRecording)
 	t.Logf("first render %.0f ms, render after cleanup %.0f ms", first.ReadyMS, second.ReadyMS)
 }
 
@@ -440,7 +440,7 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	if n := decodes(second); n != 0 {
 		t.Errorf("second page: the inlined Viewer was decoded %d times, want 0 (it is in Cache Storage)", n)
 	}
-	sendRecording(t, second, v.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, second, v.Index, smallRecording)
 
 	// The same widget claiming another Viewer, in a new page: its bytes do
 	// not hash to what it names.

@@ -45,7 +45,7 @@ func TestTwoElementsShareOneCompile(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
 	a := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "width": "500", "height": "300"})
-	b := addElement(t, tab, map[string]string{"src": "/rrd/bwright000__DDS-SLAM__test.rrd"})
+	b := addElement(t, tab, map[string]string{"src": "/rrd/" + smallRecording})
 	waitEvents(t, tab, a, "recording_open", 1)
 	waitEvents(t, tab, b, "recording_open", 1)
 	s := loaderStats(t, tab)
@@ -88,14 +88,14 @@ func TestElementAttributesApplyLive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set("src", "/rrd/"+fixtureRRD+" /rrd/bwright000__DDS-SLAM__test.rrd")
+	set("src", "/rrd/"+fixtureRRD+" /rrd/"+smallRecording)
 	waitEvents(t, tab, i, "recording_open", 2)
-	set("src", "/rrd/bwright000__DDS-SLAM__test.rrd")
+	set("src", "/rrd/"+smallRecording)
 	calls, err := headless.Eval[[]string](tab, fmt.Sprintf(`window.elements[%d].calls`, i))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"open bwright000__DDS-SLAM__test.rrd", "close " + fixtureRRD}; fmt.Sprint(calls) != fmt.Sprint(want) {
+	if want := []string{"open " + smallRecording, "close " + fixtureRRD}; fmt.Sprint(calls) != fmt.Sprint(want) {
 		t.Errorf("src changes made the element call %q, want %q", calls, want)
 	}
 
@@ -210,7 +210,7 @@ func TestNotebookWidgetAndElementShareOneCompile(t *testing.T) {
 	tab := openTab(t)
 	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD})
-	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, m.Index, smallRecording)
 	waitEvents(t, tab, i, "recording_open", 1)
 	s := loaderStats(t, tab)
 	if s["compiles"] != 1.0 || s["fetches"] != 1.0 || s["liveWidgets"] != 2.0 {

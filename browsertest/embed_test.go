@@ -82,9 +82,7 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 		const first = await opened;
 		const rec = viewer.get_active_recording_id();
 		out.sameRecording = rec === first.recording_id;
-		// recording_open comes with the recording's start, before its data;
-		// a 3D recording's first frame compiles shaders for seconds, more
-		// on a busy machine.
+		// recording_open comes with the recording's start, before its data.
 		let timeline, range;
 		for (const deadline = Date.now() + %d; !range && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
 			timeline = viewer.get_active_timeline(rec);
@@ -118,7 +116,7 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 		out.stopped = !viewer.ready && viewer.canvas === null && app.childElementCount === 0;
 		try { viewer.get_active_recording_id(); out.stoppedThrows = false; } catch (e) { out.stoppedThrows = e.message; }
 		return out;
-	})()`, headless.JS(realURL(t)), headless.JS(rrdURL(t, "kameel2311__iw_rerun__example.rrd")), headless.Deadline.Milliseconds(), headless.JS("/rrd/bwright000__DDS-SLAM__test.rrd")))
+	})()`, headless.JS(realURL(t)), headless.JS(rrdURL(t, telemetry)), headless.Deadline.Milliseconds(), headless.JS("/rrd/"+smallRecording)))
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}

@@ -170,7 +170,7 @@ func TestPanicShowsInItsOwnWidget(t *testing.T) {
 	if s := errorText(t, tab, real.Index); s != "" {
 		t.Errorf("the healthy widget shows %q", s)
 	}
-	sendRecording(t, tab, real.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, real.Index, smallRecording)
 }
 
 func TestStartFailureShowsItsMessage(t *testing.T) {

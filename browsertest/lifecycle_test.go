@@ -147,7 +147,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 			}
 			// The page is still good for a widget.
 			m := mountWidget(t, tab, module, false, defaultTraits())
-			sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+			sendRecording(t, tab, m.Index, smallRecording)
 		})
 	}
 
@@ -155,7 +155,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		tab := openTab(t)
 		instrumentTimers(t, tab)
 		m := mountWidget(t, tab, realURL(t), false, defaultTraits())
-		sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+		sendRecording(t, tab, m.Index, smallRecording)
 		removeView(t, tab, m.Index)
 		assertNothingLeft(t, tab)
 	})
@@ -221,11 +221,11 @@ func TestSeveralWidgetsShareOneCompile(t *testing.T) {
 	for range 3 {
 		ms = append(ms, mountWidget(t, tab, realURL(t), false, defaultTraits()))
 	}
-	for i, name := range []string{"bwright000__DDS-SLAM__test.rrd", "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd", "bwright000__DDS-SLAM__trail3_viz.rrd"} {
+	for i, name := range []string{"JianbinLiu-CFLab__unity-rerun-sdk__min_text_log.rrd", "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd", "bwright000__DDS-SLAM__trail3_viz.rrd"} {
 		sendRecording(t, tab, ms[i].Index, name)
 	}
 	// Each widget saw only its own recording.
-	for i, want := range []string{"test", "oracle_phase1", "DDS-SLAM"} {
+	for i, want := range []string{"unity2rerun_phase1", "oracle_phase1", "DDS-SLAM"} {
 		apps, err := headless.Eval[[]string](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").map((e) => e.application_id)`, ms[i].Index))
 		if err != nil {
 			t.Fatal(err)

@@ -312,3 +312,8 @@ var inlineSource = sync.OnceValues(func() (string, error) {
 	}
 	return headless.Inline(string(widget), headless.Gzip(wasm))
 })
+
+// smallRecording is a recording whose content no test looks at: 2D (a 3D
+// view costs SwiftShader seconds of shader compilation), small, opened by
+// every Viewer version we pin.
+const smallRecording = "bwright000__DDS-SLAM__trail3_viz.rrd"

@@ -101,7 +101,7 @@ func TestRecordingID(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
 	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
-	first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	first := sendRecording(t, tab, m.Index, "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")
 	second := sendRecording(t, tab, m.Index, telemetry)
 	if first["recording_id"] == second["recording_id"] {
 		t.Fatalf("fixtures share a recording id %v", first["recording_id"])
@@ -117,10 +117,10 @@ func TestURLTraitAndURLMessages(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
 	traits := defaultTraits()
-	traits["_url"] = pagesURL(t) + "/rrd/bwright000__DDS-SLAM__test.rrd"
+	traits["_url"] = pagesURL(t) + "/rrd/" + smallRecording
 	m := mountWidget(t, tab, realURL(t), false, traits)
 	// _url at start.
-	viewerEvent(t, tab, m.Index, ``, `e.type === "recording_open" && e.application_id === "test"`)
+	viewerEvent(t, tab, m.Index, ``, `e.type === "recording_open" && e.application_id === "DDS-SLAM"`)
 	// _url on change.
 	viewerEvent(t, tab, m.Index,
 		fmt.Sprintf(`model.set("_url", %s)`, headless.JS(pagesURL(t)+"/rrd/"+telemetry)),
@@ -156,7 +156,7 @@ func TestTableAndCredentialsReachTheViewer(t *testing.T) {
 	waitConsole(t, tab, "IPC-encoded arrow")
 	waitConsole(t, tab, "Failed to create credentials")
 	// And the widget keeps working.
-	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, m.Index, smallRecording)
 }
 
 func waitConsole(t *testing.T, tab *headless.Tab, substr string) {
@@ -204,7 +204,7 @@ func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
 	}
 	waitConsole(t, tab, "its buffer is not binary data")
 	// Still alive.
-	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+	sendRecording(t, tab, m.Index, smallRecording)
 }
 
 func TestResize(t *testing.T) {
@@ -323,7 +323,7 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 			traits := defaultTraits()
 			traits[tt.trait] = tt.start
 			m := mountWidget(t, tab, realURL(t), false, traits)
-			first := sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__test.rrd")
+			first := sendRecording(t, tab, m.Index, "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd")
 			for _, c := range tab.Console() {
 				if strings.Contains(c.Text, "unknown `theme` value") {
 					t.Errorf("the Viewer rejected a valid start value: %s", c.Text)

@@ -16,10 +16,14 @@ import (
 	"github.com/gorerun/loader/names"
 )
 
-// Small recordings of other projects' SDKs: a 3D scene and a text log.
+// Small recordings of other projects' SDKs. The 2D ones open in a second
+// or two; a 3D view costs SwiftShader some ten seconds of shader
+// compilation before its first frame, so one test (TestReportJSON) keeps
+// the 3D case.
 const (
-	points  = "bwright000__DDS-SLAM__test.rrd"
 	textLog = "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd"
+	trail   = "bwright000__DDS-SLAM__trail3_viz.rrd" // properties only: the Viewer's empty layout
+	points  = "bwright000__DDS-SLAM__test.rrd"       // a 3D view of points
 )
 
 func fixture(t *testing.T, name string) string {
@@ -89,13 +93,13 @@ func check(t *testing.T, res *Result, name string) Check {
 // difference image.
 func TestGoldenRoundTrip(t *testing.T) {
 	golden := t.TempDir()
-	opts := options(t, fixture(t, points), fixture(t, textLog))
+	opts := options(t, fixture(t, trail), fixture(t, textLog))
 	opts.Golden, opts.UpdateGolden = golden, true
 	if rep := run(t, opts); rep.Failed() {
 		t.Fatalf("recording goldens failed: %s", rep.Summary())
 	}
 	pngs, _ := filepath.Glob(filepath.Join(golden, "*.png"))
-	want := []string{"JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log-800x600.png", "bwright000__DDS-SLAM__test-800x600.png"}
+	want := []string{"JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log-800x600.png", "bwright000__DDS-SLAM__trail3_viz-800x600.png"}
 	var names []string
 	for _, p := range pngs {
 		names = append(names, filepath.Base(p))
@@ -137,7 +141,7 @@ func TestGoldenRoundTrip(t *testing.T) {
 // re_viewer_bg.wasm come from different Viewer versions: every recording
 // fails to get ready, with that named rather than a bare LinkError.
 func TestMismatchedViewer(t *testing.T) {
-	opts := options(t, fixture(t, points))
+	opts := options(t, fixture(t, trail))
 	dir := t.TempDir()
 	glue, err := os.ReadFile(filepath.Join(viewerDir(t, "0.31.4"), "re_viewer.js"))
 	if err != nil {
@@ -178,7 +182,7 @@ func TestUnreadableRecordings(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.rrd")
 	os.WriteFile(garbage, []byte(strings.Repeat("not a recording at all ", 400)), 0o644)
-	whole, err := os.ReadFile(fixture(t, points))
+	whole, err := os.ReadFile(fixture(t, trail))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +216,7 @@ func TestUnreadableRecordings(t *testing.T) {
 // on fixtures both can open: both builds run, the screenshots are
 // compared, and the times and memory are side by side.
 func TestBaselineOfTwoVersions(t *testing.T) {
-	opts := options(t, fixture(t, points), fixture(t, textLog))
+	opts := options(t, fixture(t, trail), fixture(t, textLog))
 	opts.Viewer, opts.Baseline = "0.33.0", "0.31.4"
 	rep := run(t, opts)
 	if rep.Candidate.Version != "0.33.0" || rep.Baseline == nil || rep.Baseline.Version != "0.31.4" {
@@ -327,9 +331,11 @@ func checkJUnit(t *testing.T, path string, rep *Report) {
 	}
 }
 
-// TestReportJSON checks report.json round-trips what a CI script reads.
+// TestReportJSON checks report.json round-trips what a CI script reads,
+// on a recording with a 3D view: its first frame, not only the 2D ones,
+// must settle into a screenshot.
 func TestReportJSON(t *testing.T) {
-	opts := options(t, fixture(t, textLog))
+	opts := options(t, fixture(t, points))
 	rep := run(t, opts)
 	raw, err := os.ReadFile(filepath.Join(opts.Out, ReportFile))
 	if err != nil {

@@ -97,105 +97,85 @@ func (e *MessageError) Error() string {
 	return "ignored a " + strconv.Quote(e.Kind) + " message from the kernel: " + e.Reason
 }
 
-// DecodeMessage checks a message's content against the protocol and
+// A fieldRule is one field a message kind reads: what it must hold,
+// whether it may be absent or null, and where its value goes.
+type fieldRule struct {
+	name string
+	typ  FieldType // String, Number or Bool
+	// optional allows an absent or null field, which leaves the Message
+	// as it is.
+	optional bool
+	// nonEmpty refuses an empty string, and an absent or null field.
+	nonEmpty bool
+	set      func(*Message, Field)
+}
+
+// messageRules are the fields of each message type (PROTOCOL.md §3).
+var messageRules = map[Kind][]fieldRule{
+	KindRRD:   nil,
+	KindTable: nil,
+	KindTimeCtrl: {
+		{name: "timeline", typ: String, optional: true, set: func(m *Message, f Field) { m.Timeline = &f.Str }},
+		{name: "time", typ: Number, optional: true, set: func(m *Message, f Field) { m.Time = &f.Num }},
+		{name: "play", typ: Bool, optional: true, set: func(m *Message, f Field) { m.Play = f.Bool }},
+	},
+	KindRecordingID: {
+		{name: "recording_id", typ: String, optional: true, nonEmpty: true, set: func(m *Message, f Field) { m.ID = f.Str }},
+	},
+	KindPartitionURL: {
+		{name: "partition_url", typ: String, optional: true, set: func(m *Message, f Field) { m.URL = f.Str }},
+	},
+	KindOpenURL: {
+		{name: "url", typ: String, nonEmpty: true, set: func(m *Message, f Field) { m.URL = f.Str }},
+		{name: "follow_if_http", typ: Bool, optional: true, set: func(m *Message, f Field) { m.Follow = f.Bool }},
+	},
+	KindCloseURL: {
+		{name: "url", typ: String, nonEmpty: true, set: func(m *Message, f Field) { m.URL = f.Str }},
+	},
+	KindSetCredentials: {
+		{name: "access_token", typ: String, set: func(m *Message, f Field) { m.AccessToken = f.Str }},
+		{name: "email", typ: String, set: func(m *Message, f Field) { m.Email = f.Str }},
+	},
+}
+
+// decodeMessage checks a message's content against the protocol and
 // returns it typed, or a *MessageError saying what is wrong with it.
 func decodeMessage(f Fields) (Message, error) {
 	typ := f.Field("type")
 	if typ.Type != String {
 		return Message{}, &MessageError{Reason: "its type is " + describeField(typ) + ", want a string"}
 	}
+	rules, known := messageRules[Kind(typ.Str)]
+	if !known {
+		return Message{}, &MessageError{Kind: typ.Str, Reason: "unknown message type"}
+	}
 	m := Message{Kind: Kind(typ.Str)}
-	bad := func(reason string) (Message, error) {
-		return Message{}, &MessageError{Kind: typ.Str, Reason: reason}
-	}
-	str := func(name string, nullable bool) (string, bool, error) {
-		v := f.Field(name)
-		switch {
-		case v.Type == String:
-			return v.Str, true, nil
-		case nullable && (v.Type == Null || v.Type == Missing):
-			return "", false, nil
+	for _, r := range rules {
+		v := f.Field(r.name)
+		if reason := r.check(v); reason != "" {
+			return Message{}, &MessageError{Kind: typ.Str, Reason: reason}
 		}
-		want := "a string"
-		if nullable {
-			want += " or null"
+		if v.Type == r.typ {
+			r.set(&m, v)
 		}
-		return "", false, errors.New(name + " is " + describeField(v) + ", want " + want)
-	}
-
-	// boolean reads an optional boolean field; absent or null is false.
-	boolean := func(name string) (bool, error) {
-		switch v := f.Field(name); v.Type {
-		case Bool:
-			return v.Bool, nil
-		case Null, Missing:
-			return false, nil
-		default:
-			return false, errors.New(name + " is " + describeField(v) + ", want a boolean")
-		}
-	}
-
-	switch m.Kind {
-	case KindRRD, KindTable:
-	case KindTimeCtrl:
-		tl, ok, err := str("timeline", true)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if ok {
-			m.Timeline = &tl
-		}
-		switch t := f.Field("time"); t.Type {
-		case Number:
-			m.Time = &t.Num
-		case Null, Missing:
-		default:
-			return bad("time is " + describeField(t) + ", want a number or null")
-		}
-		if m.Play, err = boolean("play"); err != nil {
-			return bad(err.Error())
-		}
-	case KindRecordingID:
-		id, ok, err := str("recording_id", true)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if !ok || id == "" {
-			return bad("recording_id is empty")
-		}
-		m.ID = id
-	case KindPartitionURL:
-		u, _, err := str("partition_url", true)
-		if err != nil {
-			return bad(err.Error())
-		}
-		m.URL = u
-	case KindOpenURL, KindCloseURL:
-		u, _, err := str("url", false)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if u == "" {
-			return bad("url is empty")
-		}
-		m.URL = u
-		if m.Kind == KindOpenURL {
-			if m.Follow, err = boolean("follow_if_http"); err != nil {
-				return bad(err.Error())
-			}
-		}
-	case KindSetCredentials:
-		var err error
-		if m.AccessToken, _, err = str("access_token", false); err != nil {
-			return bad(err.Error())
-		}
-		if m.Email, _, err = str("email", false); err != nil {
-			return bad(err.Error())
-		}
-	default:
-		return bad("unknown message type")
 	}
 	return m, nil
+}
+
+// check returns what is wrong with v for r, or "".
+func (r fieldRule) check(v Field) string {
+	switch {
+	case v.Type == r.typ && r.nonEmpty && v.Str == "",
+		r.optional && r.nonEmpty && (v.Type == Null || v.Type == Missing):
+		return r.name + " is empty"
+	case v.Type == r.typ, r.optional && (v.Type == Null || v.Type == Missing):
+		return ""
+	}
+	want := map[FieldType]string{String: "a string", Number: "a number", Bool: "a boolean"}[r.typ]
+	if r.optional {
+		want += " or null"
+	}
+	return r.name + " is " + describeField(v) + ", want " + want
 }
 
 func describeField(f Field) string {

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -125,23 +126,146 @@ func TestPanelState(t *testing.T) {
 	}
 }
 
-// FuzzDecodeMessage feeds arbitrary field values: decoding must never
-// panic, and a message it accepts must have a known kind.
+// protocolFields is the protocol's message table as PROTOCOL.md §3 states
+// it, written apart from decodeMessage's rules so the fuzzer checks one
+// against the other: each field's type, and whether null or absence is
+// allowed.
+var protocolFields = map[Kind]map[string]struct {
+	typ      FieldType
+	nullable bool
+}{
+	KindRRD:            {},
+	KindTable:          {},
+	KindTimeCtrl:       {"timeline": {String, true}, "time": {Number, true}, "play": {Bool, true}},
+	KindRecordingID:    {"recording_id": {String, false}},
+	KindPartitionURL:   {"partition_url": {String, true}},
+	KindOpenURL:        {"url": {String, false}, "follow_if_http": {Bool, true}},
+	KindCloseURL:       {"url": {String, false}},
+	KindSetCredentials: {"access_token": {String, false}, "email": {String, false}},
+}
+
+// FuzzDecodeMessage gives every field of a message a value of a fuzzed
+// type. An accepted message has a known kind, every field its kind needs
+// of the type it needs, and those values in the Message; a field of the
+// wrong type is rejected, naming the field.
 func FuzzDecodeMessage(f *testing.F) {
-	f.Add("time_ctrl", "log_tick", 1.5, true, "x")
-	f.Add("open_url", "", 0.0, false, "https://x")
-	f.Fuzz(func(t *testing.T, typ, s string, n float64, b bool, u string) {
-		for _, content := range []fields{
-			{"type": typ, "timeline": s, "time": n, "play": b, "url": u, "recording_id": s, "partition_url": u, "access_token": s, "email": u},
-			{"type": typ, "timeline": n, "time": s, "play": s, "url": n},
-		} {
-			m, err := decodeMessage(content)
+	kinds := []Kind{KindRRD, KindTable, KindTimeCtrl, KindRecordingID, KindPartitionURL, KindOpenURL, KindCloseURL, KindSetCredentials}
+	names := []string{"timeline", "time", "play", "recording_id", "partition_url", "url", "follow_if_http", "access_token", "email"}
+	slotOf := map[FieldType]uint32{Missing: 0, Null: 1, String: 2, Number: 3, Bool: 4, Other: 5}
+	// Seeds: each kind with every field of its type, then with one field
+	// at a time absent, null or of each other type.
+	for k, kind := range kinds {
+		right := uint32(0)
+		for i, name := range names {
+			if want, ok := protocolFields[kind][name]; ok {
+				right |= slotOf[want.typ] << (3 * i)
+			}
+		}
+		f.Add(uint8(k), "", "x", 1.5, true, right)
+		for i, name := range names {
+			if _, ok := protocolFields[kind][name]; !ok {
+				continue
+			}
+			for slot := range uint32(6) {
+				f.Add(uint8(k), "", "x", 1.5, true, right&^(7<<(3*i))|slot<<(3*i))
+			}
+		}
+	}
+	f.Add(uint8(255), "launch", "", 0.0, false, uint32(0))
+	f.Fuzz(func(t *testing.T, kind uint8, typ, s string, n float64, b bool, shape uint32) {
+		if int(kind) < len(kinds) {
+			typ = string(kinds[kind])
+		}
+		content := fields{"type": typ}
+		for i, name := range names {
+			// Three bits a field: absent, null, string, number, boolean, object.
+			switch (shape >> (3 * i)) & 7 {
+			case 1:
+				content[name] = nil
+			case 2:
+				content[name] = s
+			case 3:
+				content[name] = n
+			case 4:
+				content[name] = b
+			case 5:
+				content[name] = []int{}
+			}
+		}
+		m, err := decodeMessage(content)
+		spec, known := protocolFields[Kind(typ)]
+		if !known {
 			if err == nil {
-				switch m.Kind {
-				case KindRRD, KindTable, KindTimeCtrl, KindRecordingID, KindPartitionURL, KindOpenURL, KindCloseURL, KindSetCredentials:
-				default:
-					t.Fatalf("accepted unknown kind %q", m.Kind)
+				t.Fatalf("accepted unknown kind %q", typ)
+			}
+			return
+		}
+		var wrong []string
+		for name, want := range spec {
+			v := content.Field(name)
+			if v.Type != want.typ && !(want.nullable && (v.Type == Null || v.Type == Missing)) {
+				wrong = append(wrong, name)
+			}
+		}
+		if len(wrong) > 0 {
+			if err == nil || !slices.ContainsFunc(wrong, func(name string) bool { return strings.Contains(err.Error(), name+" is ") }) {
+				t.Fatalf("%v: err = %v, want it rejected naming one of %v", content, err, wrong)
+			}
+			return
+		}
+		if err != nil {
+			// Right types, but an empty URL or recording id.
+			if !strings.Contains(err.Error(), " is empty") {
+				t.Fatalf("%v rejected: %v", content, err)
+			}
+			return
+		}
+		if m.Kind != Kind(typ) {
+			t.Fatalf("kind %q decoded as %q", typ, m.Kind)
+		}
+		for name := range spec {
+			v := content.Field(name)
+			var got any
+			switch name {
+			case "timeline":
+				if got = m.Timeline; m.Timeline != nil {
+					got = *m.Timeline
 				}
+			case "time":
+				if got = m.Time; m.Time != nil {
+					got = *m.Time
+				}
+			case "play":
+				got = m.Play
+			case "recording_id":
+				got = m.ID
+			case "partition_url", "url":
+				got = m.URL
+			case "follow_if_http":
+				got = m.Follow
+			case "access_token":
+				got = m.AccessToken
+			case "email":
+				got = m.Email
+			}
+			var want any
+			switch v.Type {
+			case String:
+				want = v.Str
+			case Number:
+				want = v.Num
+			case Bool:
+				want = v.Bool
+			}
+			if want == nil {
+				// Absent or null: the zero value (nil for the pointers).
+				if got != (*string)(nil) && got != (*float64)(nil) && got != "" && got != false {
+					t.Fatalf("%s: absent %s decoded as %#v", typ, name, got)
+				}
+				continue
+			}
+			if got != want && !(v.Type == Number && want != want) { // NaN
+				t.Fatalf("%s: %s = %#v decoded as %#v", typ, name, want, got)
 			}
 		}
 	})
