@@ -5,8 +5,10 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,12 +40,35 @@ func onTeardown(f func()) {
 	closers = append(closers, f)
 }
 
+// made are the folders the package run made outside the tests' own
+// temporary folders (builds, browser profiles): the teardown must remove
+// every one.
+var made []string
+
+// sharedDir makes a folder for the rest of the package run.
+func sharedDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		onTeardown(func() { os.RemoveAll(dir) })
+		closersMu.Lock()
+		made = append(made, dir)
+		closersMu.Unlock()
+	}
+	return dir, err
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	closersMu.Lock()
 	defer closersMu.Unlock()
 	for i := len(closers) - 1; i >= 0; i-- {
 		closers[i]()
+	}
+	for _, dir := range made {
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(os.Stderr, "browsertest: the teardown left %s behind\n", dir)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
@@ -62,6 +87,9 @@ var launchBrowser = sync.OnceValues(func() (*headless.Browser, error) {
 	b, err := headless.Launch(context.Background())
 	if err == nil {
 		onTeardown(b.Close)
+		closersMu.Lock()
+		made = append(made, b.ProfileDir())
+		closersMu.Unlock()
 	}
 	return b, err
 })
@@ -79,11 +107,10 @@ var buildReal = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "browsertest-build-")
+	dir, err := sharedDir("browsertest-build-")
 	if err != nil {
 		return "", err
 	}
-	onTeardown(func() { os.RemoveAll(dir) })
 	// The production bundle, precompressed as `loader build` does; the
 	// compression is cached by content hash, so it is paid once.
 	compression := &assets.Compression{Quality: 11, Cache: cache, Log: os.Stderr}
@@ -95,11 +122,10 @@ var buildReal = sync.OnceValues(func() (string, error) {
 func realDir(t testing.TB) string { return must(t, buildReal) }
 
 var buildFake = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "browsertest-fake-")
+	dir, err := sharedDir("browsertest-fake-")
 	if err != nil {
 		return "", err
 	}
-	onTeardown(func() { os.RemoveAll(dir) })
 	pkg := filepath.Join(dir, "viewer")
 	if err := standin.WriteViewer(pkg, nil); err != nil {
 		return "", err

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -114,5 +115,36 @@ func TestRunUsage(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"help"}, &out, &errOut); err != nil || !strings.Contains(out.String(), "loader build") {
 		t.Errorf("help: %v, %q", err, out.String())
+	}
+}
+
+// TestREADMEShowsTheCommands holds the README's command block to the
+// synopses `loader -h` prints, so the two cannot drift.
+func TestREADMEShowsTheCommands(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "## The `loader` program\n")
+	_, block, ok2 := strings.Cut(section, "```\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no code block under \"## The `loader` program\"")
+	}
+	var want []string
+	for _, c := range commands {
+		want = append(want, c.synopsis())
+	}
+	if got := strings.TrimSpace(block); got != strings.Join(want, "\n") {
+		t.Errorf("README's command block:\n%s\n\nwant what loader -h says:\n%s", got, strings.Join(want, "\n"))
+	}
+	var help bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, &help, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range want {
+		if !strings.Contains(help.String(), s) {
+			t.Errorf("loader -h lacks %q", s)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,21 +30,22 @@ import (
 	"github.com/gorerun/loader/names"
 )
 
-// ChromiumFlags are the flags every launch uses: headless, and quiet on a
-// closed network (without the background-networking flags Chromium floods
-// it with connections).
-var ChromiumFlags = []chromedp.ExecAllocatorOption{
+// chromiumFlags are the flags every launch uses: chromedp's defaults
+// (headless, after Puppeteer's: no background timers throttled, no
+// extensions, colours in sRGB so screenshots compare across machines…),
+// none dropped, and what this machine needs on top: no sandbox (the tests
+// run as root, where Chromium's sandbox cannot start), WebGL through
+// SwiftShader on a machine with no GPU, and quiet on a closed network
+// (every start would otherwise try Google's hosts, and component updates
+// and QUIC probes flood the refused network with connections).
+var chromiumFlags = append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 	chromedp.NoSandbox,
 	chromedp.DisableGPU,
-	chromedp.Flag("disable-background-networking", true),
-	chromedp.Flag("disable-component-update", true),
-	chromedp.Flag("disable-sync", true),
-	chromedp.Flag("disable-quic", true),
 	chromedp.Flag("enable-unsafe-swiftshader", true),
-	chromedp.Flag("no-first-run", true),
-	chromedp.Flag("no-default-browser-check", true),
+	chromedp.Flag("disable-component-update", true),
+	chromedp.Flag("disable-quic", true),
 	chromedp.WindowSize(1280, 900),
-}
+)
 
 // FindChromium returns the Chromium binary: $CHROMIUM when set, else the
 // first of the usual names on PATH.
@@ -76,11 +78,7 @@ func Launch(ctx context.Context) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.UserDataDir(dataDir),
-	}, ChromiumFlags...)
+	opts := append(slices.Clone(chromiumFlags), chromedp.ExecPath(exe), chromedp.UserDataDir(dataDir))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(bctx); err != nil {
