@@ -11,7 +11,7 @@ import (
 	"github.com/gorerun/loader/wasmjs"
 )
 
-func str(s string) Field { return Field{Type: String, Str: s} }
+func str(s string) field { return field{Type: fieldString, Str: s} }
 
 func TestOneLoadSharedByRacingWidgets(t *testing.T) {
 	tp := newTestPage()
@@ -26,13 +26,13 @@ func TestOneLoadSharedByRacingWidgets(t *testing.T) {
 	if c.url != testViewerURL {
 		t.Errorf("compiled %q, want %q", c.url, testViewerURL)
 	}
-	c.report(Progress{Phase: PhaseDownload, Received: 50, Total: 100})
+	c.report(loadProgress{Phase: phaseDownload, Received: 50, Total: 100})
 	waitFor(t, "every widget to show 50%", func() bool {
 		for _, w := range widgets {
 			w.ui.mu.Lock()
 			p := w.ui.last
 			w.ui.mu.Unlock()
-			if p.Percent() != 50 {
+			if p.percent() != 50 {
 				return false
 			}
 		}
@@ -71,13 +71,13 @@ func TestCleanupAtEachStage(t *testing.T) {
 	}{
 		{"downloading", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
 			c := tp.compiler.next(t)
-			c.report(Progress{Phase: PhaseDownload, Received: 10, Total: 100})
+			c.report(loadProgress{Phase: phaseDownload, Received: 10, Total: 100})
 			return c
 		}, true, 0, false},
 		{"compiling", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
 			c := tp.compiler.next(t)
-			c.report(Progress{Phase: PhaseCompile, Received: 100, Total: 100})
-			waitFor(t, "the compile phase", func() bool { w.ui.mu.Lock(); defer w.ui.mu.Unlock(); return w.ui.last.Phase == PhaseCompile })
+			c.report(loadProgress{Phase: phaseCompile, Received: 100, Total: 100})
+			waitFor(t, "the compile phase", func() bool { w.ui.mu.Lock(); defer w.ui.mu.Unlock(); return w.ui.last.Phase == phaseCompile })
 			return c
 		}, true, 0, false},
 		{"hidden", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
@@ -88,7 +88,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 		{"starting", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
 			close(w.ui.hidden)
 			tp.compiler.next(t).finish(fakeModule{}, nil)
-			waitFor(t, "the start phase", func() bool { w.ui.mu.Lock(); defer w.ui.mu.Unlock(); return w.ui.last.Phase == PhaseStart })
+			waitFor(t, "the start phase", func() bool { w.ui.mu.Lock(); defer w.ui.mu.Unlock(); return w.ui.last.Phase == phaseStart })
 			return nil
 		}, false, 0, true},
 		{"ready", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
@@ -99,7 +99,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 			return nil
 		}, false, 1, true},
 		{"failed", func(t *testing.T, tp *testPage, w *testWidget) *compileCall {
-			tp.compiler.next(t).finish(nil, &FetchError{URL: testViewerURL, Status: 404})
+			tp.compiler.next(t).finish(nil, &fetchError{URL: testViewerURL, Status: 404})
 			waitFor(t, "the failure", func() bool { return w.ui.failure() != "" })
 			return nil
 		}, false, 0, false},
@@ -279,7 +279,7 @@ func TestMessagesBeforeReadyAreDeliveredInOrder(t *testing.T) {
 
 func TestRestartReplaysRecordings(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mount(t, map[string]Field{"_theme": str("dark")}, nil)
+	w := tp.mount(t, map[string]field{"_theme": str("dark")}, nil)
 	tp.compiler.next(t).finish(fakeModule{}, nil)
 	w.waitReady(t)
 	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"one", 100})
@@ -319,7 +319,7 @@ func TestStalledDownloadOffersRetry(t *testing.T) {
 	b := tp.mount(t, nil, nil)
 	c := tp.compiler.next(t)
 	tp.waitWaiters(t, 2)
-	c.report(Progress{Phase: PhaseDownload, Received: 3 << 20, Total: 40 << 20})
+	c.report(loadProgress{Phase: phaseDownload, Received: 3 << 20, Total: 40 << 20})
 	waitFor(t, "the watchdog", func() bool { return tp.clock.pending() == 1 })
 	tp.clock.fire()
 	for _, w := range []*testWidget{a, b} {
@@ -337,8 +337,8 @@ func TestStalledDownloadOffersRetry(t *testing.T) {
 	// Retry in one widget loads afresh; the other one still offers Retry.
 	a.ui.retry()
 	c2 := tp.compiler.next(t)
-	c2.report(Progress{Phase: PhaseDownload, Received: 1, Total: 2})
-	c2.report(Progress{Phase: PhaseCompile, Received: 2, Total: 2})
+	c2.report(loadProgress{Phase: phaseDownload, Received: 1, Total: 2})
+	c2.report(loadProgress{Phase: phaseCompile, Received: 2, Total: 2})
 	if n := tp.clock.pending(); n != 0 {
 		t.Errorf("%d watchdogs still armed once the bytes are in", n)
 	}
@@ -396,7 +396,7 @@ func TestHostFailuresStayInTheirWidget(t *testing.T) {
 			w.model.deliver(map[string]any{"type": "rrd"}, nil)
 		}, "carries no buffer"},
 		{"unreadable buffer", nil, func(t *testing.T, tp *testPage, w *testWidget) {
-			w.model.onMessage(message{content: Field{Type: Other, Obj: fields{"type": "rrd"}},
+			w.model.onMessage(message{content: field{Type: fieldOther, Obj: fields{"type": "rrd"}},
 				payload: func() (payload, error) { return nil, errBoom }})
 		}, "boom"},
 		{"bad _panel_states", nil, func(t *testing.T, tp *testPage, w *testWidget) {
@@ -500,7 +500,7 @@ func TestBakedViewerURLWinsOverTheModuleURL(t *testing.T) {
 }
 
 func TestStallErrorText(t *testing.T) {
-	for _, e := range []*StallError{{URL: testViewerURL, Received: 5 << 20, Seconds: 10}, {Received: 0, Seconds: 10}} {
+	for _, e := range []*stallError{{URL: testViewerURL, Received: 5 << 20, Seconds: 10}, {Received: 0, Seconds: 10}} {
 		msg := e.Error()
 		if !strings.Contains(msg, "stalled") || !strings.Contains(msg, fmt.Sprint(e.Received)) {
 			t.Errorf("%q", msg)

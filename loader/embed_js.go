@@ -43,7 +43,7 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
 	}
-	values := map[string]Field{}
+	values := map[string]field{}
 	for _, name := range traits {
 		v, err := initial.Get(name)
 		if err != nil {

@@ -117,7 +117,7 @@ type compileCall struct {
 	ctx    wasmjs.Context
 	url    string
 	early  any
-	report func(Progress)
+	report func(loadProgress)
 	result chan compileResult
 }
 
@@ -139,7 +139,7 @@ type fakeCompiler struct {
 
 func newFakeCompiler() *fakeCompiler { return &fakeCompiler{calls: make(chan *compileCall, 100)} }
 
-func (f *fakeCompiler) compile(ctx wasmjs.Context, url string, early any, report func(Progress)) (module, error) {
+func (f *fakeCompiler) compile(ctx wasmjs.Context, url string, early any, report func(loadProgress)) (module, error) {
 	if f.panics {
 		panic("compiler bug")
 	}
@@ -181,7 +181,7 @@ func (f *fakeCompiler) none(t *testing.T) {
 // fakeModel is a kernel: traits and custom messages.
 type fakeModel struct {
 	mu        sync.Mutex
-	traits    map[string]Field
+	traits    map[string]field
 	onChange  func(string)
 	onMessage func(message)
 	listening bool
@@ -190,22 +190,22 @@ type fakeModel struct {
 	listenErr error
 }
 
-func newFakeModel(traits map[string]Field) *fakeModel {
+func newFakeModel(traits map[string]field) *fakeModel {
 	if traits == nil {
-		traits = map[string]Field{}
+		traits = map[string]field{}
 	}
 	return &fakeModel{traits: traits}
 }
 
-func (m *fakeModel) get(name string) (Field, error) {
+func (m *fakeModel) get(name string) (field, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.getErr != nil {
-		return Field{}, m.getErr
+		return field{}, m.getErr
 	}
 	f, ok := m.traits[name]
 	if !ok {
-		return Field{Type: Missing}, nil
+		return field{Type: fieldMissing}, nil
 	}
 	return f, nil
 }
@@ -232,7 +232,7 @@ func (m *fakeModel) send(content any) error {
 }
 
 // set changes a trait as the kernel does.
-func (m *fakeModel) set(name string, f Field) {
+func (m *fakeModel) set(name string, f field) {
 	m.mu.Lock()
 	m.traits[name] = f
 	onChange := m.onChange
@@ -246,7 +246,7 @@ func (m *fakeModel) deliver(content map[string]any, data *fakeBytes) {
 	m.mu.Lock()
 	onMessage := m.onMessage
 	m.mu.Unlock()
-	msg := message{content: Field{Type: Other, Obj: fields(content)}}
+	msg := message{content: field{Type: fieldOther, Obj: fields(content)}}
 	if data != nil {
 		msg.payload = func() (payload, error) { return *data, nil }
 	}
@@ -275,8 +275,8 @@ func (b fakeBytes) size() int64 { return b.n }
 // fakeUI records what a widget shows.
 type fakeUI struct {
 	mu       sync.Mutex
-	phases   []Phase
-	last     Progress
+	phases   []phase
+	last     loadProgress
 	failures []string
 	retry    func()
 	notices  []string
@@ -285,7 +285,7 @@ type fakeUI struct {
 	hidden   chan struct{} // while not nil and open, the widget is hidden
 }
 
-func (u *fakeUI) progress(p Progress) {
+func (u *fakeUI) progress(p loadProgress) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.last = p
@@ -294,7 +294,7 @@ func (u *fakeUI) progress(p Progress) {
 	}
 }
 
-func (u *fakeUI) resize(Length, Length) {}
+func (u *fakeUI) resize(length, length) {}
 
 func (u *fakeUI) whenVisible(ctx wasmjs.Context) error {
 	u.mu.Lock()
@@ -405,7 +405,7 @@ type fakeViewer struct {
 	sendBug bool
 }
 
-func (v *fakeViewer) sendData(kind Kind, data payload) error {
+func (v *fakeViewer) sendData(kind messageKind, data payload) error {
 	if v.sendBug {
 		panic("viewer bug")
 	}
@@ -474,7 +474,7 @@ const testModuleURL = "https://cdn.example/rerun/widget.js?token=1"
 const testViewerURL = "https://cdn.example/rerun/re_viewer_bg.wasm?token=1"
 
 // mount starts a widget on the page with the given early download.
-func (tp *testPage) mount(t *testing.T, traits map[string]Field, early *earlyFetch) *testWidget {
+func (tp *testPage) mount(t *testing.T, traits map[string]field, early *earlyFetch) *testWidget {
 	t.Helper()
 	w := &testWidget{model: newFakeModel(traits), ui: &fakeUI{}, starter: &fakeStarter{}}
 	return tp.mountWith(t, w, early)

@@ -22,7 +22,7 @@ type markerCompiler struct {
 // serves one page).
 var warnedMIME sync.Once
 
-func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, report func(Progress)) (module, error) {
+func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, report func(loadProgress)) (module, error) {
 	start := performanceNow()
 	resp, err := c.fetch(ctx, url, early)
 	if err != nil {
@@ -34,7 +34,7 @@ func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, repor
 	}
 	counted, err := countBytes(ctx, resp, head, report)
 	if err != nil {
-		return nil, &FetchError{URL: url, Err: err}
+		return nil, &fetchError{URL: url, Err: err}
 	}
 	m, err := compileResponse(ctx, counted, head, url, report)
 	if err != nil {
@@ -61,7 +61,7 @@ func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs
 			signal, err = abort.Get("signal")
 		}
 		if err != nil {
-			return wasmjs.Undefined(), &FetchError{URL: url, Err: err}
+			return wasmjs.Undefined(), &fetchError{URL: url, Err: err}
 		}
 		stop := wasmjs.AfterFunc(ctx, func() { abort.Call("abort") })
 		defer stop()
@@ -70,7 +70,7 @@ func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs
 			urlArg = nil
 		}
 		if pending, err = c.fetchViewer.Invoke(urlArg, map[string]any{"signal": signal}); err != nil {
-			return wasmjs.Undefined(), &FetchError{URL: url, Err: err}
+			return wasmjs.Undefined(), &fetchError{URL: url, Err: err}
 		}
 	}
 	resp, err := wasmjs.Await(ctx, pending)
@@ -79,7 +79,7 @@ func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs
 			return wasmjs.Undefined(), ctx.Err()
 		}
 		jsErr, isJS := wasmjs.As[*wasmjs.Error](err)
-		return wasmjs.Undefined(), &FetchError{URL: url, Err: err, Network: isJS && jsErr.Name() == "TypeError"}
+		return wasmjs.Undefined(), &fetchError{URL: url, Err: err, Network: isJS && jsErr.Name() == "TypeError"}
 	}
 	if resp.IsNullish() && url == "" {
 		return wasmjs.Undefined(), errNoAdjacentURL
@@ -98,7 +98,7 @@ type responseHead struct {
 // headers. A marker function may return anything at all.
 func readHead(resp wasmjs.Value, url string) (responseHead, error) {
 	notResponse := func(err error) (responseHead, error) {
-		return responseHead{}, &FetchError{URL: url, Err: errors.Join(
+		return responseHead{}, &fetchError{URL: url, Err: errors.Join(
 			errors.New("the module's fetchViewer function returned "+describeValue(resp)+", not a fetch Response"), err)}
 	}
 	if resp.Type() != wasmjs.TypeObject {
@@ -116,7 +116,7 @@ func readHead(resp wasmjs.Value, url string) (responseHead, error) {
 		status, _ := resp.Get("status")
 		statusText, _ := resp.Get("statusText")
 		text, _ := statusText.AsString()
-		return responseHead{}, &FetchError{URL: url, Status: status.Int(), StatusText: text}
+		return responseHead{}, &fetchError{URL: url, Status: status.Int(), StatusText: text}
 	}
 	header := func(name string) string {
 		v, err := headers.Call("get", name)
@@ -153,15 +153,15 @@ func describeValue(v wasmjs.Value) string {
 // is not counted and the widget says it compiles; nor is one the server
 // says comes from its own machine (head.local), which arrives in less time
 // than counting takes.
-func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report func(Progress)) (wasmjs.Value, error) {
+func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report func(loadProgress)) (wasmjs.Value, error) {
 	total := head.total
 	if head.local {
-		report(Progress{Phase: PhaseCompile, Total: total})
+		report(loadProgress{Phase: phaseCompile, Total: total})
 		return resp, nil
 	}
 	if url, err := resp.Get("url"); err == nil {
 		if s, ok := url.AsString(); ok && s == "" {
-			report(Progress{Phase: PhaseCompile, Total: total})
+			report(loadProgress{Phase: phaseCompile, Total: total})
 			return resp, nil
 		}
 	}
@@ -198,11 +198,11 @@ func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report
 			}
 			if err != nil || done.Truthy() {
 				// An error here is the body's, and the compile reports it.
-				report(Progress{Phase: PhaseCompile, Received: received, Total: total})
+				report(loadProgress{Phase: phaseCompile, Received: received, Total: total})
 				return
 			}
 			received += int64(wasmjs.ByteLength(value))
-			report(Progress{Phase: PhaseDownload, Received: received, Total: total})
+			report(loadProgress{Phase: phaseDownload, Received: received, Total: total})
 		}
 	}()
 	return resp, nil
@@ -211,14 +211,14 @@ func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report
 // compileResponse compiles the Viewer from resp: streaming when the
 // server labels it application/wasm, else (with one warning per page)
 // after reading the whole body.
-func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, url string, report func(Progress)) (module, error) {
+func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, url string, report func(loadProgress)) (module, error) {
 	// From here on, cancelling ctx aborts the body, which fails the reads
 	// below promptly; awaiting them to the end keeps the counting Funcs
 	// alive for as long as the stream can call them.
 	settled := wasmjs.Background()
 	webAssembly, err := wasmjs.Global().Get("WebAssembly")
 	if err != nil {
-		return nil, &CompileError{URL: url, Err: err}
+		return nil, &compileError{URL: url, Err: err}
 	}
 	var compiling wasmjs.Value
 	if isWasmContentType(head.contentType) {
@@ -234,9 +234,9 @@ func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, u
 			return nil, ctx.Err()
 		}
 		if err != nil {
-			return nil, &FetchError{URL: url, Err: err}
+			return nil, &fetchError{URL: url, Err: err}
 		}
-		report(Progress{Phase: PhaseCompile, Received: head.total, Total: head.total})
+		report(loadProgress{Phase: phaseCompile, Received: head.total, Total: head.total})
 		compiling, err = webAssembly.Call("compile", buf)
 	}
 	if err == nil {
@@ -246,7 +246,7 @@ func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, u
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &CompileError{URL: url, Err: err}
+		return nil, &compileError{URL: url, Err: err}
 	}
 	return compiling, nil
 }

@@ -29,14 +29,14 @@ type compiler interface {
 	// function inlines), or reads the early download's response when
 	// early is not nil, and compiles it. report is called with the
 	// download's progress and with PhaseCompile once the bytes are in.
-	compile(ctx wasmjs.Context, url string, early any, report func(Progress)) (module, error)
+	compile(ctx wasmjs.Context, url string, early any, report func(loadProgress)) (module, error)
 }
 
 // model is the widget's side of the kernel: its synced traits and
 // messages (anywidget's model).
 type model interface {
 	// get reads a synced trait.
-	get(name string) (Field, error)
+	get(name string) (field, error)
 	// listen calls onChange when one of traits changes and onMessage for
 	// each custom message from the kernel, until stop. Neither may block.
 	listen(traits []string, onChange func(trait string), onMessage func(message)) (stop func(), err error)
@@ -46,7 +46,7 @@ type model interface {
 
 // message is a custom message from the kernel.
 type message struct {
-	content Field
+	content field
 	// payload returns the message's first buffer.
 	payload func() (payload, error)
 }
@@ -54,9 +54,9 @@ type message struct {
 // ui is what a widget shows in its element.
 type ui interface {
 	// progress shows the loading phase and how far the download got.
-	progress(Progress)
+	progress(loadProgress)
 	// resize applies the _width and _height traits.
-	resize(width, height Length)
+	resize(width, height length)
 	// whenVisible returns once the widget's element is shown with a
 	// non-zero size on a visible page, or with ctx's error.
 	whenVisible(ctx wasmjs.Context) error
@@ -85,7 +85,7 @@ type viewerStarter interface {
 
 // viewer is one running Viewer.
 type viewer interface {
-	sendData(kind Kind, data payload) error
+	sendData(kind messageKind, data payload) error
 	timeCtrl(timeline *string, t *float64, play bool) error
 	// openURL opens a recording or server URL; follow opens an HTTP
 	// recording in following mode.

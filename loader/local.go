@@ -15,7 +15,7 @@ type localModel struct {
 	emit func(content any) error
 
 	mu        sync.Mutex
-	traits    map[string]Field
+	traits    map[string]field
 	onChange  func(trait string)
 	onMessage func(message)
 	stopped   bool
@@ -24,19 +24,19 @@ type localModel struct {
 // errViewerStopped is a message posted to a Viewer that was stopped.
 var errViewerStopped = errors.New("the Viewer was stopped")
 
-func newLocalModel(traits map[string]Field, emit func(content any) error) *localModel {
+func newLocalModel(traits map[string]field, emit func(content any) error) *localModel {
 	if traits == nil {
-		traits = map[string]Field{}
+		traits = map[string]field{}
 	}
 	return &localModel{traits: traits, emit: emit}
 }
 
-func (m *localModel) get(name string) (Field, error) {
+func (m *localModel) get(name string) (field, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, ok := m.traits[name]
 	if !ok {
-		return Field{Type: Missing}, nil
+		return field{Type: fieldMissing}, nil
 	}
 	return f, nil
 }
@@ -59,7 +59,7 @@ func (m *localModel) send(content any) error { return m.emit(content) }
 
 // set changes a trait, as a kernel would, and tells the widget when the
 // value differs.
-func (m *localModel) set(name string, f Field) error {
+func (m *localModel) set(name string, f field) error {
 	m.mu.Lock()
 	if m.stopped {
 		m.mu.Unlock()

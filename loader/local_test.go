@@ -19,7 +19,7 @@ func TestPageDrivenViewer(t *testing.T) {
 		emitted  []any
 		failures []string
 	)
-	m := newLocalModel(map[string]Field{"_theme": str("dark")}, func(content any) error {
+	m := newLocalModel(map[string]field{"_theme": str("dark")}, func(content any) error {
 		mu.Lock()
 		emitted = append(emitted, content)
 		mu.Unlock()
@@ -44,7 +44,7 @@ func TestPageDrivenViewer(t *testing.T) {
 	if err := m.set("_url", str("https://x.example/a.rrd")); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.post(message{content: Field{Type: Other, Obj: fields{"type": "open_url", "url": "https://x.example/b.rrd"}}}); err != nil {
+	if err := m.post(message{content: field{Type: fieldOther, Obj: fields{"type": "open_url", "url": "https://x.example/b.rrd"}}}); err != nil {
 		t.Fatal(err)
 	}
 	tp.compiler.next(t).finish(fakeModule{}, nil)

@@ -2,7 +2,7 @@ package loader
 
 import "strings"
 
-// IsWasmContentType reports whether a Content-Type header value lets
+// isWasmContentType reports whether a Content-Type header value lets
 // WebAssembly.compileStreaming accept the response: its essence must be
 // application/wasm; parameters and case do not matter.
 func isWasmContentType(contentType string) bool {

@@ -13,10 +13,10 @@ import (
 // every call can fail without harm.
 type anywidgetModel struct{ v wasmjs.Value }
 
-func (m anywidgetModel) get(name string) (Field, error) {
+func (m anywidgetModel) get(name string) (field, error) {
 	v, err := m.v.Call("get", name)
 	if err != nil {
-		return Field{}, err
+		return field{}, err
 	}
 	return fieldOf(v), nil
 }
@@ -73,35 +73,35 @@ type subscription struct {
 }
 
 // fieldOf reads a JavaScript value as a protocol field.
-func fieldOf(v wasmjs.Value) Field {
+func fieldOf(v wasmjs.Value) field {
 	switch v.Type() {
 	case wasmjs.TypeUndefined:
-		return Field{Type: Missing}
+		return field{Type: fieldMissing}
 	case wasmjs.TypeNull:
-		return Field{Type: Null}
+		return field{Type: fieldNull}
 	case wasmjs.TypeString:
 		s, _ := v.AsString()
-		return Field{Type: String, Str: s}
+		return field{Type: fieldString, Str: s}
 	case wasmjs.TypeNumber:
 		n, _ := v.AsNumber()
-		return Field{Type: Number, Num: n}
+		return field{Type: fieldNumber, Num: n}
 	case wasmjs.TypeBoolean:
 		b, _ := v.AsBool()
-		return Field{Type: Bool, Bool: b}
+		return field{Type: fieldBool, Bool: b}
 	case wasmjs.TypeObject:
-		return Field{Type: Other, Obj: jsFields{v}}
+		return field{Type: fieldOther, Obj: jsFields{v}}
 	}
-	return Field{Type: Other}
+	return field{Type: fieldOther}
 }
 
 // jsFields reads an object's fields; a throwing getter or proxy trap reads
 // as a field of no usable type.
 type jsFields struct{ v wasmjs.Value }
 
-func (f jsFields) Field(name string) Field {
+func (f jsFields) Field(name string) field {
 	v, err := f.v.Get(name)
 	if err != nil {
-		return Field{Type: Other}
+		return field{Type: fieldOther}
 	}
 	return fieldOf(v)
 }
@@ -136,7 +136,7 @@ func firstBuffer(buffers wasmjs.Value) (payload, error) {
 func bytesOf(v wasmjs.Value, what string) (payload, error) {
 	u8, err := wasmjs.Uint8Array(v)
 	switch {
-	case errors.Is(err, wasmjs.ErrNotBytes):
+	case wasmjs.Is(err, wasmjs.ErrNotBytes):
 		return nil, errors.New(what + " is not binary data (a Uint8Array, an ArrayBuffer or a DataView)")
 	case err != nil:
 		return nil, errors.Join(errors.New(what+" cannot be read (was it transferred to a worker?)"), err)

@@ -69,7 +69,7 @@ type viewerSource struct {
 // progressWatcher is a widget waiting for the load, which shows its
 // progress.
 type progressWatcher interface {
-	progress(Progress)
+	progress(loadProgress)
 }
 
 // viewerLoad is one fetch and compile of the Viewer, shared by every
@@ -82,9 +82,9 @@ type viewerLoad struct {
 
 	cancel   func() // aborts the fetch when nobody waits any more
 	waiters  int
-	progress Progress
+	progress loadProgress
 	watchers map[progressWatcher]struct{}
-	stalled  *StallError // set when the watchdog gave up on the download
+	stalled  *stallError // set when the watchdog gave up on the download
 }
 
 func (l *viewerLoad) finished() bool {
@@ -145,7 +145,7 @@ func (p *page) viewerModule(ctx wasmjs.Context, src viewerSource, w progressWatc
 
 // report updates the load's progress and shows it in every waiting
 // widget; it reports whether the download moved.
-func (p *page) report(l *viewerLoad, pr Progress) bool {
+func (p *page) report(l *viewerLoad, pr loadProgress) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if l.finished() || pr.Phase < l.progress.Phase {
@@ -220,8 +220,8 @@ func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSour
 
 	watchdog := p.watch(l, url)
 	defer watchdog.stop()
-	p.report(l, Progress{Phase: PhaseDownload})
-	return src.compiler.compile(ctx, url, early, func(pr Progress) {
+	p.report(l, loadProgress{Phase: phaseDownload})
+	return src.compiler.compile(ctx, url, early, func(pr loadProgress) {
 		if p.report(l, pr) {
 			watchdog.reset(pr)
 		}
@@ -229,7 +229,7 @@ func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSour
 }
 
 // watchdog gives up on a download that makes no progress for the page's
-// stall time: it aborts the load, which then fails with a *StallError.
+// stall time: it aborts the load, which then fails with a *stallError.
 type watchdog struct {
 	p      *page
 	l      *viewerLoad
@@ -245,13 +245,13 @@ func (p *page) watch(l *viewerLoad, url string) *watchdog {
 	w := &watchdog{p: p, l: l, url: url}
 	// The load's own cancel aborts the download; a stall uses it too.
 	w.cancel = l.cancel
-	w.reset(Progress{Phase: PhaseDownload})
+	w.reset(loadProgress{Phase: phaseDownload})
 	return w
 }
 
 // reset restarts the countdown after progress, and ends it once the bytes
 // are all in.
-func (w *watchdog) reset(pr Progress) {
+func (w *watchdog) reset(pr loadProgress) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.done {
@@ -260,7 +260,7 @@ func (w *watchdog) reset(pr Progress) {
 	if w.stopTime != nil {
 		w.stopTime()
 	}
-	if pr.Phase != PhaseDownload {
+	if pr.Phase != phaseDownload {
 		w.done = true
 		return
 	}
@@ -278,7 +278,7 @@ func (w *watchdog) fire(received int64) {
 	w.mu.Unlock()
 	w.p.mu.Lock()
 	received = max(received, w.l.progress.Received)
-	w.l.stalled = &StallError{URL: w.url, Received: received, Seconds: w.p.stallMS / 1000}
+	w.l.stalled = &stallError{URL: w.url, Received: received, Seconds: w.p.stallMS / 1000}
 	w.p.mu.Unlock()
 	w.cancel()
 }
@@ -292,14 +292,14 @@ func (w *watchdog) stop() {
 	}
 }
 
-// StallError is a Viewer download that made no progress for a while.
-type StallError struct {
+// stallError is a Viewer download that made no progress for a while.
+type stallError struct {
 	URL      string // "" for the Viewer the marker function inlines
 	Received int64  // bytes received before it stalled
 	Seconds  int
 }
 
-func (e *StallError) Error() string {
+func (e *stallError) Error() string {
 	what := e.URL
 	if what == "" {
 		what = "the inlined Viewer"
@@ -308,8 +308,8 @@ func (e *StallError) Error() string {
 		" s after " + strconv.FormatInt(e.Received, 10) + " bytes (" + mib(e.Received) + ")"
 }
 
-// FetchError is a failure to get the Viewer Wasm.
-type FetchError struct {
+// fetchError is a failure to get the Viewer Wasm.
+type fetchError struct {
 	URL        string // "" for the Viewer the marker function inlines
 	Status     int    // HTTP status, when the server answered
 	StatusText string // HTTP status text, when the server answered
@@ -317,7 +317,7 @@ type FetchError struct {
 	Err        error  // the network, CORS or marker-function failure
 }
 
-func (e *FetchError) Error() string {
+func (e *fetchError) Error() string {
 	what := e.URL
 	if what == "" {
 		what = "the inlined Viewer"
@@ -335,16 +335,16 @@ func (e *FetchError) Error() string {
 	return "fetch " + what + ": " + e.Err.Error()
 }
 
-func (e *FetchError) Unwrap() error { return e.Err }
+func (e *fetchError) Unwrap() error { return e.Err }
 
-// CompileError is a Viewer Wasm that arrived but does not compile:
+// compileError is a Viewer Wasm that arrived but does not compile:
 // truncated, not Wasm at all, or cut off mid-download.
-type CompileError struct {
+type compileError struct {
 	URL string
 	Err error
 }
 
-func (e *CompileError) Error() string {
+func (e *compileError) Error() string {
 	what := e.URL
 	if what == "" {
 		what = "the inlined Viewer"
@@ -352,7 +352,7 @@ func (e *CompileError) Error() string {
 	return "compile the Viewer from " + what + ": " + e.Err.Error()
 }
 
-func (e *CompileError) Unwrap() error { return e.Err }
+func (e *compileError) Unwrap() error { return e.Err }
 
 // assetHint says what a notebook user can do about a Viewer that cannot be
 // fetched.
@@ -378,7 +378,7 @@ const stallHint = "The server or the network stopped sending the Viewer. Retry o
 
 // hintFor returns what a user can do about a failed load, or "".
 func hintFor(err error) string {
-	if _, stalled := wasmjs.As[*StallError](err); stalled {
+	if _, stalled := wasmjs.As[*stallError](err); stalled {
 		return stallHint
 	}
 	if retryable(err) {
@@ -393,9 +393,9 @@ func hintFor(err error) string {
 // retryable reports whether trying the load again may help: the network
 // or the server may come back.
 func retryable(err error) bool {
-	_, stalled := wasmjs.As[*StallError](err)
-	_, fetching := wasmjs.As[*FetchError](err)
-	_, compiling := wasmjs.As[*CompileError](err)
+	_, stalled := wasmjs.As[*stallError](err)
+	_, fetching := wasmjs.As[*fetchError](err)
+	_, compiling := wasmjs.As[*compileError](err)
 	return stalled || fetching || compiling
 }
 

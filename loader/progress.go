@@ -2,55 +2,55 @@ package loader
 
 import "strconv"
 
-// Phase is a step of bringing up a Viewer, as the widget shows it.
-type Phase int
+// phase is a step of bringing up a Viewer, as the widget shows it.
+type phase int
 
 // The phases, in order.
 const (
-	PhaseBoot Phase = iota
-	PhaseDownload
-	PhaseCompile
-	PhaseStart
-	PhaseRestart
+	phaseBoot phase = iota
+	phaseDownload
+	phaseCompile
+	phaseStart
+	phaseRestart
 )
 
-// Progress is what the loading overlay shows.
-type Progress struct {
-	Phase    Phase
+// loadProgress is what the loading overlay shows.
+type loadProgress struct {
+	Phase    phase
 	Received int64 // bytes of the Viewer downloaded so far
 	Total    int64 // their true total, or 0 when unknown
 }
 
-// Title is the overlay's main line.
-func (p Progress) Title() string {
+// title is the overlay's main line.
+func (p loadProgress) title() string {
 	switch p.Phase {
-	case PhaseDownload:
+	case phaseDownload:
 		return "Downloading the Rerun Viewer…"
-	case PhaseCompile:
+	case phaseCompile:
 		return "Compiling the Rerun Viewer…"
-	case PhaseStart:
+	case phaseStart:
 		return "Starting the Rerun Viewer…"
-	case PhaseRestart:
+	case phaseRestart:
 		return "Restarting the Rerun Viewer…"
 	}
 	return "Loading Rerun…"
 }
 
-// Detail is the line under the progress bar: bytes so far, of the total
+// detail is the line under the progress bar: bytes so far, of the total
 // when it is known.
-func (p Progress) Detail() string {
-	if p.Phase != PhaseDownload || p.Received <= 0 {
+func (p loadProgress) detail() string {
+	if p.Phase != phaseDownload || p.Received <= 0 {
 		return ""
 	}
 	if p.Total <= 0 {
 		return mib(p.Received)
 	}
-	return mib(p.Received) + " of " + mib(p.Total) + " (" + strconv.Itoa(p.Percent()) + "%)"
+	return mib(p.Received) + " of " + mib(p.Total) + " (" + strconv.Itoa(p.percent()) + "%)"
 }
 
-// Percent is how much of the download is done, 0–100; 0 while the total
+// percent is how much of the download is done, 0–100; 0 while the total
 // is unknown.
-func (p Progress) Percent() int {
+func (p loadProgress) percent() int {
 	if p.Total <= 0 {
 		return 0
 	}
@@ -62,7 +62,7 @@ func mib(n int64) string {
 	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }
 
-// DownloadTotal returns the true number of bytes the browser will hand
+// downloadTotal returns the true number of bytes the browser will hand
 // over for a Viewer response: rerun-final-length (the uncompressed size,
 // which our server and upstream's send) when present, else Content-Length
 // when the body is not content-encoded (the browser decodes it, so an
@@ -88,9 +88,9 @@ func parseLength(s string) (int64, bool) {
 // shouldReport throttles progress updates to whole percents (or, with no
 // total, to every MiB) so a 47 MB download repaints a hundred times, not
 // once per network chunk.
-func shouldReport(last, now Progress) bool {
+func shouldReport(last, now loadProgress) bool {
 	if now.Total > 0 {
-		return now.Percent() != last.Percent()
+		return now.percent() != last.percent()
 	}
 	return now.Received>>20 != last.Received>>20
 }

@@ -5,25 +5,25 @@ import (
 	"strconv"
 )
 
-// Kind is the type of a kernel → widget message (PROTOCOL.md §3).
-type Kind string
+// messageKind is the type of a kernel → widget message (PROTOCOL.md §3).
+type messageKind string
 
 // The message types rerun_notebook sends.
 const (
-	KindRRD            Kind = "rrd"
-	KindTable          Kind = "table"
-	KindTimeCtrl       Kind = "time_ctrl"
-	KindRecordingID    Kind = "recording_id"
-	KindPartitionURL   Kind = "partition_url"
-	KindOpenURL        Kind = "open_url"
-	KindCloseURL       Kind = "close_url"
-	KindSetCredentials Kind = "set_credentials"
+	kindRRD            messageKind = "rrd"
+	kindTable          messageKind = "table"
+	kindTimeCtrl       messageKind = "time_ctrl"
+	kindRecordingID    messageKind = "recording_id"
+	kindPartitionURL   messageKind = "partition_url"
+	kindOpenURL        messageKind = "open_url"
+	kindCloseURL       messageKind = "close_url"
+	kindSetCredentials messageKind = "set_credentials"
 )
 
-// Message is a decoded kernel → widget message. Which fields are set
+// kernelMessage is a decoded kernel → widget message. Which fields are set
 // depends on Kind.
-type Message struct {
-	Kind Kind
+type kernelMessage struct {
+	Kind messageKind
 
 	// Timeline is the time_ctrl timeline; nil means the active one.
 	Timeline *string
@@ -48,49 +48,49 @@ type Message struct {
 
 // needsBuffer reports whether the message carries its payload in
 // buffers[0].
-func (m Message) needsBuffer() bool {
-	return m.Kind == KindRRD || m.Kind == KindTable
+func (m kernelMessage) needsBuffer() bool {
+	return m.Kind == kindRRD || m.Kind == kindTable
 }
 
-// FieldType is the JavaScript type of a message field, as far as the
+// fieldType is the JavaScript type of a message field, as far as the
 // protocol cares.
-type FieldType int
+type fieldType int
 
 // Field types.
 const (
-	Missing FieldType = iota // undefined or absent
-	Null
-	String
-	Number
-	Bool
-	Other // objects, arrays, functions…
+	fieldMissing fieldType = iota // undefined or absent
+	fieldNull
+	fieldString
+	fieldNumber
+	fieldBool
+	fieldOther // objects, arrays, functions…
 )
 
-// Field is one field of a message's content.
-type Field struct {
-	Type FieldType
+// field is one field of a message's content.
+type field struct {
+	Type fieldType
 	Str  string
 	Num  float64
 	Bool bool
-	Obj  Fields // the object's fields, when it is an object (Type Other)
+	Obj  fieldReader // the object's fields, when it is an object (Type Other)
 }
 
-// Fields reads the fields of a message's content. The browser side reads
+// fieldReader reads the fields of a message's content. The browser side reads
 // them from a JavaScript object; tests from a map.
-type Fields interface {
-	Field(name string) Field
+type fieldReader interface {
+	Field(name string) field
 }
 
-// ErrNotObject reports content that is not an object.
+// errNotObject reports content that is not an object.
 var errNotObject = errors.New("the message is not an object")
 
-// MessageError is a message the widget ignores, with the reason.
-type MessageError struct {
+// messageError is a message the widget ignores, with the reason.
+type messageError struct {
 	Kind   string // the message's type, if it had a readable one
 	Reason string
 }
 
-func (e *MessageError) Error() string {
+func (e *messageError) Error() string {
 	if e.Kind == "" {
 		return "ignored a message from the kernel: " + e.Reason
 	}
@@ -101,59 +101,59 @@ func (e *MessageError) Error() string {
 // whether it may be absent or null, and where its value goes.
 type fieldRule struct {
 	name string
-	typ  FieldType // String, Number or Bool
+	typ  fieldType // String, Number or Bool
 	// optional allows an absent or null field, which leaves the Message
 	// as it is.
 	optional bool
 	// nonEmpty refuses an empty string, and an absent or null field.
 	nonEmpty bool
-	set      func(*Message, Field)
+	set      func(*kernelMessage, field)
 }
 
 // messageRules are the fields of each message type (PROTOCOL.md §3).
-var messageRules = map[Kind][]fieldRule{
-	KindRRD:   nil,
-	KindTable: nil,
-	KindTimeCtrl: {
-		{name: "timeline", typ: String, optional: true, set: func(m *Message, f Field) { m.Timeline = &f.Str }},
-		{name: "time", typ: Number, optional: true, set: func(m *Message, f Field) { m.Time = &f.Num }},
-		{name: "play", typ: Bool, optional: true, set: func(m *Message, f Field) { m.Play = f.Bool }},
+var messageRules = map[messageKind][]fieldRule{
+	kindRRD:   nil,
+	kindTable: nil,
+	kindTimeCtrl: {
+		{name: "timeline", typ: fieldString, optional: true, set: func(m *kernelMessage, f field) { m.Timeline = &f.Str }},
+		{name: "time", typ: fieldNumber, optional: true, set: func(m *kernelMessage, f field) { m.Time = &f.Num }},
+		{name: "play", typ: fieldBool, optional: true, set: func(m *kernelMessage, f field) { m.Play = f.Bool }},
 	},
-	KindRecordingID: {
-		{name: "recording_id", typ: String, optional: true, nonEmpty: true, set: func(m *Message, f Field) { m.ID = f.Str }},
+	kindRecordingID: {
+		{name: "recording_id", typ: fieldString, optional: true, nonEmpty: true, set: func(m *kernelMessage, f field) { m.ID = f.Str }},
 	},
-	KindPartitionURL: {
-		{name: "partition_url", typ: String, optional: true, set: func(m *Message, f Field) { m.URL = f.Str }},
+	kindPartitionURL: {
+		{name: "partition_url", typ: fieldString, optional: true, set: func(m *kernelMessage, f field) { m.URL = f.Str }},
 	},
-	KindOpenURL: {
-		{name: "url", typ: String, nonEmpty: true, set: func(m *Message, f Field) { m.URL = f.Str }},
-		{name: "follow_if_http", typ: Bool, optional: true, set: func(m *Message, f Field) { m.Follow = f.Bool }},
+	kindOpenURL: {
+		{name: "url", typ: fieldString, nonEmpty: true, set: func(m *kernelMessage, f field) { m.URL = f.Str }},
+		{name: "follow_if_http", typ: fieldBool, optional: true, set: func(m *kernelMessage, f field) { m.Follow = f.Bool }},
 	},
-	KindCloseURL: {
-		{name: "url", typ: String, nonEmpty: true, set: func(m *Message, f Field) { m.URL = f.Str }},
+	kindCloseURL: {
+		{name: "url", typ: fieldString, nonEmpty: true, set: func(m *kernelMessage, f field) { m.URL = f.Str }},
 	},
-	KindSetCredentials: {
-		{name: "access_token", typ: String, set: func(m *Message, f Field) { m.AccessToken = f.Str }},
-		{name: "email", typ: String, set: func(m *Message, f Field) { m.Email = f.Str }},
+	kindSetCredentials: {
+		{name: "access_token", typ: fieldString, set: func(m *kernelMessage, f field) { m.AccessToken = f.Str }},
+		{name: "email", typ: fieldString, set: func(m *kernelMessage, f field) { m.Email = f.Str }},
 	},
 }
 
 // decodeMessage checks a message's content against the protocol and
-// returns it typed, or a *MessageError saying what is wrong with it.
-func decodeMessage(f Fields) (Message, error) {
+// returns it typed, or a *messageError saying what is wrong with it.
+func decodeMessage(f fieldReader) (kernelMessage, error) {
 	typ := f.Field("type")
-	if typ.Type != String {
-		return Message{}, &MessageError{Reason: "its type is " + describeField(typ) + ", want a string"}
+	if typ.Type != fieldString {
+		return kernelMessage{}, &messageError{Reason: "its type is " + describeField(typ) + ", want a string"}
 	}
-	rules, known := messageRules[Kind(typ.Str)]
+	rules, known := messageRules[messageKind(typ.Str)]
 	if !known {
-		return Message{}, &MessageError{Kind: typ.Str, Reason: "unknown message type"}
+		return kernelMessage{}, &messageError{Kind: typ.Str, Reason: "unknown message type"}
 	}
-	m := Message{Kind: Kind(typ.Str)}
+	m := kernelMessage{Kind: messageKind(typ.Str)}
 	for _, r := range rules {
 		v := f.Field(r.name)
 		if reason := r.check(v); reason != "" {
-			return Message{}, &MessageError{Kind: typ.Str, Reason: reason}
+			return kernelMessage{}, &messageError{Kind: typ.Str, Reason: reason}
 		}
 		if v.Type == r.typ {
 			r.set(&m, v)
@@ -163,48 +163,48 @@ func decodeMessage(f Fields) (Message, error) {
 }
 
 // check returns what is wrong with v for r, or "".
-func (r fieldRule) check(v Field) string {
+func (r fieldRule) check(v field) string {
 	switch {
 	case v.Type == r.typ && r.nonEmpty && v.Str == "",
-		r.optional && r.nonEmpty && (v.Type == Null || v.Type == Missing):
+		r.optional && r.nonEmpty && (v.Type == fieldNull || v.Type == fieldMissing):
 		return r.name + " is empty"
-	case v.Type == r.typ, r.optional && (v.Type == Null || v.Type == Missing):
+	case v.Type == r.typ, r.optional && (v.Type == fieldNull || v.Type == fieldMissing):
 		return ""
 	}
-	want := map[FieldType]string{String: "a string", Number: "a number", Bool: "a boolean"}[r.typ]
+	want := map[fieldType]string{fieldString: "a string", fieldNumber: "a number", fieldBool: "a boolean"}[r.typ]
 	if r.optional {
 		want += " or null"
 	}
 	return r.name + " is " + describeField(v) + ", want " + want
 }
 
-func describeField(f Field) string {
+func describeField(f field) string {
 	switch f.Type {
-	case Missing:
+	case fieldMissing:
 		return "missing"
-	case Null:
+	case fieldNull:
 		return "null"
-	case String:
+	case fieldString:
 		return "the string " + strconv.Quote(f.Str)
-	case Number:
+	case fieldNumber:
 		return "the number " + strconv.FormatFloat(f.Num, 'g', -1, 64)
-	case Bool:
+	case fieldBool:
 		return "a boolean"
 	}
 	return "an object"
 }
 
-// Panels are the Viewer panels _panel_states can set.
+// panels are the Viewer panels _panel_states can set.
 var panels = [...]string{"top", "blueprint", "selection", "time"}
 
-// PanelState validates one entry of _panel_states: "expanded",
+// panelState validates one entry of _panel_states: "expanded",
 // "collapsed" or "hidden", or missing/null for the Viewer's default.
 // It returns the state to apply ("" for the default).
-func panelState(panel string, f Field) (string, error) {
+func panelState(panel string, f field) (string, error) {
 	switch f.Type {
-	case Missing, Null:
+	case fieldMissing, fieldNull:
 		return "", nil
-	case String:
+	case fieldString:
 		switch f.Str {
 		case "expanded", "collapsed", "hidden":
 			return f.Str, nil

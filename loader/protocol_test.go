@@ -11,24 +11,24 @@ import (
 // ones (nil is null; an absent key is undefined).
 type fields map[string]any
 
-func (f fields) Field(name string) Field {
+func (f fields) Field(name string) field {
 	v, ok := f[name]
 	if !ok {
-		return Field{Type: Missing}
+		return field{Type: fieldMissing}
 	}
 	switch x := v.(type) {
 	case nil:
-		return Field{Type: Null}
+		return field{Type: fieldNull}
 	case string:
-		return Field{Type: String, Str: x}
+		return field{Type: fieldString, Str: x}
 	case float64:
-		return Field{Type: Number, Num: x}
+		return field{Type: fieldNumber, Num: x}
 	case int:
-		return Field{Type: Number, Num: float64(x)}
+		return field{Type: fieldNumber, Num: float64(x)}
 	case bool:
-		return Field{Type: Bool, Bool: x}
+		return field{Type: fieldBool, Bool: x}
 	}
-	return Field{Type: Other}
+	return field{Type: fieldOther}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -37,40 +37,40 @@ func TestDecodeMessage(t *testing.T) {
 	tests := []struct {
 		name    string
 		content fields
-		want    Message
+		want    kernelMessage
 		errSub  string // non-empty: decoding fails with this in the error
 	}{
-		{"rrd", fields{"type": "rrd"}, Message{Kind: KindRRD}, ""},
-		{"table", fields{"type": "table"}, Message{Kind: KindTable}, ""},
+		{"rrd", fields{"type": "rrd"}, kernelMessage{Kind: kindRRD}, ""},
+		{"table", fields{"type": "table"}, kernelMessage{Kind: kindTable}, ""},
 		{"time_ctrl full", fields{"type": "time_ctrl", "timeline": "log_tick", "time": 42, "play": true},
-			Message{Kind: KindTimeCtrl, Timeline: ptr("log_tick"), Time: ptr(42.0), Play: true}, ""},
+			kernelMessage{Kind: kindTimeCtrl, Timeline: ptr("log_tick"), Time: ptr(42.0), Play: true}, ""},
 		{"time_ctrl nulls", fields{"type": "time_ctrl", "timeline": nil, "time": nil, "play": false},
-			Message{Kind: KindTimeCtrl}, ""},
-		{"time_ctrl bad time", fields{"type": "time_ctrl", "time": "soon"}, Message{}, `time is the string "soon"`},
-		{"time_ctrl bad play", fields{"type": "time_ctrl", "play": 1}, Message{}, "play is the number 1"},
-		{"time_ctrl bad timeline", fields{"type": "time_ctrl", "timeline": 3}, Message{}, "timeline is the number 3"},
-		{"recording_id", fields{"type": "recording_id", "recording_id": "rec"}, Message{Kind: KindRecordingID, ID: "rec"}, ""},
-		{"recording_id null", fields{"type": "recording_id", "recording_id": nil}, Message{}, "recording_id is empty"},
-		{"partition_url", fields{"type": "partition_url", "partition_url": "rerun://h/p"}, Message{Kind: KindPartitionURL, URL: "rerun://h/p"}, ""},
-		{"partition_url null closes", fields{"type": "partition_url", "partition_url": nil}, Message{Kind: KindPartitionURL}, ""},
-		{"open_url", fields{"type": "open_url", "url": "https://x/a.rrd"}, Message{Kind: KindOpenURL, URL: "https://x/a.rrd"}, ""},
-		{"close_url", fields{"type": "close_url", "url": "https://x/a.rrd"}, Message{Kind: KindCloseURL, URL: "https://x/a.rrd"}, ""},
-		{"open_url follow", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": true}, Message{Kind: KindOpenURL, URL: "https://x/a.rrd", Follow: true}, ""},
-		{"open_url follow not bool", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": "yes"}, Message{}, `follow_if_http is the string "yes", want a boolean`},
-		{"open_url missing", fields{"type": "open_url"}, Message{}, "url is missing, want a string"},
-		{"open_url empty", fields{"type": "open_url", "url": ""}, Message{}, "url is empty"},
+			kernelMessage{Kind: kindTimeCtrl}, ""},
+		{"time_ctrl bad time", fields{"type": "time_ctrl", "time": "soon"}, kernelMessage{}, `time is the string "soon"`},
+		{"time_ctrl bad play", fields{"type": "time_ctrl", "play": 1}, kernelMessage{}, "play is the number 1"},
+		{"time_ctrl bad timeline", fields{"type": "time_ctrl", "timeline": 3}, kernelMessage{}, "timeline is the number 3"},
+		{"recording_id", fields{"type": "recording_id", "recording_id": "rec"}, kernelMessage{Kind: kindRecordingID, ID: "rec"}, ""},
+		{"recording_id null", fields{"type": "recording_id", "recording_id": nil}, kernelMessage{}, "recording_id is empty"},
+		{"partition_url", fields{"type": "partition_url", "partition_url": "rerun://h/p"}, kernelMessage{Kind: kindPartitionURL, URL: "rerun://h/p"}, ""},
+		{"partition_url null closes", fields{"type": "partition_url", "partition_url": nil}, kernelMessage{Kind: kindPartitionURL}, ""},
+		{"open_url", fields{"type": "open_url", "url": "https://x/a.rrd"}, kernelMessage{Kind: kindOpenURL, URL: "https://x/a.rrd"}, ""},
+		{"close_url", fields{"type": "close_url", "url": "https://x/a.rrd"}, kernelMessage{Kind: kindCloseURL, URL: "https://x/a.rrd"}, ""},
+		{"open_url follow", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": true}, kernelMessage{Kind: kindOpenURL, URL: "https://x/a.rrd", Follow: true}, ""},
+		{"open_url follow not bool", fields{"type": "open_url", "url": "https://x/a.rrd", "follow_if_http": "yes"}, kernelMessage{}, `follow_if_http is the string "yes", want a boolean`},
+		{"open_url missing", fields{"type": "open_url"}, kernelMessage{}, "url is missing, want a string"},
+		{"open_url empty", fields{"type": "open_url", "url": ""}, kernelMessage{}, "url is empty"},
 		{"set_credentials", fields{"type": "set_credentials", "access_token": "t", "email": "a@b"},
-			Message{Kind: KindSetCredentials, AccessToken: "t", Email: "a@b"}, ""},
-		{"set_credentials no email", fields{"type": "set_credentials", "access_token": "t"}, Message{}, "email is missing"},
-		{"unknown", fields{"type": "launch_rockets"}, Message{}, `"launch_rockets" message from the kernel: unknown message type`},
-		{"no type", fields{}, Message{}, "its type is missing"},
-		{"numeric type", fields{"type": 7}, Message{}, "its type is the number 7"},
-		{"object type", fields{"type": []int{}}, Message{}, "its type is an object"},
+			kernelMessage{Kind: kindSetCredentials, AccessToken: "t", Email: "a@b"}, ""},
+		{"set_credentials no email", fields{"type": "set_credentials", "access_token": "t"}, kernelMessage{}, "email is missing"},
+		{"unknown", fields{"type": "launch_rockets"}, kernelMessage{}, `"launch_rockets" message from the kernel: unknown message type`},
+		{"no type", fields{}, kernelMessage{}, "its type is missing"},
+		{"numeric type", fields{"type": 7}, kernelMessage{}, "its type is the number 7"},
+		{"object type", fields{"type": []int{}}, kernelMessage{}, "its type is an object"},
 	}
 	for _, tt := range tests {
 		got, err := decodeMessage(tt.content)
 		if tt.errSub != "" {
-			var me *MessageError
+			var me *messageError
 			if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.errSub) {
 				t.Errorf("%s: error = %v, want a *MessageError containing %q", tt.name, err, tt.errSub)
 			}
@@ -86,7 +86,7 @@ func TestDecodeMessage(t *testing.T) {
 	}
 }
 
-func sameMessage(a, b Message) bool {
+func sameMessage(a, b kernelMessage) bool {
 	eqS := func(x, y *string) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	eqF := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	return a.Kind == b.Kind && eqS(a.Timeline, b.Timeline) && eqF(a.Time, b.Time) && a.Play == b.Play &&
@@ -94,29 +94,29 @@ func sameMessage(a, b Message) bool {
 }
 
 func TestNeedsBuffer(t *testing.T) {
-	for _, k := range []Kind{KindRRD, KindTable} {
-		if !(Message{Kind: k}).needsBuffer() {
+	for _, k := range []messageKind{kindRRD, kindTable} {
+		if !(kernelMessage{Kind: k}).needsBuffer() {
 			t.Errorf("%s needs a buffer", k)
 		}
 	}
-	if (Message{Kind: KindTimeCtrl}).needsBuffer() {
+	if (kernelMessage{Kind: kindTimeCtrl}).needsBuffer() {
 		t.Error("time_ctrl needs no buffer")
 	}
 }
 
 func TestPanelState(t *testing.T) {
 	tests := []struct {
-		f    Field
+		f    field
 		want string
 		ok   bool
 	}{
-		{Field{Type: String, Str: "expanded"}, "expanded", true},
-		{Field{Type: String, Str: "collapsed"}, "collapsed", true},
-		{Field{Type: String, Str: "hidden"}, "hidden", true},
-		{Field{Type: Missing}, "", true},
-		{Field{Type: Null}, "", true},
-		{Field{Type: String, Str: "default"}, "", false},
-		{Field{Type: Number, Num: 1}, "", false},
+		{field{Type: fieldString, Str: "expanded"}, "expanded", true},
+		{field{Type: fieldString, Str: "collapsed"}, "collapsed", true},
+		{field{Type: fieldString, Str: "hidden"}, "hidden", true},
+		{field{Type: fieldMissing}, "", true},
+		{field{Type: fieldNull}, "", true},
+		{field{Type: fieldString, Str: "default"}, "", false},
+		{field{Type: fieldNumber, Num: 1}, "", false},
 	}
 	for _, tt := range tests {
 		got, err := panelState("top", tt.f)
@@ -130,18 +130,18 @@ func TestPanelState(t *testing.T) {
 // it, written apart from decodeMessage's rules so the fuzzer checks one
 // against the other: each field's type, and whether null or absence is
 // allowed.
-var protocolFields = map[Kind]map[string]struct {
-	typ      FieldType
+var protocolFields = map[messageKind]map[string]struct {
+	typ      fieldType
 	nullable bool
 }{
-	KindRRD:            {},
-	KindTable:          {},
-	KindTimeCtrl:       {"timeline": {String, true}, "time": {Number, true}, "play": {Bool, true}},
-	KindRecordingID:    {"recording_id": {String, false}},
-	KindPartitionURL:   {"partition_url": {String, true}},
-	KindOpenURL:        {"url": {String, false}, "follow_if_http": {Bool, true}},
-	KindCloseURL:       {"url": {String, false}},
-	KindSetCredentials: {"access_token": {String, false}, "email": {String, false}},
+	kindRRD:            {},
+	kindTable:          {},
+	kindTimeCtrl:       {"timeline": {fieldString, true}, "time": {fieldNumber, true}, "play": {fieldBool, true}},
+	kindRecordingID:    {"recording_id": {fieldString, false}},
+	kindPartitionURL:   {"partition_url": {fieldString, true}},
+	kindOpenURL:        {"url": {fieldString, false}, "follow_if_http": {fieldBool, true}},
+	kindCloseURL:       {"url": {fieldString, false}},
+	kindSetCredentials: {"access_token": {fieldString, false}, "email": {fieldString, false}},
 }
 
 // FuzzDecodeMessage gives every field of a message a value of a fuzzed
@@ -149,9 +149,9 @@ var protocolFields = map[Kind]map[string]struct {
 // of the type it needs, and those values in the Message; a field of the
 // wrong type is rejected, naming the field.
 func FuzzDecodeMessage(f *testing.F) {
-	kinds := []Kind{KindRRD, KindTable, KindTimeCtrl, KindRecordingID, KindPartitionURL, KindOpenURL, KindCloseURL, KindSetCredentials}
+	kinds := []messageKind{kindRRD, kindTable, kindTimeCtrl, kindRecordingID, kindPartitionURL, kindOpenURL, kindCloseURL, kindSetCredentials}
 	names := []string{"timeline", "time", "play", "recording_id", "partition_url", "url", "follow_if_http", "access_token", "email"}
-	slotOf := map[FieldType]uint32{Missing: 0, Null: 1, String: 2, Number: 3, Bool: 4, Other: 5}
+	slotOf := map[fieldType]uint32{fieldMissing: 0, fieldNull: 1, fieldString: 2, fieldNumber: 3, fieldBool: 4, fieldOther: 5}
 	// Seeds: each kind with every field of its type, then with one field
 	// at a time absent, null or of each other type.
 	for k, kind := range kinds {
@@ -193,7 +193,7 @@ func FuzzDecodeMessage(f *testing.F) {
 			}
 		}
 		m, err := decodeMessage(content)
-		spec, known := protocolFields[Kind(typ)]
+		spec, known := protocolFields[messageKind(typ)]
 		if !known {
 			if err == nil {
 				t.Fatalf("accepted unknown kind %q", typ)
@@ -203,7 +203,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		var wrong []string
 		for name, want := range spec {
 			v := content.Field(name)
-			if v.Type != want.typ && !(want.nullable && (v.Type == Null || v.Type == Missing)) {
+			if v.Type != want.typ && !(want.nullable && (v.Type == fieldNull || v.Type == fieldMissing)) {
 				wrong = append(wrong, name)
 			}
 		}
@@ -220,7 +220,7 @@ func FuzzDecodeMessage(f *testing.F) {
 			}
 			return
 		}
-		if m.Kind != Kind(typ) {
+		if m.Kind != messageKind(typ) {
 			t.Fatalf("kind %q decoded as %q", typ, m.Kind)
 		}
 		for name := range spec {
@@ -250,11 +250,11 @@ func FuzzDecodeMessage(f *testing.F) {
 			}
 			var want any
 			switch v.Type {
-			case String:
+			case fieldString:
 				want = v.Str
-			case Number:
+			case fieldNumber:
 				want = v.Num
-			case Bool:
+			case fieldBool:
 				want = v.Bool
 			}
 			if want == nil {
@@ -264,7 +264,7 @@ func FuzzDecodeMessage(f *testing.F) {
 				}
 				continue
 			}
-			if got != want && !(v.Type == Number && want != want) { // NaN
+			if got != want && !(v.Type == fieldNumber && want != want) { // NaN
 				t.Fatalf("%s: %s = %#v decoded as %#v", typ, name, want, got)
 			}
 		}

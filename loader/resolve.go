@@ -7,13 +7,13 @@ import (
 	"github.com/gorerun/loader/names"
 )
 
-// ErrNoAdjacentURL reports a module URL with no directory to look in
+// errNoAdjacentURL reports a module URL with no directory to look in
 // (blob: and data: URLs, as anywidget uses for inline ESM): the inlined
 // marker function is then the only source of the Viewer Wasm.
 var errNoAdjacentURL = errors.New("widget.js was imported from a blob: or data: URL and does not inline the Viewer Wasm; " +
 	"set RERUN_NOTEBOOK_ASSET=inline (which inlines it) or to the http(s) URL of a widget.js served next to " + names.ViewerFile)
 
-// ViewerURL returns the URL of the Viewer Wasm for a module loaded from
+// viewerURL returns the URL of the Viewer Wasm for a module loaded from
 // moduleURL: the same directory, with the module's query string kept
 // (access tokens and signed URLs live there) and its fragment dropped.
 //

@@ -13,7 +13,7 @@ func TestViewerURL(t *testing.T) {
 	tests := []struct {
 		module string
 		want   string
-		err    error // nil: success; ErrNoAdjacentURL: checked with errors.Is
+		err    error // nil: success; errNoAdjacentURL: checked with errors.Is
 		bad    bool  // any other error
 	}{
 		{module: "http://localhost:8080/widget.js", want: "http://localhost:8080/re_viewer_bg.wasm"},

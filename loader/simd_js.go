@@ -7,7 +7,7 @@ import "github.com/gorerun/loader/wasmjs"
 // simdProbe is the smallest module that uses Wasm SIMD: a function that
 // splats 0 into a v128 and asks v128.any_true of it. Browsers without SIMD
 // reject it in WebAssembly.validate instead of failing later with a cryptic
-// CompileError on the 47 MB Viewer.
+// compileError on the 47 MB Viewer.
 var simdProbe = []byte{
 	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
 	0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type section: () -> i32

@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// Length is a _width or _height trait as the widget sees it: a number of
+// length is a _width or _height trait as the widget sees it: a number of
 // pixels, the string "auto", a CSS length (web pages' WebViewer sizes such
 // as "100%"), or anything else (unset, null, garbage).
-type Length struct {
+type length struct {
 	Pixels float64
 	IsPx   bool
 	Auto   bool
@@ -49,8 +49,8 @@ const minPixels = 200
 // defaultPixels applies when the trait holds neither a number nor "auto".
 const defaultPixels = "640px"
 
-// WidthStyle returns the CSS width of the widget.
-func (l Length) WidthStyle() string {
+// widthStyle returns the CSS width of the widget.
+func (l length) widthStyle() string {
 	switch {
 	case l.Auto:
 		return "100%"
@@ -62,9 +62,9 @@ func (l Length) WidthStyle() string {
 	return defaultPixels
 }
 
-// HeightStyle returns the CSS height and aspect-ratio of the widget: an
+// heightStyle returns the CSS height and aspect-ratio of the widget: an
 // automatic height follows the width at 16:9.
-func (l Length) HeightStyle() (height, aspectRatio string) {
+func (l length) heightStyle() (height, aspectRatio string) {
 	switch {
 	case l.Auto:
 		return "auto", "16 / 9"

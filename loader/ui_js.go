@@ -63,7 +63,7 @@ func newWidgetUI(el wasmjs.Value) (*widgetUI, error) {
 		"background", "#333", "border-radius", "3px", "overflow", "hidden")
 	styles(ui.bar, "width", "0%", "height", "100%", "background", "#fff", "transition", "width 0.2s")
 	styles(ui.detail, "font-size", "12px", "color", "#999", "min-height", "1em")
-	ui.title.Set("textContent", Progress{}.Title())
+	ui.title.Set("textContent", loadProgress{}.title())
 	ui.track.Call("append", ui.bar)
 	ui.overlay.Call("append", ui.title, ui.track, ui.detail)
 	ui.container.Call("append", ui.overlay)
@@ -94,20 +94,20 @@ func (ui *widgetUI) newCanvas() any {
 	return c
 }
 
-func (ui *widgetUI) resize(width, height Length) {
-	h, ratio := height.HeightStyle()
-	styles(ui.container, "width", width.WidthStyle(), "height", h, "aspect-ratio", ratio)
+func (ui *widgetUI) resize(width, height length) {
+	h, ratio := height.heightStyle()
+	styles(ui.container, "width", width.widthStyle(), "height", h, "aspect-ratio", ratio)
 }
 
-func (ui *widgetUI) progress(p Progress) {
-	ui.title.Set("textContent", p.Title())
-	ui.detail.Set("textContent", p.Detail())
-	pct := p.Percent()
-	if p.Phase > PhaseDownload {
+func (ui *widgetUI) progress(p loadProgress) {
+	ui.title.Set("textContent", p.title())
+	ui.detail.Set("textContent", p.detail())
+	pct := p.percent()
+	if p.Phase > phaseDownload {
 		pct = 100
 	}
 	styles(ui.bar, "width", strconv.Itoa(pct)+"%")
-	ui.track.Set("title", p.Detail())
+	ui.track.Set("title", p.detail())
 }
 
 // whenVisible waits for the container to have a size on a visible page,

@@ -185,13 +185,13 @@ func (v *webViewer) get(method string, args ...any) (wasmjs.Value, error) {
 	return v.handle.Call(method, args...)
 }
 
-func (v *webViewer) sendData(kind Kind, data payload) error {
+func (v *webViewer) sendData(kind messageKind, data payload) error {
 	b, ok := data.(bytes)
 	if !ok {
 		return errors.New("the Viewer takes bytes only")
 	}
 	method := "send_rrd_to_channel"
-	if kind == KindTable {
+	if kind == kindTable {
 		method = "send_table_to_channel"
 	}
 	return v.call(method, v.channel, b.u8)

@@ -194,7 +194,7 @@ func (w *widget) start() error {
 	if w.simd != nil && !w.simd() {
 		return errNoSIMD
 	}
-	w.ui.progress(Progress{})
+	w.ui.progress(loadProgress{})
 	m, err := w.page.viewerModule(w.ctx, w.src, w.ui)
 	// Only the first try can use the early download.
 	w.src.early.discard()
@@ -208,7 +208,7 @@ func (w *widget) start() error {
 	if err := w.ui.whenVisible(w.ctx); err != nil {
 		return err
 	}
-	w.ui.progress(Progress{Phase: PhaseStart})
+	w.ui.progress(loadProgress{Phase: phaseStart})
 	if err := w.startViewer(); err != nil {
 		return err
 	}
@@ -246,10 +246,10 @@ func (w *widget) forwardEvent(event any) {
 // currentOptions reads the traits that become Viewer start options.
 func (w *widget) currentOptions() viewerOptions {
 	var o viewerOptions
-	if token := w.trait("_fallback_token"); token.Type == String {
+	if token := w.trait("_fallback_token"); token.Type == fieldString {
 		o.fallbackToken, o.hasToken = token.Str, true
 	}
-	if theme := w.trait("_theme"); theme.Type == String {
+	if theme := w.trait("_theme"); theme.Type == fieldString {
 		o.theme = theme.Str
 	}
 	return o
@@ -257,11 +257,11 @@ func (w *widget) currentOptions() viewerOptions {
 
 // trait reads a synced trait; a model that cannot say is reported and
 // read as unset.
-func (w *widget) trait(name string) Field {
+func (w *widget) trait(name string) field {
 	f, err := w.model.get(name)
 	if err != nil {
 		w.report(errors.Join(errors.New("read "+name+" from the model"), err))
-		return Field{Type: Missing}
+		return field{Type: fieldMissing}
 	}
 	return f
 }
@@ -270,14 +270,14 @@ func (w *widget) resize() {
 	w.ui.resize(lengthOf(w.trait("_width")), lengthOf(w.trait("_height")))
 }
 
-func lengthOf(f Field) Length {
+func lengthOf(f field) length {
 	switch f.Type {
-	case Number:
-		return Length{Pixels: f.Num, IsPx: true}
-	case String:
-		return Length{Auto: f.Str == "auto", CSS: cssLength(f.Str)}
+	case fieldNumber:
+		return length{Pixels: f.Num, IsPx: true}
+	case fieldString:
+		return length{Auto: f.Str == "auto", CSS: cssLength(f.Str)}
 	}
-	return Length{}
+	return length{}
 }
 
 // panelStates reads _panel_states as panel → state ("" for the default),
@@ -286,7 +286,7 @@ func (w *widget) panelStates() map[string]string {
 	v := w.trait("_panel_states")
 	states := map[string]string{}
 	if v.Obj == nil {
-		if v.Type != Null && v.Type != Missing {
+		if v.Type != fieldNull && v.Type != fieldMissing {
 			w.report(errors.New("_panel_states is " + describeField(v) + ", want an object or null"))
 		}
 		return states
@@ -318,7 +318,7 @@ func (w *widget) applyPanelStates() {
 // syncURL makes the Viewer's open URL match _url.
 func (w *widget) syncURL() error {
 	want := ""
-	if u := w.trait("_url"); u.Type == String {
+	if u := w.trait("_url"); u.Type == fieldString {
 		want = u.Str
 	}
 	return w.switchURL(want)
@@ -395,7 +395,7 @@ func (w *widget) traitChanged(name string) error {
 // (theme and fallback token are start options the Viewer cannot change
 // while it runs), then replays the recordings sent so far.
 func (w *widget) restart() error {
-	w.ui.progress(Progress{Phase: PhaseRestart})
+	w.ui.progress(loadProgress{Phase: phaseRestart})
 	w.ui.showOverlay()
 	w.viewer.close()
 	w.viewer, w.url = nil, ""
@@ -423,7 +423,7 @@ func (w *widget) restart() error {
 
 func (w *widget) dispatch(msg message) error {
 	if msg.content.Obj == nil {
-		return &MessageError{Reason: errNotObject.Error()}
+		return &messageError{Reason: errNotObject.Error()}
 	}
 	m, err := decodeMessage(msg.content.Obj)
 	if err != nil {
@@ -432,37 +432,37 @@ func (w *widget) dispatch(msg message) error {
 	var data payload
 	if m.needsBuffer() {
 		if msg.payload == nil {
-			return &MessageError{Kind: string(m.Kind), Reason: "it carries no buffer"}
+			return &messageError{Kind: string(m.Kind), Reason: "it carries no buffer"}
 		}
 		if data, err = msg.payload(); err != nil {
-			return &MessageError{Kind: string(m.Kind), Reason: err.Error()}
+			return &messageError{Kind: string(m.Kind), Reason: err.Error()}
 		}
 	}
 	v := w.viewer
 	switch m.Kind {
-	case KindRRD, KindTable:
+	case kindRRD, kindTable:
 		if err := v.sendData(m.Kind, data); err != nil {
 			return err
 		}
 		w.replay.add(m.Kind, data)
 		return nil
-	case KindTimeCtrl:
+	case kindTimeCtrl:
 		return v.timeCtrl(m.Timeline, m.Time, m.Play)
-	case KindRecordingID:
+	case kindRecordingID:
 		return v.setRecordingID(m.ID)
-	case KindPartitionURL:
+	case kindPartitionURL:
 		return w.switchURL(m.URL)
-	case KindOpenURL:
+	case kindOpenURL:
 		if err := v.openURL(m.URL, m.Follow); err != nil {
 			return err
 		}
 		w.forget(m.URL)
 		w.opened = append(w.opened, openedURL{m.URL, m.Follow})
 		return nil
-	case KindCloseURL:
+	case kindCloseURL:
 		w.forget(m.URL)
 		return v.closeURL(m.URL)
-	case KindSetCredentials:
+	case kindSetCredentials:
 		return v.setCredentials(m.AccessToken, m.Email)
 	}
 	return nil
@@ -558,11 +558,11 @@ type replayLog struct {
 }
 
 type replayEntry struct {
-	kind Kind
+	kind messageKind
 	data payload
 }
 
-func (r *replayLog) add(kind Kind, data payload) {
+func (r *replayLog) add(kind messageKind, data payload) {
 	n := data.size()
 	if r.dropped > 0 || r.size+n > replayBudget {
 		// Once anything is dropped, keep nothing: a partial replay would

@@ -20,3 +20,26 @@ func As[T error](err error) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// Is is errors.Is for errors that compare with ==, found by walking the
+// Unwrap chain and trees, without the reflection errors.Is links in.
+func Is(err, target error) bool {
+	for {
+		if err == target {
+			return true
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				if Is(inner, target) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+}
