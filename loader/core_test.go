@@ -188,21 +188,18 @@ func TestLoadThatNobodyWaitsForIsAbortedAndTriedAgain(t *testing.T) {
 func TestEarlyDownload(t *testing.T) {
 	tests := []struct {
 		name        string
-		url         string
-		leaveEarly  bool // the widget goes before the load starts
 		abortLoad   bool // every widget leaves during the download
 		wantAdopted bool
 		wantAborted bool
 	}{
-		{"same URL is adopted", testViewerURL, false, false, true, false},
-		{"other URL is aborted", "https://elsewhere.example/re_viewer_bg.wasm", false, false, false, true},
-		{"adopted, then nobody waits", testViewerURL, false, true, true, true},
+		{"adopted", false, true, false},
+		{"adopted, then nobody waits", true, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tp := newTestPage()
 			var aborts atomic.Int32
-			early := &earlyFetch{url: tt.url, response: "early response", abort: func() { aborts.Add(1) }}
+			early := &earlyFetch{response: "early response", abort: func() { aborts.Add(1) }}
 			w := tp.mount(t, nil, early)
 			c := tp.compiler.next(t)
 			if adopted := c.early == "early response"; adopted != tt.wantAdopted {
@@ -235,7 +232,7 @@ func TestEarlyDownload(t *testing.T) {
 func TestEarlyDownloadOfAWidgetThatLeftIsAborted(t *testing.T) {
 	tp := newTestPage()
 	var aborts atomic.Int32
-	early := &earlyFetch{url: testViewerURL, response: "early", abort: func() { aborts.Add(1) }}
+	early := &earlyFetch{response: "early", abort: func() { aborts.Add(1) }}
 	// The compiled Viewer is there already: the early download is not needed.
 	first := tp.mount(t, nil, nil)
 	tp.compiler.next(t).finish(fakeModule{}, nil)
@@ -448,10 +445,10 @@ func TestModelThatCannotBeListenedToFailsRender(t *testing.T) {
 	w := &testWidget{model: newFakeModel(nil), ui: &fakeUI{}, starter: &fakeStarter{}}
 	w.model.listenErr = errBoom
 	var aborts atomic.Int32
-	early := &earlyFetch{url: testViewerURL, abort: func() { aborts.Add(1) }}
+	early := &earlyFetch{abort: func() { aborts.Add(1) }}
 	ctx, cancel := wasmjs.WithCancel(wasmjs.Background())
 	err := tp.startWidget(ctx, cancel, widgetParts{model: w.model, ui: w.ui, starter: w.starter,
-		src: viewerSource{moduleURL: testModuleURL, compiler: tp.compiler, early: early}})
+		src: viewerSource{url: testViewerURL, compiler: tp.compiler, early: early}})
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("startWidget = %v, want the model's error", err)
 	}
@@ -465,7 +462,7 @@ func TestInlineModuleLoadsThroughTheMarkerFunction(t *testing.T) {
 	w := &testWidget{model: newFakeModel(nil), ui: &fakeUI{}, starter: &fakeStarter{}}
 	w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
 	if err := tp.startWidget(w.ctx, w.cancel, widgetParts{model: w.model, ui: w.ui, starter: w.starter,
-		src: viewerSource{moduleURL: "blob:https://nb.example/1234", compiler: tp.compiler}}); err != nil {
+		src: viewerSource{compiler: tp.compiler}}); err != nil {
 		t.Fatal(err)
 	}
 	c := tp.compiler.next(t)
@@ -476,27 +473,6 @@ func TestInlineModuleLoadsThroughTheMarkerFunction(t *testing.T) {
 	w.waitReady(t)
 	w.cancel()
 	tp.waitGone(t)
-}
-
-func TestBakedViewerURLWinsOverTheModuleURL(t *testing.T) {
-	const baked = "https://assets.example/rerun/re_viewer_bg.wasm"
-	for _, module := range []string{"blob:https://nb.example/1234", "data:text/javascript;base64,AAAA", testModuleURL} {
-		tp := newTestPage()
-		w := &testWidget{model: newFakeModel(nil), ui: &fakeUI{}, starter: &fakeStarter{}}
-		w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
-		if err := tp.startWidget(w.ctx, w.cancel, widgetParts{model: w.model, ui: w.ui, starter: w.starter,
-			src: viewerSource{moduleURL: module, viewerURL: baked, compiler: tp.compiler}}); err != nil {
-			t.Fatal(err)
-		}
-		c := tp.compiler.next(t)
-		if c.url != baked {
-			t.Errorf("module %s: compiled %q, want the baked %q", module, c.url, baked)
-		}
-		c.finish(fakeModule{}, nil)
-		w.waitReady(t)
-		w.cancel()
-		tp.waitGone(t)
-	}
 }
 
 func TestStallErrorText(t *testing.T) {

@@ -18,7 +18,6 @@ import (
 //   - traits: the initial _width, _height, _theme, _fallback_token,
 //     _panel_states and _url;
 //   - options: more WebHandle options (WebViewer.start's), passed on;
-//   - viewer: the Viewer URL the page asked for, or "";
 //   - onEvent(content): "ready", then each Viewer event as its JSON text;
 //   - onFailure(title, detail): the widget failed (it shows why itself).
 //
@@ -36,9 +35,6 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 	initial := r.object("traits")
 	onEvent := r.function("onEvent")
 	onFailure := r.function("onFailure")
-	if url := r.str("viewer"); url != "" {
-		h.src.viewerURL = url
-	}
 	h.glue.options = r.get("options")
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)

@@ -470,7 +470,6 @@ func newTestPage() *testPage {
 	return tp
 }
 
-const testModuleURL = "https://cdn.example/rerun/widget.js?token=1"
 const testViewerURL = "https://cdn.example/rerun/re_viewer_bg.wasm?token=1"
 
 // mount starts a widget on the page with the given early download.
@@ -485,7 +484,7 @@ func (tp *testPage) mountWith(t *testing.T, w *testWidget, early *earlyFetch) *t
 	w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
 	err := tp.startWidget(w.ctx, w.cancel, widgetParts{
 		model: w.model, ui: w.ui, starter: w.starter,
-		src: viewerSource{moduleURL: testModuleURL, compiler: tp.compiler, early: early},
+		src: viewerSource{url: testViewerURL, compiler: tp.compiler, early: early},
 	})
 	if err != nil {
 		t.Fatal(err)

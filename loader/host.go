@@ -120,12 +120,11 @@ type clock interface {
 }
 
 // earlyFetch is the download of the Viewer that widget.js starts through
-// the marker function while the runtime boots, from its own reading of the
-// adjacent URL. The widget that received it owns it until it hands it over
-// to the load it starts; the load adopts it only when it resolves the same
-// URL. Whoever owns it last aborts it if nobody adopted it.
+// the marker function while the runtime boots, for the widget whose Viewer
+// URL it is. The widget owns it until it hands it over to the load it
+// starts, which adopts it; whoever owns it last aborts it if nobody
+// adopted it.
 type earlyFetch struct {
-	url      string
 	response any    // a Promise of the Response, for the compiler
 	abort    func() // aborts the download
 
@@ -157,9 +156,8 @@ func (e *earlyFetch) discard() {
 	}
 }
 
-// take returns the download's response when it is for url and aborts it
-// otherwise. Only the first call can take it.
-func (e *earlyFetch) take(url string) (any, bool) {
+// take returns the download's response. Only the first call can take it.
+func (e *earlyFetch) take() (any, bool) {
 	if e == nil {
 		return nil, false
 	}
@@ -170,10 +168,6 @@ func (e *earlyFetch) take(url string) (any, bool) {
 	}
 	e.settled = true
 	e.mu.Unlock()
-	if e.url != url {
-		e.abort()
-		return nil, false
-	}
 	return e.response, true
 }
 

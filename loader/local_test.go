@@ -32,7 +32,7 @@ func TestPageDrivenViewer(t *testing.T) {
 		model:   m,
 		ui:      &reportingUI{ui, func(title, detail string) { mu.Lock(); failures = append(failures, title); mu.Unlock() }},
 		starter: starter,
-		src:     viewerSource{moduleURL: testModuleURL, compiler: tp.compiler},
+		src:     viewerSource{url: testViewerURL, compiler: tp.compiler},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -51,19 +51,17 @@ func (p *page) stats() pageStats {
 	}
 }
 
-// viewerSource is what a module instance knows about where its Viewer
-// comes from.
+// viewerSource is where a widget's Viewer comes from.
 type viewerSource struct {
-	moduleURL string
-	// viewerURL is the page's viewer option, else the build's --viewer-url:
-	// it wins over the file next to the module; "" for none.
-	viewerURL string
-	// adjacentURL is the Viewer next to the module as widget.js resolved
-	// it with new URL("./re_viewer_bg.wasm", import.meta.url), which
-	// bundlers rewrite to where they put the file; "" when it could not.
-	adjacentURL string
-	compiler    compiler
-	early       *earlyFetch
+	// url is the Viewer's URL as widget.js decided it (the one place that
+	// rule lives: the page's viewer option, the build's --viewer-url, or
+	// next to the module with its query), or "" for the Viewer the marker
+	// function inlines.
+	url      string
+	compiler compiler
+	// early is the download of url that widget.js started while the Go
+	// runtime booted, or nil.
+	early *earlyFetch
 }
 
 // progressWatcher is a widget waiting for the load, which shows its
@@ -189,24 +187,14 @@ func (p *page) run(ctx wasmjs.Context, l *viewerLoad, src viewerSource) {
 
 func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSource) (_ module, err error) {
 	defer recoverAs(&err, "the Viewer load")
-	url, err := src.viewerURL, error(nil)
-	if url == "" {
-		url, err = adjacentViewerURL(src.moduleURL, src.adjacentURL)
-	}
-	switch {
-	case err == errNoAdjacentURL:
-		url = "" // the marker function inlines the Viewer
-	case err != nil:
-		src.early.drop()
-		return nil, err
-	}
+	url := src.url
 	if err := ctx.Err(); err != nil {
 		// Every widget left before the load began.
 		src.early.drop()
 		return nil, err
 	}
 
-	early, adopted := src.early.take(url)
+	early, adopted := src.early.take()
 	if adopted {
 		stop := wasmjs.AfterFunc(ctx, src.early.abort)
 		defer stop()

@@ -79,9 +79,9 @@ func renderWith(p *page, r *propReader, early *earlyFetch) any {
 }
 
 // hostProps are the props render and embed share: the element, the
-// lifetime, and what only the calling module instance knows — its URL,
-// where it resolves the Viewer, its marker function, its glue factory and
-// the early download it started.
+// lifetime, and what only the calling module instance knows — the URL of
+// its Viewer, its marker function, its glue factory and the early download
+// it started.
 type hostProps struct {
 	el     wasmjs.Value
 	signal wasmjs.Value
@@ -95,11 +95,9 @@ func readHostProps(r *propReader, early *earlyFetch) hostProps {
 		signal: r.get("signal"),
 		glue:   glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")},
 		src: viewerSource{
-			moduleURL:   r.str("moduleURL"),
-			adjacentURL: r.str("adjacentURL"),
-			viewerURL:   r.str("viewerURL"),
-			compiler:    markerCompiler{fetchViewer: r.function("fetchViewer")},
-			early:       early,
+			url:      r.str("viewerURL"),
+			compiler: markerCompiler{fetchViewer: r.function("fetchViewer")},
+			early:    early,
 		},
 	}
 	h.glue.initTakesObject, _ = r.get("glueInitTakesObject").AsBool()
@@ -173,13 +171,12 @@ func earlyFetchOf(props wasmjs.Value) *earlyFetch {
 		return nil
 	}
 	r := propReader{props: v}
-	url := r.str("url")
 	response := r.get("response")
 	abort := r.function("abort")
 	if r.err != nil {
 		return nil
 	}
-	return &earlyFetch{url: url, response: response, abort: func() { abort.Invoke() }}
+	return &earlyFetch{response: response, abort: func() { abort.Invoke() }}
 }
 
 // stats reports what the runtime holds, for tests and for debugging leaks

@@ -15,9 +15,10 @@ async function render({ model, el, signal }) {
   }
   let rt;
   try {
-    const loader = await loaderAPI();
+    const url = viewerURL();
+    const loader = await loaderAPI(url);
     rt = loader.rt;
-    const failed = loader.api.render({ model, el, signal: lifetime.signal, ...moduleProps(loader.early) });
+    const failed = loader.api.render({ model, el, signal: lifetime.signal, ...moduleProps(url, loader.early) });
     if (failed instanceof Error) throw failed;
     rt.views.add(el);
   } catch (e) {

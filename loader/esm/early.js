@@ -13,30 +13,32 @@ function adjacentViewerURL() {
   }
 }
 
-// startEarlyFetch starts downloading the Viewer (from the page's viewer
-// option, the baked-in URL or next to this module) while the Go loader
-// boots, so the boot costs the first widget no time. The Go side is the
-// authority on the Viewer's URL: it adopts this download when it resolves
-// the same URL and aborts it otherwise. Modules from blob: or data: URLs
-// (inline mode) have nothing next to them: the Viewer may be inlined.
-function startEarlyFetch(option) {
-  let url = option || VIEWER_URL;
-  if (!url) {
-    url = adjacentViewerURL();
-    if (!/^https?:/i.test(url)) {
-      const controller = new AbortController();
-      const response = inlinedViewer(controller.signal);
-      response.catch(() => {});
-      return { url: "", response, abort: () => controller.abort() };
-    }
-    const href = import.meta.url.split("#")[0];
-    const query = href.indexOf("?");
-    if (query >= 0 && !url.includes("?")) url += href.slice(query);
-  }
+// viewerURL is where a Viewer of this module comes from, decided here
+// only (the Go side fetches what it is given): the page's viewer option,
+// else the URL baked in by --viewer-url, else next to this module with the
+// module's query (access tokens and signed URLs live there) unless a
+// bundler gave the file one of its own. "" when the module has no http(s)
+// directory (a blob: or data: URL, as in inline mode): the marker function
+// may inline the Viewer.
+function viewerURL(option) {
+  if (option) return option;
+  if (VIEWER_URL) return VIEWER_URL;
+  const url = adjacentViewerURL();
+  if (!/^https?:/i.test(url)) return "";
+  const href = import.meta.url.split("#")[0];
+  const query = href.indexOf("?");
+  return query >= 0 && !url.includes("?") ? url + href.slice(query) : url;
+}
+
+// startEarlyFetch starts downloading the Viewer from url ("": the one the
+// marker function inlines) while the Go loader boots, so the boot costs
+// the first widget no time. The widget it is for hands it to the Go side
+// with the same url, which adopts it.
+function startEarlyFetch(url) {
   const controller = new AbortController();
-  const response = fetchViewer(url, { signal: controller.signal });
+  const response = url ? fetchViewer(url, { signal: controller.signal }) : inlinedViewer(controller.signal);
   response.catch(() => {}); // the Go side reports failures
-  return { url, response, abort: () => controller.abort() };
+  return { response, abort: () => controller.abort() };
 }
 
 // inlinedViewer returns the Viewer inlined in this module as a Response:
@@ -75,24 +77,25 @@ async function keepViewer(cache, bytes, headers) {
   }
 }
 
-// loaderAPI returns the page's Go loader API and the early download to hand
-// to it, booting the loader first when needed. Only the first Viewer on
-// the page waits for the boot; the Go side has not asked for the Viewer yet.
-async function loaderAPI(viewerOption) {
+// loaderAPI returns the page's Go loader API and, to the first Viewer on
+// the page only, the early download of its url, booting the loader first
+// when needed: only that Viewer waits for the boot, and the download it
+// started is its own.
+async function loaderAPI(url) {
   const rt = runtime();
-  if (!rt.ready && rt.early === undefined) rt.early = startEarlyFetch(viewerOption) ?? null;
+  let early;
+  if (!rt.ready && rt.early === undefined) early = rt.early = startEarlyFetch(url);
   const api = await rt.api;
-  const early = rt.early ?? undefined;
-  rt.early = null;
+  if (early) rt.early = null;
   return { rt, api, early };
 }
 
 // moduleProps are the props of every render and embed: what only this
-// module instance knows.
-function moduleProps(early) {
+// module instance knows, and the Viewer's URL with its early download.
+function moduleProps(url, early) {
   return {
-    moduleURL: import.meta.url, adjacentURL: adjacentViewerURL(), viewerURL: VIEWER_URL, fetchViewer, createGlue,
-    viewerVersion: VIEWER_VERSION, glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
+    viewerURL: url, fetchViewer, createGlue, viewerVersion: VIEWER_VERSION,
+    glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
   };
 }
 

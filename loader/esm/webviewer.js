@@ -38,8 +38,8 @@ export class WebViewer {
         signed_out_url: new URL(login.signed_out_url, location.href).href,
       };
     }
-    const viewerURL = viewer ? String(new URL(viewer, document.baseURI)) :
-      base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : "";
+    const url = viewerURL(viewer ? String(new URL(viewer, document.baseURI)) :
+      base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : "");
 
     const host = document.createElement("div");
     host.className = "rerun-viewer";
@@ -78,13 +78,13 @@ export class WebViewer {
       this.#dispatch("error", { message });
     };
     try {
-      const { rt, api, early } = await loaderAPI(viewerURL);
+      const { rt, api, early } = await loaderAPI(url);
       if (life.signal.aborted) {
         early?.abort();
         return;
       }
       const ctl = api.embed({
-        el: host, signal: life.signal, ...moduleProps(early), viewer: viewerURL, options, onEvent, onFailure,
+        el: host, signal: life.signal, ...moduleProps(url, early), options, onEvent, onFailure,
         traits: {
           _width: width ?? "640px", _height: height ?? "360px", _theme: theme, _fallback_token: fallback_token,
           _panel_states: panel_state_overrides, _url: undefined,
