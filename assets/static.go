@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -24,47 +25,51 @@ const (
 // Header is one response header.
 type Header struct{ Name, Value string }
 
-// FileHeaders are the headers every server of a bundle sends with the file
-// name, whatever the encoding: the one table that `loader serve`, the
-// generated nginx.conf and _headers all follow. immutable is whether the
-// path names the build (/version/<build id>/). CORS is separate: the
-// server checks an allow-list, the static files allow every origin.
-func FileHeaders(m *Manifest, name string, immutable bool) []Header {
-	cache := "no-cache"
-	if immutable {
-		cache = "public, max-age=31536000, immutable"
+// A Route is one request path of a bundle: the file it serves and the
+// headers sent with it whatever the encoding. CORS is separate: the server
+// checks an allow-list, the static files allow every origin.
+type Route struct {
+	Path    string
+	File    string
+	Headers []Header
+}
+
+// Routes are every path a server of the bundle m answers: the one table
+// that `loader serve`, the generated nginx.conf and _headers follow. Each
+// file is at /NAME and at /version/<Viewer version>/NAME (in semver and in
+// PEP 440 spelling), revalidated, since one Viewer version is served by
+// every build of the loader; and at /version/<build id>/NAME, cached for a
+// year, since the id names every byte served.
+func Routes(m *Manifest) []Route {
+	aliases := []string{m.ViewerVersion}
+	if p := PEP440(m.ViewerVersion); p != m.ViewerVersion {
+		aliases = append(aliases, p)
 	}
-	var contentType string
+	var routes []Route
 	for _, f := range Files {
-		if f.Name == name {
-			contentType = f.ContentType
+		headers := func(cache string) []Header {
+			return []Header{
+				{"Content-Type", f.ContentType},
+				{"Cache-Control", cache},
+				{names.FinalLengthHeader, strconv.FormatInt(m.Files[f.Name].Size, 10)},
+				{"X-Content-Type-Options", "nosniff"},
+				{"Cross-Origin-Resource-Policy", "cross-origin"},
+			}
 		}
+		revalidated := headers("no-cache")
+		routes = append(routes, Route{"/" + f.Name, f.Name, revalidated})
+		for _, v := range aliases {
+			routes = append(routes, Route{"/version/" + v + "/" + f.Name, f.Name, revalidated})
+		}
+		routes = append(routes, Route{"/version/" + m.BuildID + "/" + f.Name, f.Name, headers("public, max-age=31536000, immutable")})
 	}
-	return []Header{
-		{"Content-Type", contentType},
-		{"Cache-Control", cache},
-		{names.FinalLengthHeader, strconv.FormatInt(m.Files[name].Size, 10)},
-		{"X-Content-Type-Options", "nosniff"},
-		{"Cross-Origin-Resource-Policy", "cross-origin"},
-	}
+	return routes
 }
 
 // OpenCORSHeaders are the CORS headers of a bundle served to every origin.
 var OpenCORSHeaders = []Header{
 	{"Access-Control-Allow-Origin", "*"},
 	{"Access-Control-Expose-Headers", ExposedHeaders},
-}
-
-// VersionAliases are the /version/<v>/ segments that name the Viewer of a
-// build rather than the build: its version in semver and in PEP 440
-// spelling. They are served like the plain paths (revalidated), since one
-// Viewer version is served by every build of the loader.
-func VersionAliases(m *Manifest) []string {
-	vs := []string{m.ViewerVersion}
-	if p := PEP440(m.ViewerVersion); p != m.ViewerVersion {
-		vs = append(vs, p)
-	}
-	return vs
 }
 
 func headerValue(hs []Header, name string) string {
@@ -89,20 +94,21 @@ type staticData struct {
 	CORS      []Header
 }
 
+// newStaticData groups the routes of m by file and headers, as static
+// server configurations write them.
 func newStaticData(dir string, m *Manifest) (staticData, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return staticData{}, err
 	}
 	data := staticData{Root: root, CORS: OpenCORSHeaders}
-	for _, f := range Files {
-		plain := []string{"/" + f.Name}
-		for _, v := range VersionAliases(m) {
-			plain = append(plain, "/version/"+v+"/"+f.Name)
+	for _, r := range Routes(m) {
+		headers := append(slices.Clone(r.Headers), OpenCORSHeaders...)
+		if n := len(data.Locations); n > 0 && data.Locations[n-1].Name == r.File && slices.Equal(data.Locations[n-1].Headers, headers) {
+			data.Locations[n-1].Paths = append(data.Locations[n-1].Paths, r.Path)
+			continue
 		}
-		data.Locations = append(data.Locations,
-			staticLocation{f.Name, plain, append(FileHeaders(m, f.Name, false), OpenCORSHeaders...)},
-			staticLocation{f.Name, []string{"/version/" + m.BuildID + "/" + f.Name}, append(FileHeaders(m, f.Name, true), OpenCORSHeaders...)})
+		data.Locations = append(data.Locations, staticLocation{r.File, []string{r.Path}, headers})
 	}
 	return data, nil
 }

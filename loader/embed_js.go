@@ -5,7 +5,6 @@ package loader
 import (
 	"errors"
 	"slices"
-	"sync"
 
 	"github.com/gorerun/loader/wasmjs"
 )
@@ -19,11 +18,14 @@ import (
 //     _panel_states and _url;
 //   - options: more WebHandle options (WebViewer.start's), passed on;
 //   - onEvent(content): "ready", then each Viewer event as its JSON text;
-//   - onFailure(title, detail): the widget failed (it shows why itself).
+//   - onFailure(title, detail): the widget failed (it shows why itself);
+//   - onHandle(handle): the running Viewer's WebHandle, after every start
+//     and restart, and null when it stops, so that the page calls its
+//     getters and channels (which the widget protocol has no messages
+//     for) directly.
 //
-// It returns a controller, {set(trait, value), post(content, bytes),
-// call(method, ...args)}, whose functions live until signal aborts, or an
-// Error.
+// It returns a controller, {set(trait, value), post(content, bytes)},
+// whose functions live until signal aborts, or an Error.
 func embed(p *page, args []wasmjs.Value) any {
 	return hostCall("embed", args, func(r *propReader, early *earlyFetch) any {
 		return embedWith(p, r, early)
@@ -35,6 +37,7 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 	initial := r.object("traits")
 	onEvent := r.function("onEvent")
 	onFailure := r.function("onFailure")
+	onHandle := r.function("onHandle")
 	h.glue.options = r.get("options")
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
@@ -51,7 +54,7 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 		_, err := onEvent.Invoke(content)
 		return err
 	})
-	starter := &embedStarter{glue: h.glue}
+	starter := &embedStarter{glue: h.glue, onHandle: func(handle any) { onHandle.Invoke(handle) }}
 	var funcs wasmjs.Funcs
 	controller := map[string]any{
 		"set": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
@@ -59,9 +62,6 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 		}),
 		"post": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
 			return errorOrNil(postMessage(model, args))
-		}),
-		"call": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
-			return starter.call(args)
 		}),
 	}
 	failed := h.start(p, func(ctx wasmjs.Context, widgetUI ui) widgetParts {
@@ -110,14 +110,11 @@ func postMessage(m *localModel, args []wasmjs.Value) error {
 	})
 }
 
-// embedStarter starts a page's Viewers and keeps the running one at hand
-// for the page's direct calls (get_current_time, open_channel, …), which
-// the widget protocol has no messages for.
+// embedStarter starts a page's Viewers and hands the page each one's
+// WebHandle while it runs.
 type embedStarter struct {
-	glue glueFactory
-
-	mu      sync.Mutex
-	running *webViewer
+	glue     glueFactory
+	onHandle func(handle any)
 }
 
 func (s *embedStarter) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
@@ -126,45 +123,19 @@ func (s *embedStarter) start(ctx wasmjs.Context, m module, canvas any, opts view
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.running = v
-	s.mu.Unlock()
-	return runningViewer{v, s}, nil
+	s.onHandle(v.handle)
+	return handedViewer{v, s}, nil
 }
 
-// runningViewer is a started Viewer that its starter forgets when it
-// closes.
-type runningViewer struct {
+// handedViewer is a started Viewer whose handle the page holds: closing
+// it takes the handle back first. A widget closes its Viewer before it
+// starts another, so the page never loses a newer handle.
+type handedViewer struct {
 	*webViewer
 	starter *embedStarter
 }
 
-func (v runningViewer) close() {
-	v.starter.mu.Lock()
-	if v.starter.running == v.webViewer {
-		v.starter.running = nil
-	}
-	v.starter.mu.Unlock()
+func (v handedViewer) close() {
+	v.starter.onHandle(nil)
 	v.webViewer.close()
-}
-
-// call is the controller's call(method, ...args): a WebHandle method of
-// the running Viewer, its result, or an Error.
-func (s *embedStarter) call(args []wasmjs.Value) any {
-	method, _ := wasmjs.Arg(args, 0).AsString()
-	s.mu.Lock()
-	v := s.running
-	s.mu.Unlock()
-	if v == nil {
-		return wasmjs.ErrorValue(errors.New("the Rerun Viewer is not running (it is starting, restarting, stopped or crashed)"))
-	}
-	rest := make([]any, 0, len(args))
-	for _, a := range args[min(1, len(args)):] {
-		rest = append(rest, a)
-	}
-	result, err := v.get(method, rest...)
-	if err != nil {
-		return wasmjs.ErrorValue(err)
-	}
-	return result
 }

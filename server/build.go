@@ -25,7 +25,7 @@ type build struct {
 	manifest *assets.Manifest
 	stamp    os.FileInfo // of manifest.json, when it was read
 	files    map[string]*servedFile
-	versions []string // version path segments accepted: the build id alone
+	routes   map[string]assets.Route // by request path
 
 	// users counts the requests serving from this build; a build replaced
 	// by a newer one closes its files when the last of them ends.
@@ -57,7 +57,10 @@ func loadBuild(dir string) (*build, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &build{manifest: m, stamp: stamp, files: map[string]*servedFile{}, versions: []string{m.BuildID}}
+	b := &build{manifest: m, stamp: stamp, files: map[string]*servedFile{}, routes: map[string]assets.Route{}}
+	for _, r := range assets.Routes(m) {
+		b.routes[r.Path] = r
+	}
 	ok := false
 	defer func() {
 		if !ok {

@@ -16,7 +16,7 @@ import (
 // TestNginxAnswersAsWeDo serves one bundle with the nginx.conf `loader
 // build` writes and with our Handler, and compares their answers header by
 // header on every path, encoding and method a notebook or page uses. Both
-// follow assets.FileHeaders, so a header changed in one place shows here
+// follow assets.Routes, so a header changed in one place shows here
 // if the other does not follow.
 func TestNginxAnswersAsWeDo(t *testing.T) {
 	if testing.Short() {

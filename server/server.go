@@ -24,15 +24,6 @@ import (
 	"github.com/gorerun/loader/names"
 )
 
-// served are the names of the files of a bundle.
-var served = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range assets.Files {
-		m[f.Name] = true
-	}
-	return m
-}()
-
 // Config says what a Handler serves.
 type Config struct {
 	// Dir is the bundle folder written by `loader build`.
@@ -204,7 +195,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	b := h.acquire()
 	defer b.release()
-	name, immutable, ok := b.route(r.URL.Path, assets.VersionAliases(b.manifest))
+	route, ok := b.routes[r.URL.Path]
 	if !ok {
 		if h.serveDemo(w, r) {
 			return
@@ -212,7 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	b.serveAsset(w, r, name, immutable, isLocal(r, h.cfg.Link, h.cfg.PublicURL))
+	b.serveAsset(w, r, route, isLocal(r, h.cfg.Link, h.cfg.PublicURL))
 }
 
 // cors sets the CORS headers and reports whether the origin may fetch.
@@ -237,33 +228,12 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// route maps a request path to a bundle file; immutable is true under
-// /version/<build id>/ only.
-func (b *build) route(path string, aliases []string) (name string, immutable, ok bool) {
-	if rest, found := strings.CutPrefix(path, "/version/"); found {
-		version, file, found := strings.Cut(rest, "/")
-		switch {
-		case !found:
-			return "", false, false
-		case slices.Contains(b.versions, version):
-			immutable = true
-		case !slices.Contains(aliases, version):
-			return "", false, false
-		}
-		path = "/" + file
-	}
-	name = strings.TrimPrefix(path, "/")
-	if !served[name] {
-		return "", false, false
-	}
-	return name, immutable, true
-}
-
-func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, name string, immutable, local bool) {
+func (b *build) serveAsset(w http.ResponseWriter, r *http.Request, route assets.Route, local bool) {
+	name := route.File
 	info := b.manifest.Files[name]
 	hdr := w.Header()
 	hdr.Add("Vary", "Accept-Encoding")
-	for _, h := range assets.FileHeaders(b.manifest, name, immutable) {
+	for _, h := range route.Headers {
 		hdr.Set(h.Name, h.Value)
 	}
 

@@ -9,6 +9,7 @@
 export class WebViewer {
   #state = "stopped"; // "starting", "ready", "failed" or "stopped"
   #ctl = null; // the Go controller of the running Viewer
+  #handle = null; // the running Viewer's WebHandle, which the Go side hands over
   #life = null; // aborting it stops the Viewer
   #host = null; // the element the Viewer lives in, inside the parent
   #events = new Map();
@@ -85,6 +86,7 @@ export class WebViewer {
       }
       const ctl = api.embed({
         el: host, signal: life.signal, ...moduleProps(url, early), options, onEvent, onFailure,
+        onHandle: (handle) => { if (!life.signal.aborted) this.#handle = handle; },
         traits: {
           _width: width ?? "640px", _height: height ?? "360px", _theme: theme, _fallback_token: fallback_token,
           _panel_states: panel_state_overrides, _url: undefined,
@@ -114,7 +116,7 @@ export class WebViewer {
     if (this.#isFullscreen()) document.exitFullscreen?.().catch(() => {});
     this.#state = "stopped";
     this.#life.abort();
-    this.#life = this.#ctl = this.#host = null;
+    this.#life = this.#ctl = this.#host = this.#handle = null;
   }
 
   /** destroy is mount()'s name for stop. */
@@ -175,10 +177,13 @@ export class WebViewer {
     throw new Error(`cannot ${what}: the Rerun Viewer is ${this.#state === "starting" ? "still starting (await start())" : "stopped"}`);
   }
 
+  // #call calls a method of the running Viewer's WebHandle directly.
   #call(what, method, ...args) {
-    const result = this.#controller(what).call(method, ...args);
-    if (result instanceof Error) throw result;
-    return result;
+    this.#controller(what);
+    const handle = this.#handle;
+    if (!handle) throw new Error(`cannot ${what}: the Rerun Viewer is not running (it is restarting or crashed)`);
+    if (typeof handle[method] !== "function") throw new Error(`cannot ${what}: the Rerun Viewer ${VIEWER_VERSION} does not support ${method}`);
+    return handle[method](...args);
   }
 
   #post(what, content, bytes) {
