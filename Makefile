@@ -83,9 +83,12 @@ test-race:
 test-wasm: node
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
-# Native tests, including the end-to-end tests in headless Chromium.
+# Native tests, including the end-to-end tests in headless Chromium. The
+# browser tests mostly wait (for frames, downloads, the Viewer's start):
+# four at a time keep both cores busy where two left them idle half the
+# time.
 test-native: chromium nginx viewer
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -parallel 4 -timeout 20m ./...
 
 clean:
 	rm -rf build

@@ -97,12 +97,60 @@ type Result struct {
 
 // Build writes OutDir/widget.js and OutDir/re_viewer_bg.wasm for the Viewer
 // in opts.ViewerDir. It builds the Go loader Wasm with the Go toolchain on
-// PATH and takes wasm_exec.js from that same toolchain.
+// PATH and takes wasm_exec.js from that same toolchain. Its steps: read
+// the inputs, compose the files, stage them in a folder of their own
+// inside OutDir, describe them (precompressed siblings and the manifest),
+// publish them into OutDir whole, manifest last.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
 	}
+	in, err := read(ctx, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := compose(in, opts.ViewerURL)
+	if err != nil {
+		return nil, err
+	}
+	st, err := stage(opts.OutDir, in, b)
+	if err != nil {
+		return nil, err
+	}
+	defer st.discard()
+	m, err := describe(ctx, st.dir, b.id, in.viewer.version, opts.Compression)
+	if err != nil {
+		return nil, err
+	}
+	if err := publish(st.dir, opts.OutDir, m, opts.Compression != nil); err != nil {
+		return nil, err
+	}
+	st.published = true
+	res := &Result{
+		Manifest:      m,
+		BuildID:       b.id,
+		ViewerVersion: in.viewer.version,
+		Loader:        in.loader.wasm,
+		LoaderWasm:    len(in.loader.wasm),
+		WidgetJS:      len(b.files[names.WidgetFile]),
+		ViewerWasm:    st.viewerSize,
+	}
+	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes, %s %d bytes\n",
+		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, names.ViewerFile, res.ViewerWasm)
+	return res, nil
+}
+
+// inputs are what a build is made of.
+type inputs struct {
+	viewer    *viewerPackage
+	viewerSum string // the Viewer Wasm's SHA-256
+	loader    *loaderBuild
+}
+
+// read checks the options and reads the Viewer package, builds the loader
+// Wasm and hashes the Viewer.
+func read(ctx context.Context, opts Options, log io.Writer) (*inputs, error) {
 	if opts.ViewerURL != "" {
 		if err := checkViewerURL(opts.ViewerURL); err != nil {
 			return nil, err
@@ -117,13 +165,23 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	viewerInfo, err := hashFile(viewer.wasmPath)
+	info, err := hashFile(viewer.wasmPath)
 	if err != nil {
 		return nil, err
 	}
-	viewerSum := viewerInfo.SHA256
-	draft, err := composeWidget(buildIDPlaceholder, viewer, viewerSum, opts.ViewerURL, loader.wasmExec, loader.wasm)
+	return &inputs{viewer: viewer, viewerSum: info.SHA256, loader: loader}, nil
+}
+
+// composed are a build's files but the Viewer Wasm, by name, and its id.
+type composed struct {
+	id    string
+	files map[string][]byte
+}
+
+// compose makes widget.js, the element, package.json and the types, and
+// the build id that names them.
+func compose(in *inputs, viewerURL string) (*composed, error) {
+	draft, err := composeWidget(buildIDPlaceholder, in.viewer, in.viewerSum, viewerURL, in.loader.wasmExec, in.loader.wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -136,107 +194,118 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if !bytes.Contains(draft, []byte(buildIDPlaceholder)) {
 		return nil, errors.New("compose widget.js: the minifier dropped the build id")
 	}
-	buildID := buildIDOf(draft, element, []byte(viewerSum))
-	widget := bytes.ReplaceAll(draft, []byte(buildIDPlaceholder), []byte(buildID))
+	id := buildIDOf(draft, element, []byte(in.viewerSum))
+	pkg, err := packageJSON(in.viewer.version, id)
+	if err != nil {
+		return nil, err
+	}
+	return &composed{id: id, files: map[string][]byte{
+		names.WidgetFile:    bytes.ReplaceAll(draft, []byte(buildIDPlaceholder), []byte(id)),
+		names.ElementFile:   element,
+		PackageFile:         pkg,
+		"widget.d.ts":       []byte(esm.WidgetTypes),
+		"rerun-viewer.d.ts": []byte(esm.ElementTypes),
+	}}, nil
+}
 
-	pkg, err := packageJSON(viewer.version, buildID)
-	if err != nil {
-		return nil, err
-	}
-	// The build is written into a folder of its own inside OutDir and
-	// moved into place when whole: an interrupted or failed build leaves
-	// OutDir as it was.
-	created, err := mkdirAllNew(opts.OutDir)
+// staged is a build written into a folder of its own inside the output
+// folder, so that an interrupted or failed build leaves the output as it
+// was.
+type staged struct {
+	dir, out   string
+	created    bool // out did not exist before
+	viewerSize int64
+	published  bool
+}
+
+// stage writes b's files and the Viewer Wasm into a new folder inside out.
+func stage(out string, in *inputs, b *composed) (st *staged, err error) {
+	created, err := mkdirAllNew(out)
 	if err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
-	stage, err := os.MkdirTemp(opts.OutDir, ".build-")
+	dir, err := os.MkdirTemp(out, ".build-")
 	if err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
-	defer os.RemoveAll(stage)
-	manifest, size, err := func() (*Manifest, int64, error) {
-		for name, b := range map[string][]byte{
-			names.WidgetFile: widget, names.ElementFile: element, PackageFile: pkg,
-			"widget.d.ts": []byte(esm.WidgetTypes), "rerun-viewer.d.ts": []byte(esm.ElementTypes),
-		} {
-			if err := os.WriteFile(filepath.Join(stage, name), b, 0o644); err != nil {
-				return nil, 0, fmt.Errorf("write %s: %w", name, err)
-			}
-		}
-		size, err := placeViewerWasm(viewer.wasmPath, filepath.Join(opts.OutDir, names.ViewerFile), filepath.Join(stage, names.ViewerFile), viewerSum)
+	st = &staged{dir: dir, out: out, created: created}
+	defer func() {
 		if err != nil {
-			return nil, 0, err
+			st.discard()
 		}
-		m, err := writeManifest(ctx, stage, opts.OutDir, buildID, viewer.version, opts.Compression)
-		return m, size, err
 	}()
-	if err != nil {
-		os.RemoveAll(stage)
-		if created {
-			os.Remove(opts.OutDir) // only if empty: nothing of ours in it
+	for name, content := range b.files {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", name, err)
 		}
-		return nil, err
 	}
-	res := &Result{
-		Manifest:      manifest,
-		BuildID:       buildID,
-		ViewerVersion: viewer.version,
-		Loader:        loader.wasm,
-		LoaderWasm:    len(loader.wasm),
-		WidgetJS:      len(widget),
-		ViewerWasm:    size,
+	st.viewerSize, err = placeViewerWasm(in.viewer.wasmPath, filepath.Join(out, names.ViewerFile), filepath.Join(dir, names.ViewerFile), in.viewerSum)
+	return st, err
+}
+
+// discard removes what is left of the stage, and the output folder when
+// the build created it and published nothing into it.
+func (st *staged) discard() {
+	os.RemoveAll(st.dir)
+	if st.created && !st.published {
+		os.Remove(st.out) // only if empty: nothing of ours in it
 	}
-	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes, %s %d bytes\n",
-		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, names.ViewerFile, res.ViewerWasm)
-	return res, nil
 }
 
 // WriteManifest describes the bundle files in dir, precompressing them
 // first when c is not nil, and writes manifest.json last: a folder with a
 // manifest is complete.
 func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, error) {
-	return writeManifest(context.Background(), dir, dir, buildID, version, c)
+	m, err := describe(context.Background(), dir, buildID, version, c)
+	if err != nil {
+		return nil, err
+	}
+	return m, publish(dir, dir, m, c != nil)
 }
 
-// writeManifest describes the bundle files in stage, precompressing them
-// there when c is not nil, moves every file of stage into out (when they
-// differ), and writes out's static configurations and then its manifest:
-// a folder with a manifest is complete.
-func writeManifest(ctx context.Context, stage, out, buildID, version string, c *Compression) (*Manifest, error) {
+// describe hashes the served files in dir and, when c is not nil, writes
+// their precompressed siblings there: the manifest of the build.
+func describe(ctx context.Context, dir, buildID, version string, c *Compression) (*Manifest, error) {
 	m := &Manifest{BuildID: buildID, ViewerVersion: version, Files: map[string]FileInfo{}}
 	if c != nil && (c.Quality < 0 || c.Quality > 11) {
 		return nil, fmt.Errorf("brotli quality %d is not in 0–11", c.Quality)
 	}
 	for _, f := range Files {
-		name := f.Name
-		info, err := hashFile(filepath.Join(stage, name))
+		info, err := hashFile(filepath.Join(dir, f.Name))
 		if err != nil {
 			return nil, err
 		}
 		if c != nil {
-			if info.Encodings, err = precompress(ctx, stage, name, info.SHA256, *c); err != nil {
+			if info.Encodings, err = precompress(ctx, dir, f.Name, info.SHA256, *c); err != nil {
 				return nil, err
 			}
 		}
-		m.Files[name] = info
+		m.Files[f.Name] = info
 	}
+	return m, nil
+}
+
+// publish moves every file of stage into out (when they differ), drops
+// precompressed siblings an earlier build left when this one has none,
+// and writes out's static configurations and then its manifest: a folder
+// with a manifest is complete.
+func publish(stage, out string, m *Manifest, precompressed bool) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if stage != out {
 		entries, err := os.ReadDir(stage)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, e := range entries {
 			if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(out, e.Name())); err != nil {
-				return nil, fmt.Errorf("move %s into %s: %w", e.Name(), out, err)
+				return fmt.Errorf("move %s into %s: %w", e.Name(), out, err)
 			}
 		}
 	}
-	if c == nil {
+	if !precompressed {
 		for _, f := range Files {
 			for _, enc := range Encodings {
 				os.Remove(filepath.Join(out, f.Name+enc.Ext)) // stale from an earlier build
@@ -244,12 +313,9 @@ func writeManifest(ctx context.Context, stage, out, buildID, version string, c *
 		}
 	}
 	if err := writeStaticConfigs(out, m); err != nil {
-		return nil, err
+		return err
 	}
-	if err := writeFileAtomic(filepath.Join(out, ManifestFile), bytes.NewReader(append(b, '\n'))); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return writeFileAtomic(filepath.Join(out, ManifestFile), bytes.NewReader(append(b, '\n')))
 }
 
 // mkdirAllNew creates dir and reports whether it was not there before.

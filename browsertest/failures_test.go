@@ -11,14 +11,17 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/internal/standin"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
-// brokenAssets serves the real widget.js and a broken Viewer Wasm.
+// brokenAssets serves the stand-in's widget.js and a broken Viewer Wasm:
+// what is tested is how the loader reports it, which is the same for
+// every Viewer.
 func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 	t.Helper()
-	h, err := server.New(server.Config{Dir: realDir(t)})
+	h, err := server.New(server.Config{Dir: fakeDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +39,16 @@ func brokenAssets(t *testing.T, wasm http.HandlerFunc, cors bool) string {
 	return srv.URL + "/widget.js"
 }
 
-func realWasm(t *testing.T) []byte {
+// fakeWasm is a valid module of about size bytes, as the stand-in Viewer
+// writes it: big enough that a download cut in half fails while the
+// browser compiles what arrived.
+func fakeWasm(t *testing.T, size int) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(realDir(t), names.ViewerFile))
+	dir := t.TempDir()
+	if err := standin.WriteViewer(dir, make([]byte, size)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, names.ViewerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +60,7 @@ func realWasm(t *testing.T) []byte {
 // uncaught, while a healthy widget on the same page is untouched.
 func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 	t.Parallel()
-	wasm := realWasm(t)
+	wasm := fakeWasm(t, 4<<20)
 	tests := []struct {
 		name  string
 		serve http.HandlerFunc
@@ -97,7 +107,7 @@ func TestFailuresShowInTheFailingWidgetOnly(t *testing.T) {
 			}
 			// The failure is forgotten: a widget from a healthy server
 			// loads, and the failed one keeps its message to itself.
-			good := mountWidget(t, tab, realURL(t), false, defaultTraits())
+			good := mountWidget(t, tab, fakeURL(t), false, defaultTraits())
 			if s := errorText(t, tab, good.Index); s != "" {
 				t.Errorf("the healthy widget shows %q", s)
 			}
@@ -124,7 +134,8 @@ func TestNoSIMDSaysWhichBrowsersWork(t *testing.T) {
 	})()`); err != nil {
 		t.Fatal(err)
 	}
-	assetLog := newAssetLog(t)
+	// The real Viewer: a browser without SIMD must not download its 47 MB.
+	assetLog := newAssetLog(t, realDir(t))
 	idx := mountNoWait(t, tab, assetLog.URL+"?nosimd")
 	msg := waitErrorText(t, tab, idx)
 	for _, want := range []string{"too old", "WebAssembly SIMD", "Chrome", "Firefox", "Safari"} {
@@ -147,7 +158,7 @@ func TestBootFailureShowsInTheWidget(t *testing.T) {
 	if _, err := headless.Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
 		t.Fatal(err)
 	}
-	idx := mountNoWait(t, tab, realURL(t)+"?boot")
+	idx := mountNoWait(t, tab, fakeURL(t)+"?boot")
 	msg := waitErrorText(t, tab, idx)
 	if !strings.Contains(msg, "could not start") || !strings.Contains(msg, "instantiate disabled by policy") {
 		t.Errorf("widget shows %q", msg)

@@ -225,8 +225,8 @@ var servePages = sync.OnceValues(func() (*httptest.Server, error) {
 // as Jupyter and the asset server are.
 func pagesURL(t testing.TB) string { return must(t, servePages).URL }
 
-// assetLog is an asset server of the real Viewer's bundle of one test's
-// own, which records its requests.
+// assetLog is an asset server of one test's own, which records its
+// requests.
 type assetLog struct {
 	URL string // of widget.js
 
@@ -234,9 +234,10 @@ type assetLog struct {
 	requests []string // path and query, and the status: "/widget.js 200"
 }
 
-func newAssetLog(t *testing.T) *assetLog {
+// newAssetLog serves the bundle in dir (realDir or fakeDir).
+func newAssetLog(t *testing.T, dir string) *assetLog {
 	t.Helper()
-	h, err := server.New(server.Config{Dir: realDir(t)})
+	h, err := server.New(server.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

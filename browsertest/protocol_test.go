@@ -354,7 +354,7 @@ func TestPanelStates(t *testing.T) {
 	traits["_width"], traits["_height"] = 900, 500
 	traits["_panel_states"] = map[string]string{"top": "hidden", "blueprint": "hidden", "selection": "hidden", "time": "hidden"}
 	m := mountWidget(t, tab, realURL(t), false, traits)
-	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
+	sendRecording(t, tab, m.Index, telemetry) // plots: a 3D view redraws slowly in SwiftShader
 	hidden := widgetShot(t, tab, m.Index)
 
 	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "expanded", "blueprint": "expanded", "selection": "expanded", "time": "expanded"})

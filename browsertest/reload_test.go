@@ -32,7 +32,7 @@ func TestReloadRevalidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	watchTab(t, tab, nil)
-	assetLog := newAssetLog(t)
+	assetLog := newAssetLog(t, realDir(t))
 	first := mountWidget(t, tab, assetLog.URL, false, defaultTraits())
 	c1 := compileMS(t, tab)
 	// V8 writes the compiled code to the cache once enough of it has been

@@ -18,22 +18,24 @@ import (
 )
 
 // viteApp is a web app that imports the build folder as an npm package;
-// its package-lock.json pins Vite and every dependency by integrity.
+// its package-lock.json pins Vite, TypeScript and every dependency by
+// integrity.
 const viteApp = "testdata/viteapp"
 
+// The app's command-line tools, in its node_modules.
+const (
+	viteCLI = "node_modules/vite/bin/vite.js"
+	tscCLI  = "node_modules/typescript/bin/tsc"
+)
+
 // installVite installs the app's locked dependencies with npm ci into the
-// cache, once per lockfile, and returns the Vite CLI script.
+// cache, once per lockfile, and returns the folder of their node_modules.
 var installVite = sync.OnceValues(func() (string, error) {
 	cache, err := assets.CacheDir()
 	if err != nil {
 		return "", err
 	}
-	const cli = "node_modules/vite/bin/vite.js"
-	dir, err := npmlock.Install(context.Background(), viteApp, cache, "vite", os.Stderr, cli)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, cli), nil
+	return npmlock.Install(context.Background(), viteApp, cache, "vite", os.Stderr, viteCLI, tscCLI)
 })
 
 func copyFile(src, dst string) error {
@@ -47,12 +49,13 @@ func copyFile(src, dst string) error {
 // TestViteProductionBuild builds a small app that imports the build folder
 // by package name (mount() and the element) with Vite's defaults, serves
 // Vite's output alone, and checks both Viewers open their recording from
-// the Wasm Vite emitted.
+// the Wasm Vite emitted; tsc checks a TypeScript use of the API against
+// the folder's .d.ts files.
 func TestViteProductionBuild(t *testing.T) {
 	t.Parallel()
-	cli := must(t, installVite)
+	tools := must(t, installVite)
 	app := t.TempDir()
-	for _, f := range []string{"index.html", "main.js", "package.json"} {
+	for _, f := range []string{"index.html", "main.js", "package.json", "types.ts", "tsconfig.json"} {
 		if err := copyFile(filepath.Join(viteApp, f), filepath.Join(app, f)); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +74,12 @@ func TestViteProductionBuild(t *testing.T) {
 	if err := os.Symlink(realDir(t), filepath.Join(scope, "rerun-viewer")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", cli, "build", "--logLevel", "warn")
+	tsc := exec.Command("node", filepath.Join(tools, tscCLI), "-p", ".")
+	tsc.Dir = app
+	if out, err := tsc.CombinedOutput(); err != nil {
+		t.Errorf("tsc --noEmit on types.ts, against the build's .d.ts files: %v\n%s", err, out)
+	}
+	cmd := exec.Command("node", filepath.Join(tools, viteCLI), "build", "--logLevel", "warn")
 	cmd.Dir = app
 	out, err := cmd.CombinedOutput()
 	if err != nil {

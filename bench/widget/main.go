@@ -33,6 +33,7 @@ func main() {
 	flag.IntVar(&cfg.Reruns, "reruns", 10, "inline cell re-runs per sample, after the first run")
 	flag.DurationVar(&cfg.Dwell, "dwell", 10*time.Second, "how long the Viewer works on a recording before the page reloads")
 	flag.StringVar(&cfg.Out, "out", "build/bench", "`folder` for bench.md, bench.png and bench.json")
+	flag.StringVar(&cfg.Fixture, "fixture", defaultFixture, "the `recording` (of the shared fixtures) the Viewer works on before the reload")
 	flag.Parse()
 	if cfg.Runs < 1 || cfg.Reruns < 0 || cfg.Dwell < 0 {
 		fmt.Fprintln(os.Stderr, "bench: --runs must be at least 1, --reruns and --dwell not negative")
@@ -50,15 +51,17 @@ func main() {
 
 // config says what to measure and where the report goes.
 type config struct {
-	Runs   int
-	Reruns int
-	Dwell  time.Duration
-	Out    string
-	log    io.Writer
+	Runs    int
+	Reruns  int
+	Dwell   time.Duration
+	Out     string
+	Fixture string
+	log     io.Writer
 }
 
-// fixture is the recording the Viewer works on before the reload.
-const fixture = "bwright000__DDS-SLAM__stereomis_recon.rrd"
+// defaultFixture is the recording the Viewer works on before the reload:
+// a 3D reconstruction with a blueprint, as heavy as notebooks' are.
+const defaultFixture = "bwright000__DDS-SLAM__stereomis_recon.rrd"
 
 func run(ctx context.Context, cfg config) (*report, error) {
 	log := cfg.log
@@ -132,7 +135,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			Browser: version, Viewer: assets.DefaultViewer().Version, Go: runtime.Version(),
 			CPUs: runtime.NumCPU(), When: time.Now().UTC().Format(time.RFC3339),
 		},
-		Settings: settings{Reruns: cfg.Reruns, Dwell: cfg.Dwell, Fixture: fixture},
+		Settings: settings{Reruns: cfg.Reruns, Dwell: cfg.Dwell, Fixture: cfg.Fixture},
 		Variants: []*variant{a, b},
 		Samples:  map[string][]sample{},
 		Loader:   ours.loader,
