@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"sync"
 	"time"
@@ -25,7 +26,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/names"
 )
@@ -258,7 +258,10 @@ func PageServer(routes map[string]http.Handler) *httptest.Server {
 // $RRD_FIXTURES, or shared/fixtures/rrd next to the checkout.
 func FixtureDir() (string, error) {
 	dirs := []string{os.Getenv("RRD_FIXTURES")}
-	if root, err := assets.ModuleRoot(); err == nil {
+	// This file is internal/headless/headless.go of the checkout, which
+	// tests and benchmarks always build from source.
+	if _, file, _, ok := goruntime.Caller(0); ok {
+		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
 		dirs = append(dirs, filepath.Join(root, "..", "shared", "fixtures", "rrd"))
 	}
 	for _, dir := range dirs {
