@@ -218,6 +218,7 @@ func removeView(t *testing.T, tab *headless.Tab, index int) {
 }
 
 func TestImportIsCheap(t *testing.T) {
+	t.Parallel()
 	tab := openTab(t)
 	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const t0 = performance.now();

@@ -223,8 +223,11 @@ func TestNotebookWidgetAndElementShareOneCompile(t *testing.T) {
 
 // TestElementTimeToRecording measures, in a fresh browser profile, the
 // time from inserting <rerun-viewer> to its recording_open: cold (nothing
-// cached), then warm (the page reloaded: HTTP and Wasm code caches).
+// cached), then warm (the page reloaded: HTTP and Wasm code caches). It
+// runs beside the other tests, after TestReloadRevalidates (the other
+// user of the profile) is done with the profile's code cache.
 func TestElementTimeToRecording(t *testing.T) {
+	t.Parallel()
 	tab, err := chromium(t).NewProfileTab()
 	if err != nil {
 		t.Fatal(err)

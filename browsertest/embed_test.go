@@ -63,9 +63,25 @@ func TestMountWithBytesAndEvents(t *testing.T) {
 // TestUpstreamPageRunsUnchanged runs code written for
 // @rerun-io/web-viewer 0.33, changed only in its import: start with a
 // recording URL, events, a channel, the getters and setters, panel
-// overrides, stop.
+// overrides, stop. It runs against the npm package itself (bundled as a
+// web app bundles it) and against ours, which must answer alike.
 func TestUpstreamPageRunsUnchanged(t *testing.T) {
 	t.Parallel()
+	for _, loader := range []struct {
+		name   string
+		module func(testing.TB) string
+	}{
+		{"npm package", upstreamURL},
+		{"ours", realURL},
+	} {
+		t.Run(loader.name, func(t *testing.T) {
+			t.Parallel()
+			runUpstreamPage(t, loader.module(t))
+		})
+	}
+}
+
+func runUpstreamPage(t *testing.T, module string) {
 	tab := openTab(t)
 	got, err := headless.Eval[map[string]any](tab, fmt.Sprintf(`(async () => {
 		const { WebViewer } = await import(%s); // was: from "@rerun-io/web-viewer"
@@ -92,9 +108,12 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 		viewer.set_playing(rec, false); // it plays on its own when it opens
 		out.hasRange = !!range && range.max >= range.min;
 		if (!out.hasRange) return out;
-		viewer.set_current_time(rec, timeline, range.min);
-		// The Viewer applies it with its next frame.
-		for (const deadline = Date.now() + 5000; !out.timeSet && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+		// The Viewer applies the pause and the time with its next frames, in
+		// either order on a busy machine (a time set while it still plays
+		// moves on): set it until it reads back.
+		for (const deadline = Date.now() + 10000; !out.timeSet && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+			viewer.set_current_time(rec, timeline, range.min);
+			await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
 			out.timeSet = viewer.get_current_time(rec, timeline) === range.min;
 		}
 		viewer.set_playing(rec, true);
@@ -116,7 +135,7 @@ func TestUpstreamPageRunsUnchanged(t *testing.T) {
 		out.stopped = !viewer.ready && viewer.canvas === null && app.childElementCount === 0;
 		try { viewer.get_active_recording_id(); out.stoppedThrows = false; } catch (e) { out.stoppedThrows = e.message; }
 		return out;
-	})()`, headless.JS(realURL(t)), headless.JS(rrdURL(t, telemetry)), headless.Deadline.Milliseconds(), headless.JS("/rrd/"+smallRecording)))
+	})()`, headless.JS(module), headless.JS(rrdURL(t, telemetry)), headless.Deadline.Milliseconds(), headless.JS("/rrd/"+smallRecording)))
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}

@@ -273,6 +273,7 @@ func rerunCell(t *testing.T, tab *headless.Tab, runs int, load string) (times []
 // runs once), re-runs are a fraction of the first, and the browser's memory
 // stays flat: no torn-down Viewer stays reachable.
 func TestRerunsStayFlat(t *testing.T) {
+	t.Parallel()
 	inline, err := inlineSource()
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/internal/standin"
+	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
@@ -176,6 +177,42 @@ var (
 	// downloads first and compiles after, in two phases.
 	serveSlowMIME = serveOnce(buildReal, func(h http.Handler) http.Handler { return throttle(mislabel(h), 16<<20) })
 )
+
+// serveUpstream serves @rerun-io/web-viewer's own WebViewer, bundled
+// from the pinned npm package as a web app bundles it, with the Viewer
+// next to it.
+var serveUpstream = sync.OnceValues(func() (string, error) {
+	ctx := context.Background()
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	pkg, err := assets.FetchViewer(ctx, assets.DefaultViewer(), cache, os.Stderr)
+	if err != nil {
+		return "", err
+	}
+	module, err := upstream.Bundle(ctx, []byte(`export { WebViewer } from "@rerun-io/web-viewer";`+"\n"), pkg, cache, os.Stderr)
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/web-viewer.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write(module)
+	})
+	mux.HandleFunc("/"+names.ViewerFile, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/wasm")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		http.ServeFile(w, r, filepath.Join(pkg, names.ViewerFile))
+	})
+	srv := httptest.NewServer(mux)
+	onTeardown(srv.Close)
+	return srv.URL + "/web-viewer.js", nil
+})
+
+// upstreamURL is the module of upstream's WebViewer.
+func upstreamURL(t testing.TB) string { return must(t, serveUpstream) }
 
 // realURL is the widget.js of the real Viewer, on an asset server shared
 // by the tests that do not count its requests.

@@ -102,11 +102,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 
-	esbuild, err := installEsbuild(ctx, cache, log)
-	if err != nil {
-		return nil, err
-	}
-	upstreamWidget, err := bundleUpstream(ctx, esbuild, pkg)
+	upstreamWidget, err := bundleUpstream(ctx, pkg, cache, log)
 	if err != nil {
 		return nil, err
 	}

@@ -7,66 +7,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path"
-	"path/filepath"
 	"strings"
 
-	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/npmlock"
+	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 )
-
-// esbuildDir holds the package.json and package-lock.json that pin the
-// esbuild bundling the upstream widget, as rerun-notebook bundles its own.
-const esbuildDir = "bench/widget/esbuild"
 
 //go:embed upstream/widget.js
 var upstreamEntry []byte
 
-// installEsbuild installs the pinned esbuild with npm ci into the cache
-// once per lockfile, checks its binary, and returns it.
-func installEsbuild(ctx context.Context, cache string, log io.Writer) (string, error) {
-	root, err := assets.ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	const bin = "node_modules/.bin/esbuild"
-	dir, err := npmlock.Install(ctx, filepath.Join(root, esbuildDir), cache, "esbuild", log, bin)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, bin), nil
-}
-
 // bundleUpstream bundles upstream/widget.js with the @rerun-io/web-viewer
-// package in viewerDir into one minified widget.js, keeping legal comments
-// (and so the inline markers) in place, and returns its source.
-func bundleUpstream(ctx context.Context, esbuild, viewerDir string) ([]byte, error) {
-	work, err := os.MkdirTemp("", "bench-upstream-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(work)
-	scope := filepath.Join(work, "node_modules", "@rerun-io")
-	if err := os.MkdirAll(scope, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.Symlink(viewerDir, filepath.Join(scope, "web-viewer")); err != nil {
-		return nil, err
-	}
-	entry := filepath.Join(work, "widget.js")
-	if err := os.WriteFile(entry, upstreamEntry, 0o644); err != nil {
-		return nil, err
-	}
-	out := filepath.Join(work, "out.js")
-	cmd := exec.CommandContext(ctx, esbuild, entry, "--bundle", "--format=esm", "--minify",
-		"--legal-comments=inline", "--log-level=warning", "--outfile="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("esbuild the upstream widget: %w\n%s", err, b)
-	}
-	widget, err := os.ReadFile(out)
+// package in viewerDir, as rerun-notebook bundles its widget, and checks
+// the inline markers survived.
+func bundleUpstream(ctx context.Context, viewerDir, cache string, log io.Writer) ([]byte, error) {
+	widget, err := upstream.Bundle(ctx, upstreamEntry, viewerDir, cache, log)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ func TestInstallChecksWhatItRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs npm ci")
 	}
-	lockDir, err := filepath.Abs("../../bench/widget/esbuild")
+	lockDir, err := filepath.Abs("../upstream/esbuild")
 	if err != nil {
 		t.Fatal(err)
 	}
