@@ -24,7 +24,12 @@ WASM_PKGS := ./loader/... ./wasmjs/... ./cmd/loader/...
 run: node loader
 	$(LOADER) serve --port $(PORT) $(if $(RECORDING),--recording $(RECORDING))
 
-test: deps viewer vet test-race test-wasm test-native
+# vet and the race and GOOS=js runs leave a core idle much of the time: they
+# run side by side, each one's output kept together, before the long
+# native run.
+test: deps viewer
+	@$(MAKE) --no-print-directory -j3 -Otarget vet test-race test-wasm
+	@$(MAKE) --no-print-directory test-native
 
 build: viewer
 	$(LOADER) build --viewer "$$($(LOADER) viewer)" --out build/dist
@@ -73,9 +78,10 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 
-# The loader's core (shared Viewer load, widget lifecycle) and wasmjs's
-# cancellation build natively: the race detector sees them. -short leaves
-# the Chromium runs of internal/check to test-native.
+# The loader's core (shared Viewer load, widget lifecycle), wasmjs's
+# cancellation, the server and the tooling build natively: the race
+# detector sees them. -short leaves the Chromium runs of check and the
+# heaviest server loads to test-native.
 test-race:
 	$(GO) test -race -short -count=1 ./loader/... ./wasmjs/... ./internal/... ./server/... ./check/...
 
@@ -84,9 +90,8 @@ test-wasm: node
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
 # Native tests, including the end-to-end tests in headless Chromium. The
-# browser tests mostly wait (for frames, downloads, the Viewer's start):
-# four at a time keep both cores busy where two left them idle half the
-# time.
+# browser tests wait much of the time (for frames, downloads, the Viewer's
+# start): four at a time keep both cores busy.
 test-native: chromium nginx viewer
 	$(GO) test -count=1 -parallel 4 -timeout 20m ./...
 

@@ -139,13 +139,35 @@ func TestURLModeCrossOrigin(t *testing.T) {
 	writeArtifact(t, "timings.txt", fmt.Sprintf("cold time-to-ready (URL mode, cross-origin): %.0f ms\nGo loader boot: %.1f ms\n", m.ReadyMS, boot))
 }
 
+// TestInlineMode loads the widget as rerun-notebook's inline mode makes
+// it: the Viewer comes from the module itself, nothing is fetched, and
+// since the Viewer is already in memory once the marker function returns,
+// the widget says it compiles, not that it downloads.
 func TestInlineMode(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
+	if _, err := headless.Eval[bool](tab, `(() => {
+		window.titles = [];
+		new MutationObserver(() => {
+			for (const e of document.querySelectorAll(".rerun-loader-title")) {
+				if (window.titles.at(-1) !== e.textContent) window.titles.push(e.textContent);
+			}
+		}).observe(document.body, { subtree: true, childList: true, characterData: true });
+		return true;
+	})()`); err != nil {
+		t.Fatal(err)
+	}
 	m := mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
 	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
 	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) > 0 {
 		t.Errorf("inline mode fetched the Viewer: %v", reqs)
+	}
+	titles, err := headless.Eval[[]string](tab, `window.titles`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(titles, "|"), "Compiling the Rerun Viewer") {
+		t.Errorf("inline mode showed %q, never that it compiles", titles)
 	}
 	sendRecording(t, tab, m.Index, smallRecording)
 }
@@ -164,18 +186,23 @@ var openingFixtures = []string{
 	"kameel2311__iw_rerun__example.rrd",
 }
 
+// TestRecordingsOpen sends every fixture to one Viewer, as a notebook cell
+// that logs several recordings does: each opens, under its own id.
 func TestRecordingsOpen(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
+	m := mountWidget(t, tab, realURL(t), false, defaultTraits())
+	seen := map[any]string{}
 	for _, name := range openingFixtures {
 		t.Run(strings.TrimSuffix(name, ".rrd"), func(t *testing.T) {
-			m := mountWidget(t, tab, realURL(t), false, defaultTraits())
 			ev := sendRecording(t, tab, m.Index, name)
-			if ev["recording_id"] == "" || ev["recording_id"] == nil {
+			id := ev["recording_id"]
+			if id == "" || id == nil {
 				t.Errorf("recording_open without a recording_id: %v", ev)
+			} else if other, dup := seen[id]; dup {
+				t.Errorf("recording id %v again (first from %s)", id, other)
 			}
-			// One live Viewer at a time: software rendering of many is slow.
-			removeView(t, tab, m.Index)
+			seen[id] = name
 		})
 	}
 }

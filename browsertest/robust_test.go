@@ -306,30 +306,3 @@ func TestStalledDownloadSaysSoAndRetries(t *testing.T) {
 		t.Errorf("after Retry the widget still shows %q", s)
 	}
 }
-
-// TestInlineModeShowsItsCompilePhase: inline mode's Viewer is already in
-// memory, so once the marker function returns the widget says it
-// compiles, not that it downloads.
-func TestInlineModeShowsItsCompilePhase(t *testing.T) {
-	t.Parallel()
-	tab := openTab(t)
-	if _, err := headless.Eval[bool](tab, `(() => {
-		window.titles = [];
-		new MutationObserver(() => {
-			for (const e of document.querySelectorAll(".rerun-loader-title")) {
-				if (window.titles.at(-1) !== e.textContent) window.titles.push(e.textContent);
-			}
-		}).observe(document.body, { subtree: true, childList: true, characterData: true });
-		return true;
-	})()`); err != nil {
-		t.Fatal(err)
-	}
-	mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
-	titles, err := headless.Eval[[]string](tab, `window.titles`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(strings.Join(titles, "|"), "Compiling the Rerun Viewer") {
-		t.Errorf("inline mode showed %q, never that it compiles", titles)
-	}
-}
