@@ -117,7 +117,8 @@ func runUpstreamPage(t *testing.T, module string) {
 			out.timeSet = viewer.get_current_time(rec, timeline) === range.min;
 		}
 		viewer.set_playing(rec, true);
-		for (const deadline = Date.now() + 5000; !out.playing && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+		// Applied with the next frame, which a busy machine can take seconds to draw.
+		for (const deadline = Date.now() + 30000; !out.playing && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
 			out.playing = viewer.get_playing(rec);
 		}
 		viewer.set_playing(rec, false);

@@ -25,9 +25,9 @@ func compileMS(t *testing.T, tab *headless.Tab) float64 {
 
 // TestReloadRevalidates reloads a page that showed the Viewer: the browser
 // revalidates widget.js and the Viewer (304, no download) and compiles the
-// Viewer again from V8's code cache. It is the one test that does not run
-// beside the others (they wait for it): it looks for the Viewer's entry in
-// the browser profile's code cache, which the profile's only other user
+// Viewer again from V8's code cache. It does not run beside the other
+// tests (they wait for it): it looks for the Viewer's entry in the browser
+// profile's code cache, which the profile's only other user
 // (TestElementTimeToRecording) would fill too.
 func TestReloadRevalidates(t *testing.T) {
 	tab, err := chromium(t).NewProfileTab()
