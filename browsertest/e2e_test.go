@@ -220,6 +220,8 @@ func TestScreenshotOfRecording(t *testing.T) {
 	// Plots: a 3D view would cost SwiftShader ~10 s of shader compilation;
 	// loader check's tests draw one.
 	sendRecording(t, tab, m.Index, telemetry)
+	// Paused, so the picture settles (and the software renderer rests).
+	deliver(t, tab, m.Index, `{type: "time_ctrl", timeline: null, time: null, play: false}`, "")
 	drawn := widgetShot(t, tab, m.Index)
 	if d := difference(empty, drawn); d < 0.05 {
 		t.Errorf("the recording changed %.1f %% of the widget's pixels: it was not drawn", 100*d)

@@ -40,7 +40,7 @@ func TestReloadRevalidates(t *testing.T) {
 	c1 := compileMS(t, tab)
 	// V8 writes the compiled code to the cache once enough of it has been
 	// optimized: let the Viewer work a while, as a user would.
-	sendRecording(t, tab, first.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
+	sendRecording(t, tab, first.Index, telemetry) // plots, playing: no 3D shaders to compile in software
 	var cached int64
 	for deadline := time.Now().Add(30 * time.Second); cached == 0 && time.Now().Before(deadline); time.Sleep(time.Second) {
 		cached = wasmCodeCache(t)
