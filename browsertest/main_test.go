@@ -98,13 +98,18 @@ var launchBrowser = sync.OnceValues(func() (*headless.Browser, error) {
 // chromium is the one Chromium of the package run.
 func chromium(t testing.TB) *headless.Browser { return must(t, launchBrowser) }
 
+// pinnedViewer is the unpacked package of the pinned Viewer.
+var pinnedViewer = sync.OnceValues(func() (string, error) {
+	return assets.FetchPinnedViewer(context.Background(), assets.DefaultViewer().Version, os.Stderr)
+})
+
 var buildReal = sync.OnceValues(func() (string, error) {
 	ctx := context.Background()
 	cache, err := assets.CacheDir()
 	if err != nil {
 		return "", err
 	}
-	pkg, err := assets.FetchViewer(ctx, assets.DefaultViewer(), cache, os.Stderr)
+	pkg, err := pinnedViewer()
 	if err != nil {
 		return "", err
 	}
@@ -187,7 +192,7 @@ var serveUpstream = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pkg, err := assets.FetchViewer(ctx, assets.DefaultViewer(), cache, os.Stderr)
+	pkg, err := pinnedViewer()
 	if err != nil {
 		return "", err
 	}
