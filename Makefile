@@ -48,8 +48,10 @@ bench-server: build nginx wrk
 viewer: node loader
 	@$(LOADER) viewer >/dev/null
 
+# -buildvcs=auto: `loader version` names the commit even where GOFLAGS
+# turns stamping off.
 loader:
-	@$(GO) build -o $(LOADER) ./cmd/loader
+	@$(GO) build -buildvcs=auto -o $(LOADER) ./cmd/loader
 
 deps: chromium node nginx
 

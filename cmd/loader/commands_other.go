@@ -54,6 +54,12 @@ decode), remote ones brotli (fewest bytes); auto decides per request.
 ($LOADER_CACHE) and print its directory.`,
 	},
 	{
+		name: "version", define: defineVersion,
+		about: `Print the loader's version and the commit it was built from, the Go
+toolchain that built it, and the Viewer versions it is pinned to (the
+default first).`,
+	},
+	{
 		name: "check", args: "RECORDING...", define: defineCheck,
 		about: fmt.Sprintf(`Regression-test a Rerun Viewer build in headless Chromium. For each
 RECORDING (an .rrd file or an http(s) URL of one) the Viewer must get

@@ -10,9 +10,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gorerun/loader/assets"
 )
 
 func TestRunRejectsBadInput(t *testing.T) {
@@ -146,5 +150,23 @@ func TestREADMEShowsTheCommands(t *testing.T) {
 		if !strings.Contains(help.String(), s) {
 			t.Errorf("loader -h lacks %q", s)
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"loader ", runtime.Version(), assets.DefaultViewer().Version + " (default)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("loader version says %q, want %q in it", out.String(), want)
+		}
+	}
+	info := &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-12-02T12:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	if got := versionText(info, true); !strings.HasPrefix(got, "loader v1.2.3 0123456789ab 2026-12-02T12:00:00Z (modified)\n") {
+		t.Errorf("versionText = %q", got)
 	}
 }

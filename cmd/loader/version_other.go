@@ -1,0 +1,55 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gorerun/loader/assets"
+)
+
+func defineVersion(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, []string) error {
+	return func(context.Context, []string) error {
+		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+		return nil
+	}
+}
+
+// versionText says what a binary is: its module version, the commit and
+// time it was built from (with "modified" when the tree had uncommitted
+// changes), its Go toolchain and target, and the pinned Viewers.
+func versionText(info *debug.BuildInfo, ok bool) string {
+	var b strings.Builder
+	version, build := "(unknown)", ""
+	if ok {
+		version = info.Main.Version
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; rev != "" {
+			build = " " + rev[:min(12, len(rev))] + " " + settings["vcs.time"]
+			if settings["vcs.modified"] == "true" {
+				build += " (modified)"
+			}
+		}
+	}
+	fmt.Fprintf(&b, "loader %s%s\n", version, build)
+	fmt.Fprintf(&b, "built with %s for %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	var pins []string
+	for i, p := range assets.PinnedViewers() {
+		v := p.Version
+		if i == 0 {
+			v += " (default)"
+		}
+		pins = append(pins, v)
+	}
+	fmt.Fprintf(&b, "Viewers: %s\n", strings.Join(pins, ", "))
+	return b.String()
+}
