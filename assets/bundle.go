@@ -160,8 +160,7 @@ func read(ctx context.Context, opts Options, log io.Writer) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "building the Go loader (GOOS=js GOARCH=wasm)…\n")
-	loader, err := BuildLoaderWasm(ctx)
+	loader, err := buildLoaderWasm(ctx, log)
 	if err != nil {
 		return nil, err
 	}

@@ -83,6 +83,11 @@ func TestFirstRunBuildsQuickThenTheBest(t *testing.T) {
 	if err := best(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The quick and the best build share one compile of the loader Wasm
+	// (none, when an earlier test of this process compiled it).
+	if n := strings.Count(log.String(), "building the Go loader"); n > 1 {
+		t.Errorf("the loader Wasm was compiled %d times for one first run", n)
+	}
 	bestID, bestSent, bestBody := served()
 	if bestSent >= quickSent || !bytes.Equal(bestBody, quickBody) {
 		t.Errorf("after the best build: %d → %d bytes sent, same content %v", quickSent, bestSent, bytes.Equal(bestBody, quickBody))

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 )
 
 // modulePath is this module's path, used to find its source tree.
@@ -51,10 +53,34 @@ func WasmExecJS(ctx context.Context) ([]byte, error) {
 	return wasmExec, nil
 }
 
-// BuildLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
+// built is the loader Wasm this process built: the source does not change
+// while it runs, so a first run's quick and best builds, or a check's
+// candidate and baseline, compile it once.
+var built struct {
+	sync.Mutex
+	loader *loaderBuild
+}
+
+// buildLoaderWasm returns the loader Wasm and its wasm_exec.js, compiling
+// them on the first call of the process that succeeds.
+func buildLoaderWasm(ctx context.Context, log io.Writer) (*loaderBuild, error) {
+	built.Lock()
+	defer built.Unlock()
+	if built.loader != nil {
+		return built.loader, nil
+	}
+	fmt.Fprintf(log, "building the Go loader (GOOS=js GOARCH=wasm)…\n")
+	b, err := compileLoaderWasm(ctx)
+	if err == nil {
+		built.loader = b
+	}
+	return b, err
+}
+
+// compileLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
 // command on PATH, stripped and trimmed, and reads that toolchain's
 // wasm_exec.js: the two must come from the same GOROOT.
-func BuildLoaderWasm(ctx context.Context) (*loaderBuild, error) {
+func compileLoaderWasm(ctx context.Context) (*loaderBuild, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return nil, err
