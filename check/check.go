@@ -119,27 +119,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, &UsageError{err}
 	}
 
-	builds := []*viewerBuild{}
-	candidate, err := prepare(ctx, "candidate", opts.Viewer, opts.Cache, log)
+	candidate, baseline, closeBuilds, err := serveBuilds(ctx, &opts, log)
 	if err != nil {
 		return nil, err
 	}
-	builds = append(builds, candidate)
-	var baseline *viewerBuild
-	if opts.Baseline != "" {
-		if baseline, err = prepare(ctx, "baseline", opts.Baseline, opts.Cache, log); err != nil {
-			return nil, err
-		}
-		builds = append(builds, baseline)
-	}
-	for _, b := range builds {
-		if err := b.serve(); err != nil {
-			return nil, err
-		}
-		if b.close != nil {
-			defer b.close()
-		}
-	}
+	defer closeBuilds()
 	pageOrigin, closePages, err := pageServer(recs)
 	if err != nil {
 		return nil, err
@@ -155,6 +139,59 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	rep := newReport(opts, candidate, baseline, product)
 	start := time.Now()
+	if rep.Results, err = checkAll(ctx, browser, pageOrigin, candidate, baseline, recs, &opts, log); err != nil {
+		return nil, err
+	}
+	rep.DurationMS = float64(time.Since(start).Milliseconds())
+	if err := rep.write(opts.Out); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// serveBuilds builds and serves the candidate and, when asked for, the
+// baseline; closeBuilds stops serving them.
+func serveBuilds(ctx context.Context, opts *Options, log io.Writer) (candidate, baseline *viewerBuild, closeBuilds func(), err error) {
+	var closers []func()
+	closeBuilds = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeBuilds()
+		}
+	}()
+	if candidate, err = prepare(ctx, "candidate", opts.Viewer, opts.Cache, log); err != nil {
+		return nil, nil, nil, err
+	}
+	builds := []*viewerBuild{candidate}
+	if opts.Baseline != "" {
+		if baseline, err = prepare(ctx, "baseline", opts.Baseline, opts.Cache, log); err != nil {
+			return nil, nil, nil, err
+		}
+		builds = append(builds, baseline)
+	}
+	for _, b := range builds {
+		if err := b.serve(); err != nil {
+			return nil, nil, nil, err
+		}
+		if b.close != nil {
+			closers = append(closers, b.close)
+		}
+	}
+	return candidate, baseline, closeBuilds, nil
+}
+
+// checkAll runs every recording with each build and judges it, in order.
+func checkAll(ctx context.Context, browser *headless.Browser, pageOrigin string, candidate, baseline *viewerBuild,
+	recs []*recording, opts *Options, log io.Writer) ([]*Result, error) {
+	builds := []*viewerBuild{candidate}
+	if baseline != nil {
+		builds = append(builds, baseline)
+	}
+	var results []*Result
 	for i, r := range recs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -167,7 +204,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			order = []*viewerBuild{baseline, candidate}
 		}
 		for _, b := range order {
-			run := runOne(ctx, browser, pageOrigin, b, r, &opts)
+			run := runOne(ctx, browser, pageOrigin, b, r, opts)
 			if b == candidate {
 				res.Candidate = run
 			} else {
@@ -177,15 +214,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err // interrupted: the runs were cut short, not failed
 		}
-		if err := judge(res, &opts); err != nil {
+		if err := judge(res, opts); err != nil {
 			return nil, err
 		}
-		rep.Results = append(rep.Results, res)
+		results = append(results, res)
 		fmt.Fprintf(log, "[%d/%d] %s\n", i+1, len(recs), res.summary())
 	}
-	rep.DurationMS = float64(time.Since(start).Milliseconds())
-	if err := rep.write(opts.Out); err != nil {
-		return nil, err
-	}
-	return rep, nil
+	return results, nil
 }
