@@ -78,21 +78,41 @@ func (r *Result) add(name, status, format string, args ...any) {
 // judge turns the runs of one recording into checks, and writes its PNGs
 // (and, with --update-golden, its golden file).
 func judge(res *Result, opts *Options) error {
-	c := res.Candidate
-	name := res.Recording.Name
-	shot := func(role string) string { return name + "." + role + ".png" }
+	if err := writeScreenshots(res, opts.Out); err != nil {
+		return err
+	}
+	settled := judgeRun(res)
+	if opts.Golden != "" {
+		if err := judgeGolden(res, opts, settled); err != nil {
+			return err
+		}
+	}
+	if res.Baseline != nil {
+		judgeBaseline(res, opts, settled)
+	}
+	return nil
+}
+
+// writeScreenshots writes the settled screenshot of each build's run.
+func writeScreenshots(res *Result, out string) error {
 	for _, run := range []*BuildRun{res.Candidate, res.Baseline} {
 		if run != nil && run.png != nil {
-			run.Screenshot = shot(run.Build)
-			if err := os.WriteFile(filepath.Join(opts.Out, run.Screenshot), run.png, 0o644); err != nil {
+			run.Screenshot = res.Recording.Name + "." + run.Build + ".png"
+			if err := os.WriteFile(filepath.Join(out, run.Screenshot), run.png, 0o644); err != nil {
 				return fmt.Errorf("write screenshot: %w", err)
 			}
 		}
 	}
+	return nil
+}
 
+// judgeRun adds the checks of the candidate's run alone, each skipped when
+// an earlier stage failed, and reports whether it settled.
+func judgeRun(res *Result) (settled bool) {
+	c := res.Candidate
 	ready := c.Reached != "loading"
 	open := c.Reached == "open" || c.Reached == "settled"
-	settled := c.Reached == "settled"
+	settled = c.Reached == "settled"
 	switch {
 	case ready:
 		res.add(CheckReady, Passed, "in %.0f ms", c.ReadyMS)
@@ -129,40 +149,38 @@ func judge(res *Result, opts *Options) error {
 	default:
 		res.add(CheckSettles, Failed, "%s", c.reason())
 	}
+	return settled
+}
 
-	if opts.Golden != "" {
-		if err := judgeGolden(res, opts, settled); err != nil {
-			return err
+// judgeBaseline compares the candidate with the baseline: the screenshots,
+// and the times against --max-slowdown.
+func judgeBaseline(res *Result, opts *Options, settled bool) {
+	b := res.Baseline
+	switch {
+	case !settled:
+		res.add(CheckBaseline, Skipped, "the candidate has no settled screenshot")
+	case b.png == nil:
+		res.add(CheckBaseline, Skipped, "the baseline has no settled screenshot: %s", b.reason())
+	default:
+		cmp, err := compareTo(res, opts, b.png, b.Screenshot, "baseline")
+		if err != nil {
+			res.add(CheckBaseline, Failed, "%v", err)
+			break
 		}
+		res.VsBaseline = cmp
+		res.add(CheckBaseline, verdict(cmp, opts), "%s of pixels differ from the baseline's (max %s)", percent(cmp.Fraction), percent(opts.MaxDiff))
 	}
-	if b := res.Baseline; b != nil {
+	res.Ratios = ratios(res.Candidate, b)
+	if opts.MaxSlowdown > 0 {
 		switch {
-		case !settled:
-			res.add(CheckBaseline, Skipped, "the candidate has no settled screenshot")
-		case b.png == nil:
-			res.add(CheckBaseline, Skipped, "the baseline has no settled screenshot: %s", b.reason())
+		case res.Ratios.Ready == 0:
+			res.add(CheckSlowdown, Skipped, "one of the builds did not get ready")
+		case res.Ratios.Ready > opts.MaxSlowdown:
+			res.add(CheckSlowdown, Failed, "ready %.2f× slower than the baseline (max %.2f×)", res.Ratios.Ready, opts.MaxSlowdown)
 		default:
-			cmp, err := compareTo(res, opts, b.png, b.Screenshot, "baseline")
-			if err != nil {
-				res.add(CheckBaseline, Failed, "%v", err)
-				break
-			}
-			res.VsBaseline = cmp
-			res.add(CheckBaseline, verdict(cmp, opts), "%s of pixels differ from the baseline's (max %s)", percent(cmp.Fraction), percent(opts.MaxDiff))
-		}
-		res.Ratios = ratios(c, b)
-		if opts.MaxSlowdown > 0 {
-			switch {
-			case res.Ratios.Ready == 0:
-				res.add(CheckSlowdown, Skipped, "one of the builds did not get ready")
-			case res.Ratios.Ready > opts.MaxSlowdown:
-				res.add(CheckSlowdown, Failed, "ready %.2f× slower than the baseline (max %.2f×)", res.Ratios.Ready, opts.MaxSlowdown)
-			default:
-				res.add(CheckSlowdown, Passed, "ready in %.2f× the baseline's time", res.Ratios.Ready)
-			}
+			res.add(CheckSlowdown, Passed, "ready in %.2f× the baseline's time", res.Ratios.Ready)
 		}
 	}
-	return nil
 }
 
 func judgeGolden(res *Result, opts *Options, settled bool) error {
