@@ -196,30 +196,13 @@ func compressTo(ctx context.Context, src, dst, encoding string, c Compression) e
 	}
 	defer os.Remove(tmp.Name())
 
-	var zw io.WriteCloser
-	label := filepath.Base(src) + " (" + encoding
-	switch encoding {
-	case "br":
-		// The largest window brotli allows without the "large window"
-		// extension browsers do not speak.
-		zw = brotli.NewWriterOptions(tmp, brotli.WriterOptions{Quality: c.Quality, LGWin: 24})
-		label += " q" + strconv.Itoa(c.Quality)
-	case "gzip":
-		zw, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
-	case "zstd":
-		zw, err = zstd.NewWriter(tmp, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
-			zstd.WithWindowSize(zstdWindow), zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			in.Close()
-			tmp.Close()
-			return err
-		}
-	default:
+	zw, settings, err := newEncoder(tmp, encoding, c.Quality)
+	if err != nil {
 		in.Close()
 		tmp.Close()
-		return errors.New("unknown encoding " + encoding)
+		return err
 	}
-	label += ")"
+	label := filepath.Base(src) + " (" + encoding + settings + ")"
 	bar := newProgressBar(c.Log, "compressing "+label, fi.Size())
 	done := make(chan error, 1)
 	go func() {
@@ -247,6 +230,25 @@ func compressTo(ctx context.Context, src, dst, encoding string, c Compression) e
 	}
 	bar.done()
 	return os.Rename(tmp.Name(), dst)
+}
+
+// newEncoder returns the compressor of an encoding writing to w, and its
+// settings worth showing ("" or " q11").
+func newEncoder(w io.Writer, encoding string, quality int) (io.WriteCloser, string, error) {
+	switch encoding {
+	case "br":
+		// The largest window brotli allows without the "large window"
+		// extension browsers do not speak.
+		return brotli.NewWriterOptions(w, brotli.WriterOptions{Quality: quality, LGWin: 24}), " q" + strconv.Itoa(quality), nil
+	case "gzip":
+		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		return zw, "", err
+	case "zstd":
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+			zstd.WithWindowSize(zstdWindow), zstd.WithEncoderConcurrency(1))
+		return zw, "", err
+	}
+	return nil, "", errors.New("unknown encoding " + encoding)
 }
 
 // ctxReader stops reading once ctx ends.
