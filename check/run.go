@@ -184,31 +184,11 @@ func runOne(ctx context.Context, browser *headless.Browser, pageOrigin string, b
 		return run
 	}
 	defer tab.Close()
-	defer func() {
-		for _, m := range tab.Console() {
-			// The Viewer logs thousands of debug lines (shader compilation)
-			// that say nothing about a regression.
-			if m.Type == chromedp.ConsoleDebug {
-				run.DebugLines++
-				continue
-			}
-			run.Console = append(run.Console, ConsoleLine{Type: string(m.Type), Text: strings.TrimSpace(m.Text)})
-		}
-	}()
+	defer run.keepConsole(tab)
 	// A tab's context ends with --timeout: every page call returns then.
 	stop := context.AfterFunc(ctx, cancelTab(tab))
 	defer stop()
-
-	if _, err := chromedp.Run(tab.Ctx, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
-		run.Failure = fmt.Sprintf("set the window to %dx%d: %v", opts.Width, opts.Height, err)
-		return run
-	}
-	// The Viewer tells what a URL holds by its extension.
-	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + r.Name + ".rrd"}}
-	if opts.Theme != "" {
-		q.Set("theme", opts.Theme)
-	}
-	if err := tab.Navigate(pageOrigin + "/check.html?" + q.Encode()); err != nil {
+	if err := openCheckPage(tab, pageOrigin, b, r, opts); err != nil {
 		run.Failure = err.Error()
 		return run
 	}
@@ -245,6 +225,33 @@ func runOne(ctx context.Context, browser *headless.Browser, pageOrigin string, b
 		run.apply(s)
 	}
 	return run
+}
+
+// keepConsole records what the tab logged but debug lines: the Viewer
+// logs thousands of them (shader compilation) that say nothing about a
+// regression.
+func (run *BuildRun) keepConsole(tab *headless.Tab) {
+	for _, m := range tab.Console() {
+		if m.Type == chromedp.ConsoleDebug {
+			run.DebugLines++
+			continue
+		}
+		run.Console = append(run.Console, ConsoleLine{Type: string(m.Type), Text: strings.TrimSpace(m.Text)})
+	}
+}
+
+// openCheckPage sizes the tab and opens the check page on it for build b
+// and recording r.
+func openCheckPage(tab *headless.Tab, pageOrigin string, b *viewerBuild, r *recording, opts *Options) error {
+	if _, err := chromedp.Run(tab.Ctx, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
+		return fmt.Errorf("set the window to %dx%d: %v", opts.Width, opts.Height, err)
+	}
+	// The Viewer tells what a URL holds by its extension.
+	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + r.Name + ".rrd"}}
+	if opts.Theme != "" {
+		q.Set("theme", opts.Theme)
+	}
+	return tab.Navigate(pageOrigin + "/check.html?" + q.Encode())
 }
 
 func cancelTab(tab *headless.Tab) func() {
