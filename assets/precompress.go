@@ -8,62 +8,16 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 )
-
-// ManifestFile is the bundle's manifest, next to widget.js.
-const ManifestFile = "manifest.json"
-
-// Manifest describes a built bundle: what a server or a CDN needs to serve
-// it without reading the files (sizes, hashes, precompressed variants).
-type Manifest struct {
-	BuildID       string              `json:"build_id"`
-	ViewerVersion string              `json:"viewer_version"`
-	Files         map[string]FileInfo `json:"files"` // by name: widget.js, re_viewer_bg.wasm
-}
-
-// FileInfo describes one file of a bundle and its precompressed variants.
-type FileInfo struct {
-	Size      int64              `json:"size"`
-	SHA256    string             `json:"sha256"`
-	Integrity string             `json:"integrity"` // SRI, for <script integrity=…>
-	Encodings map[string]Variant `json:"encodings,omitempty"`
-}
-
-// Variant is a precompressed sibling of a file ("br", "zstd", "gzip").
-type Variant struct {
-	File   string `json:"file"` // e.g. widget.js.br
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-// ReadManifest reads a bundle folder's manifest.
-func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
-	if err != nil {
-		return nil, fmt.Errorf("read bundle manifest: %w (rebuild the bundle with `loader build`)", err)
-	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read bundle manifest %s: %w", dir, err)
-	}
-	for _, f := range Files {
-		if _, ok := m.Files[f.Name]; !ok {
-			return nil, fmt.Errorf("bundle manifest %s lists no %s (rebuild the bundle with `loader build`)", dir, f.Name)
-		}
-	}
-	return &m, nil
-}
 
 // Compression says how to precompress a bundle.
 type Compression struct {
@@ -282,77 +236,4 @@ func hashFile(path string) (FileInfo, error) {
 		SHA256:    hex.EncodeToString(h256.Sum(nil)),
 		Integrity: "sha384-" + base64.StdEncoding.EncodeToString(h384.Sum(nil)),
 	}, nil
-}
-
-// progressBar shows how far a long job got: redrawn in place on a
-// terminal, a line per tenth otherwise (logs).
-type progressBar struct {
-	w        io.Writer
-	label    string
-	total    int64
-	written  int64
-	shown    int
-	terminal bool
-	start    time.Time
-}
-
-func newProgressBar(w io.Writer, label string, total int64) *progressBar {
-	if w == nil {
-		w = io.Discard
-	}
-	b := &progressBar{w: w, label: label, total: total, shown: -1, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			b.terminal = true
-		}
-	}
-	b.draw()
-	return b
-}
-
-func (b *progressBar) Write(p []byte) (int, error) {
-	b.written += int64(len(p))
-	b.draw()
-	return len(p), nil
-}
-
-func (b *progressBar) percent() int {
-	if b.total <= 0 {
-		return 100
-	}
-	return int(b.written * 100 / b.total)
-}
-
-func (b *progressBar) draw() {
-	pct := b.percent()
-	step := pct
-	if !b.terminal {
-		step = pct / 10 * 10
-	}
-	if step == b.shown {
-		return
-	}
-	b.shown = step
-	const width = 30
-	filled := width * pct / 100
-	bar := ""
-	for i := range width {
-		if i < filled {
-			bar += "#"
-		} else {
-			bar += "."
-		}
-	}
-	line := fmt.Sprintf("%s [%s] %3d%% %s", b.label, bar, pct, time.Since(b.start).Round(time.Second))
-	if b.terminal {
-		fmt.Fprint(b.w, "\r"+line)
-	} else {
-		fmt.Fprintln(b.w, line)
-	}
-}
-
-func (b *progressBar) done() {
-	if b.terminal {
-		fmt.Fprintln(b.w)
-	}
 }

@@ -273,8 +273,8 @@ func rerunCell(t *testing.T, tab *headless.Tab, runs int, load string) (times []
 // runs once), re-runs are a fraction of the first, and the browser's memory
 // stays flat: no torn-down Viewer stays reachable.
 //
-// It does not run beside the other tests: with other tabs busy, the
-// renderer returns freed memory to the system later than the bound allows.
+// It does not run beside the other tests: the renderer memory it reads is
+// that of every renderer of the browser, other tests' Viewers included.
 func TestRerunsStayFlat(t *testing.T) {
 	inline, err := inlineSource()
 	if err != nil {
