@@ -98,21 +98,25 @@ var launchBrowser = sync.OnceValues(func() (*headless.Browser, error) {
 // chromium is the one Chromium of the package run.
 func chromium(t testing.TB) *headless.Browser { return must(t, launchBrowser) }
 
-// pinnedViewer is the unpacked package of the pinned Viewer.
-var pinnedViewer = sync.OnceValues(func() (string, error) {
-	return assets.FetchPinnedViewer(context.Background(), assets.DefaultViewer().Version, os.Stderr)
+// pinned is the pinned Viewer's unpacked package and the cache it is in.
+type pinned struct{ pkg, cache string }
+
+var fetchPinned = sync.OnceValues(func() (pinned, error) {
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return pinned{}, err
+	}
+	pkg, err := assets.FetchViewer(context.Background(), assets.DefaultViewer(), cache, os.Stderr)
+	return pinned{pkg, cache}, err
 })
 
 var buildReal = sync.OnceValues(func() (string, error) {
 	ctx := context.Background()
-	cache, err := assets.CacheDir()
+	p, err := fetchPinned()
 	if err != nil {
 		return "", err
 	}
-	pkg, err := pinnedViewer()
-	if err != nil {
-		return "", err
-	}
+	pkg, cache := p.pkg, p.cache
 	dir, err := sharedDir("browsertest-build-")
 	if err != nil {
 		return "", err
@@ -187,16 +191,12 @@ var (
 // from the pinned npm package as a web app bundles it, with the Viewer
 // next to it.
 var serveUpstream = sync.OnceValues(func() (string, error) {
-	ctx := context.Background()
-	cache, err := assets.CacheDir()
+	p, err := fetchPinned()
 	if err != nil {
 		return "", err
 	}
-	pkg, err := pinnedViewer()
-	if err != nil {
-		return "", err
-	}
-	module, err := upstream.Bundle(ctx, []byte(`export { WebViewer } from "@rerun-io/web-viewer";`+"\n"), pkg, cache, os.Stderr)
+	pkg := p.pkg
+	module, err := upstream.Bundle(context.Background(), []byte(`export { WebViewer } from "@rerun-io/web-viewer";`+"\n"), pkg, p.cache, os.Stderr)
 	if err != nil {
 		return "", err
 	}
