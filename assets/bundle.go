@@ -462,6 +462,7 @@ func fillJS(src string, build ...string) string {
 		"__BOOT_HOOK__", names.BootHook,
 		"__RUNTIME_REGISTRY__", names.RuntimeRegistry,
 		"__VIEWER_EVENTS__", jsValue(names.ViewerEvents),
+		"__SIMD_PROBE__", jsBytes(names.SIMDProbe),
 	}, build...)
 	return strings.NewReplacer(pairs...).Replace(src)
 }
@@ -601,6 +602,15 @@ func writeFileAtomic(path string, r io.Reader) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// jsBytes returns b as a JavaScript array literal of numbers.
+func jsBytes(b []byte) string {
+	n := make([]string, len(b))
+	for i, c := range b {
+		n[i] = strconv.Itoa(int(c))
+	}
+	return "[" + strings.Join(n, ",") + "]"
 }
 
 // jsValue returns v, a string or a list of strings, as a JavaScript

@@ -4,6 +4,8 @@ package loader
 
 import (
 	"testing"
+
+	"github.com/gorerun/loader/names"
 )
 
 func TestSIMDProbe(t *testing.T) {
@@ -12,7 +14,7 @@ func TestSIMDProbe(t *testing.T) {
 	}
 	// The probe must really exercise SIMD: with the SIMD opcodes replaced
 	// by an unknown prefix it must not validate.
-	broken := append([]byte(nil), simdProbe...)
+	broken := append([]byte(nil), names.SIMDProbe...)
 	for i := range broken {
 		if broken[i] == 0xfd {
 			broken[i] = 0xff

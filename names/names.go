@@ -1,7 +1,8 @@
 // Package names holds the names every side of the loader must agree on:
 // the build that composes the bundle, the server that serves it, the Go
 // loader in the browser, its JavaScript half (which gets them through the
-// build's placeholders), loader check and the tests. It imports nothing,
+// build's placeholders), loader check and the tests, and the one module
+// both sides probe Wasm SIMD with. It imports nothing,
 // so any package can use it.
 package names
 
@@ -55,3 +56,19 @@ const (
 	// MismatchedBuild names a Viewer glue and Wasm from different builds.
 	MismatchedBuild = "re_viewer.js and " + ViewerFile + " come from different builds"
 )
+
+// SIMDProbe is the smallest module that uses Wasm SIMD: a function that
+// splats 0 into a v128 and asks v128.any_true of it. Browsers without SIMD
+// reject it in WebAssembly.validate instead of failing later with a cryptic
+// CompileError on the 47 MB Viewer. widget.js asks it before it starts
+// downloading the Viewer, the Go loader before it starts a widget.
+var SIMDProbe = []byte{
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+	0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type section: () -> i32
+	0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+	0x0a, 0x0a, 0x01, 0x08, 0x00, // code section: one body of 8 bytes, no locals
+	0x41, 0x00, // i32.const 0
+	0xfd, 0x0f, // i8x16.splat
+	0xfd, 0x53, // v128.any_true
+	0x0b, // end
+}

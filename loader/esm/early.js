@@ -30,6 +30,16 @@ function viewerURL(option) {
   return query >= 0 && !url.includes("?") ? url + href.slice(query) : url;
 }
 
+// simdSupported asks WebAssembly.validate about the smallest module that
+// uses SIMD, as the Go side does before it starts a widget.
+function simdSupported() {
+  try {
+    return WebAssembly.validate(new Uint8Array(__SIMD_PROBE__));
+  } catch {
+    return false;
+  }
+}
+
 // startEarlyFetch starts downloading the Viewer from url ("": the one the
 // marker function inlines) while the Go loader boots, so the boot costs
 // the first widget no time. The widget it is for hands it to the Go side
@@ -84,7 +94,9 @@ async function keepViewer(cache, bytes, headers) {
 async function loaderAPI(url) {
   const rt = runtime();
   let early;
-  if (!rt.ready && rt.early === undefined) early = rt.early = startEarlyFetch(url);
+  // A browser without Wasm SIMD cannot run the Viewer: the Go side says so
+  // instead of downloading it.
+  if (!rt.ready && rt.early === undefined) early = rt.early = simdSupported() ? startEarlyFetch(url) : null;
   const api = await rt.api;
   if (early) rt.early = null;
   return { rt, api, early };
