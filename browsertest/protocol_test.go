@@ -354,10 +354,9 @@ func TestPanelStates(t *testing.T) {
 	traits["_width"], traits["_height"] = 900, 500
 	traits["_panel_states"] = map[string]string{"top": "hidden", "blueprint": "hidden", "selection": "hidden", "time": "hidden"}
 	m := mountWidget(t, tab, realURL(t), false, traits)
-	sendRecording(t, tab, m.Index, telemetry) // plots: a 3D view redraws slowly in SwiftShader
-	// Paused at its start, the recording draws the same picture whenever
-	// the panels are the same.
-	deliver(t, tab, m.Index, `{type: "time_ctrl", timeline: null, time: null, play: false}`, "")
+	// The 3D reconstruction: a plot recording kept playing under load and
+	// never drew the same picture twice, paused or not.
+	sendRecording(t, tab, m.Index, "bwright000__DDS-SLAM__stereomis_recon.rrd")
 	hidden := widgetShot(t, tab, m.Index)
 
 	setTrait(t, tab, m.Index, "_panel_states", map[string]string{"top": "expanded", "blueprint": "expanded", "selection": "expanded", "time": "expanded"})
