@@ -174,6 +174,16 @@ func TestRuntimeExitIsShownInEveryWidget(t *testing.T) {
 			t.Errorf("widget %d shows %q", v, msg)
 		}
 	}
+	// The kernel goes on talking to the stopped widgets: their listeners
+	// still point into the stopped program, and must not throw.
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(() => {
+		const model = window.views[%d].model;
+		model.set("_width", 300);
+		model.deliver({ type: "recording_id", recording_id: "r2" });
+		return true;
+	})()`, a)); err != nil {
+		t.Fatal(err)
+	}
 	c := mountNoWait(t, tab, fakeURL(t))
 	waitReady(t, tab, c)
 	fresh, err := headless.Eval[bool](tab, `[...`+headless.Runtimes+`.values()][0] !== window.oldRuntime`)

@@ -76,12 +76,24 @@ async function boot(rt) {
 function exit(rt, reason) {
   if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
   rt.early?.abort();
+  quiet(rt.go);
   console.error("rerun loader: the Go runtime stopped", reason ?? "");
   for (const el of rt.views) {
     showError(el, "The Rerun loader stopped unexpectedly, so this Viewer no longer follows the notebook. " +
       "Run the cell again to start a new one (details in the browser console).");
   }
   rt.views.clear();
+}
+
+// quiet drops every later call into a stopped Go program: the page still
+// holds its timers and callbacks (model listeners, observers), and
+// wasm_exec.js throws "Go program has already exited" from each of them,
+// into the notebook's event handlers. Its widgets already say it stopped.
+function quiet(go) {
+  if (!go) return;
+  for (const timer of go._scheduledTimeouts?.values() ?? []) clearTimeout(timer);
+  go._scheduledTimeouts?.clear();
+  go._resume = () => {};
 }
 
 function showError(el, text) {
