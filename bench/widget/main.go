@@ -23,6 +23,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
@@ -102,7 +103,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 
-	upstreamWidget, err := bundleUpstream(ctx, pkg, cache, log)
+	upstreamWidget, err := upstream.NotebookWidget(ctx, pkg, cache, log)
 	if err != nil {
 		return nil, err
 	}

@@ -5,32 +5,13 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
 	"path"
 	"strings"
 
-	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 )
-
-//go:embed upstream/widget.js
-var upstreamEntry []byte
-
-// bundleUpstream bundles upstream/widget.js with the @rerun-io/web-viewer
-// package in viewerDir, as rerun-notebook bundles its widget, and checks
-// the inline markers survived.
-func bundleUpstream(ctx context.Context, viewerDir, cache string, log io.Writer) ([]byte, error) {
-	widget, err := upstream.Bundle(ctx, upstreamEntry, viewerDir, cache, log)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.Contains(widget, []byte(names.MarkerOpen)) || !bytes.Contains(widget, []byte(names.MarkerClose)) {
-		return nil, fmt.Errorf("the upstream widget lost its inline markers in bundling")
-	}
-	return widget, nil
-}
 
 // systemGzip compresses b with the system's gzip at level 9: zlib, as
 // Python's gzip.compress in rerun-notebook, which makes slightly smaller

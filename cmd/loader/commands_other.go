@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gorerun/loader/check"
+	"github.com/gorerun/loader/install"
 )
 
 // A command is one of loader's commands: the one place its flags, its
@@ -52,6 +53,28 @@ decode), remote ones brotli (fewest bytes); auto decides per request.
 		name: "viewer", define: defineViewer,
 		about: `Fetch, verify and unpack a pinned @rerun-io/web-viewer into the cache
 ($LOADER_CACHE) and print its directory.`,
+	},
+	{
+		name: "install", define: defineInstall,
+		about: fmt.Sprintf(`Put the Go loader's widget.js into an installed rerun_notebook package,
+so that RERUN_NOTEBOOK_ASSET=inline (Colab, VS Code Remote), =serve-local
+and python -m rerun_notebook serve run it with no other change. Finds the
+package through --python without importing it, or takes --into DIR;
+builds for the package's own Viewer version (a pinned one) unless
+--viewer says otherwise. What it replaces (static/widget.js, and
+static/re_viewer_bg.wasm when ours differs) is kept with its SHA-256 in
+static/%s/. Running it again is a no-op.`, install.BackupDir),
+	},
+	{
+		name: "uninstall", define: defineUninstall,
+		about: `Put upstream's files back into the rerun_notebook package byte for byte.
+Refuses, changing nothing, when something else (pip install -U
+rerun-notebook) replaced them since the install.`,
+	},
+	{
+		name: "status", define: defineStatus,
+		about: `Say whose widget.js a rerun_notebook package holds: upstream's or the Go
+loader's (its build, Viewer and when it was installed).`,
 	},
 	{
 		name: "version", define: defineVersion,

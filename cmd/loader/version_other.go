@@ -26,21 +26,7 @@ func defineVersion(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, 
 // changes), its Go toolchain and target, and the pinned Viewers.
 func versionText(info *debug.BuildInfo, ok bool) string {
 	var b strings.Builder
-	version, build := "(unknown)", ""
-	if ok {
-		version = info.Main.Version
-		settings := map[string]string{}
-		for _, s := range info.Settings {
-			settings[s.Key] = s.Value
-		}
-		if rev := settings["vcs.revision"]; rev != "" {
-			build = " " + rev[:min(12, len(rev))] + " " + settings["vcs.time"]
-			if settings["vcs.modified"] == "true" {
-				build += " (modified)"
-			}
-		}
-	}
-	fmt.Fprintf(&b, "loader %s%s\n", version, build)
+	fmt.Fprintf(&b, "loader %s\n", loaderVersion(info, ok))
 	fmt.Fprintf(&b, "built with %s for %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	var pins []string
 	for i, p := range assets.PinnedViewers() {
@@ -52,4 +38,24 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 	}
 	fmt.Fprintf(&b, "Viewers: %s\n", strings.Join(pins, ", "))
 	return b.String()
+}
+
+// loaderVersion is the binary's module version and the commit and time it
+// was built from, with "(modified)" when the tree had uncommitted changes.
+func loaderVersion(info *debug.BuildInfo, ok bool) string {
+	if !ok {
+		return "(unknown)"
+	}
+	version := info.Main.Version
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		version += " " + rev[:min(12, len(rev))] + " " + settings["vcs.time"]
+		if settings["vcs.modified"] == "true" {
+			version += " (modified)"
+		}
+	}
+	return version
 }

@@ -5,7 +5,9 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"runtime"
 
 	"github.com/gorerun/loader/internal/npmlock"
+	"github.com/gorerun/loader/names"
 )
 
 // lockDir is the folder of esbuild's package.json and package-lock.json,
@@ -74,4 +77,21 @@ func Bundle(ctx context.Context, entry []byte, viewerDir, cache string, log io.W
 		return nil, fmt.Errorf("esbuild a module with @rerun-io/web-viewer: %w\n%s", err, b)
 	}
 	return os.ReadFile(out)
+}
+
+//go:embed notebook.js
+var notebookEntry []byte
+
+// NotebookWidget bundles notebook.js, the Viewer bound to anywidget as
+// rerun-notebook binds it, with the package in viewerDir: upstream's
+// widget.js of that version. It checks the inline markers survived.
+func NotebookWidget(ctx context.Context, viewerDir, cache string, log io.Writer) ([]byte, error) {
+	widget, err := Bundle(ctx, notebookEntry, viewerDir, cache, log)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Contains(widget, []byte(names.MarkerOpen)) || !bytes.Contains(widget, []byte(names.MarkerClose)) {
+		return nil, fmt.Errorf("the upstream widget lost its inline markers in bundling")
+	}
+	return widget, nil
 }

@@ -1,9 +1,10 @@
-// The reference for `make bench`: the Viewer bound to anywidget the way
-// rerun-notebook's widget does it, on top of @rerun-io/web-viewer's own
-// loader (its index.js and glue). The bench bundles this file with esbuild.
-// It implements what the bench exercises: the size traits, start, "ready"
-// once the Viewer runs and its channel is open, raw events, rrd messages
-// and cleanup.
+// The Viewer bound to anywidget the way rerun-notebook's widget does it,
+// on top of @rerun-io/web-viewer's own loader (its index.js and glue): the
+// reference for `make bench` and the stand-in rerun_notebook's
+// static/widget.js. NotebookWidget bundles it. It implements what the
+// bench and the tests exercise: the size traits, start, "ready" once the
+// Viewer runs and its channel is open, raw events, rrd messages and
+// cleanup.
 import { WebViewer } from "@rerun-io/web-viewer";
 
 function cssSize(value, auto) {
