@@ -16,7 +16,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./loader/... ./wasmjs/... ./cmd/loader/...
 
-.PHONY: run test build bench bench-server viewer deps chromium node nginx wrk loader vet test-race test-native test-wasm clean
+.PHONY: run test build dist bench bench-server viewer deps chromium node nginx wrk python loader vet test-race test-native test-wasm clean
 
 # Serves the pinned Viewer built into the cache: on a first run from a quick
 # compression within seconds, swapped for the quality-11 one when it is
@@ -48,12 +48,17 @@ bench-server: build nginx wrk
 viewer: node loader
 	@$(LOADER) viewer >/dev/null
 
-# -buildvcs=auto: `loader version` names the commit even where GOFLAGS
-# turns stamping off.
+# The binary carries its loader Wasm, built as a release is
+# (internal/release); the go command relinks neither when nothing changed.
 loader:
-	@$(GO) build -buildvcs=auto -o $(LOADER) ./cmd/loader
+	@$(GO) run ./internal/release --binary $(LOADER)
 
-deps: chromium node nginx
+# Archives of the binary for linux, darwin and windows on amd64 and arm64,
+# the static bundle of the pinned Viewer, and SHA256SUMS, in build/release.
+dist: viewer
+	$(GO) run ./internal/release --out build/release
+
+deps: chromium node nginx python
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -70,6 +75,12 @@ wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "installing wrk…"; \
 	  $(call apt_install,wrk); }
+
+# Debian's python3 and venv, for the stand-in rerun_notebook environments.
+python:
+	@test -x /usr/bin/python3 && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "installing python3 and python3-venv…"; \
+	  $(call apt_install,python3 python3-venv); }
 
 node:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \

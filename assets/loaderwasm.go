@@ -3,6 +3,7 @@ package assets
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -61,9 +62,14 @@ var built struct {
 	loader *loaderBuild
 }
 
-// buildLoaderWasm returns the loader Wasm and its wasm_exec.js, compiling
-// them on the first call of the process that succeeds.
+// buildLoaderWasm returns the loader Wasm and its wasm_exec.js: the ones
+// embedded in this binary (a release or `make loader` build), else
+// compiled from the source tree on the first call of the process that
+// succeeds (a plain `go build` or `go install`, or a test).
 func buildLoaderWasm(ctx context.Context, log io.Writer) (*loaderBuild, error) {
+	if embeddedLoader != nil {
+		return embeddedLoader, nil
+	}
 	built.Lock()
 	defer built.Unlock()
 	if built.loader != nil {
@@ -75,6 +81,58 @@ func buildLoaderWasm(ctx context.Context, log io.Writer) (*loaderBuild, error) {
 		built.loader = b
 	}
 	return b, err
+}
+
+// LoaderWasmSource says where this binary's loader Wasm comes from.
+func LoaderWasmSource() string {
+	if embeddedLoader != nil {
+		sum := sha256.Sum256(embeddedLoader.wasm)
+		return fmt.Sprintf("embedded (%d bytes, SHA-256 %x)", len(embeddedLoader.wasm), sum[:8])
+	}
+	if root, err := ModuleRoot(); err == nil {
+		return "compiled at run time from the source in " + root + " by the go command on PATH"
+	}
+	return "compiled at run time, which needs this module's source tree and the go command on PATH"
+}
+
+// EmbedDir is the folder, in this package's directory, whose loader.wasm
+// and wasm_exec.js a binary built with the loaderwasm tag embeds.
+const EmbedDir = "loaderwasm"
+
+// WriteLoaderWasm compiles the loader Wasm into root/assets/EmbedDir/
+// loader.wasm and copies the toolchain's wasm_exec.js beside it, for a
+// build with the loaderwasm tag. Files that are up to date are left as
+// they are (the go command skips a link whose output is current), so
+// neither the Wasm nor a binary embedding it is rebuilt for nothing. It
+// reports whether anything changed.
+func WriteLoaderWasm(ctx context.Context, root string) (bool, error) {
+	dir := filepath.Join(root, "assets", EmbedDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, err
+	}
+	wasmPath := filepath.Join(dir, "loader.wasm")
+	before, _ := os.ReadFile(wasmPath)
+	if err := goBuildWasm(ctx, root, wasmPath); err != nil {
+		return false, err
+	}
+	after, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return false, err
+	}
+	wasmExec, err := WasmExecJS(ctx)
+	if err != nil {
+		return false, err
+	}
+	execPath := filepath.Join(dir, "wasm_exec.js")
+	old, _ := os.ReadFile(execPath)
+	changed := !bytes.Equal(before, after)
+	if !bytes.Equal(old, wasmExec) {
+		changed = true
+		if err := os.WriteFile(execPath, wasmExec, 0o644); err != nil {
+			return false, err
+		}
+	}
+	return changed, nil
 }
 
 // compileLoaderWasm compiles the loader for GOOS=js GOARCH=wasm with the go
@@ -89,13 +147,24 @@ func compileLoaderWasm(ctx context.Context) (*loaderBuild, error) {
 	if err != nil {
 		return nil, err
 	}
-
 	tmp, err := os.MkdirTemp("", "loader-wasm-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "loader.wasm")
+	if err := goBuildWasm(ctx, root, out); err != nil {
+		return nil, err
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	return &loaderBuild{wasm: wasm, wasmExec: string(wasmExec)}, nil
+}
+
+// goBuildWasm builds the loader for GOOS=js GOARCH=wasm into out.
+func goBuildWasm(ctx context.Context, root, out string) error {
 	args := append([]string{"build"}, WasmBuildFlags...)
 	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, loaderPackage)...)
 	cmd.Dir = root
@@ -103,13 +172,9 @@ func compileLoaderWasm(ctx context.Context) (*loaderBuild, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("build the loader Wasm: %w\n%s", err, stderr.String())
+		return fmt.Errorf("build the loader Wasm: %w\n%s", err, stderr.String())
 	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
-	}
-	return &loaderBuild{wasm: wasm, wasmExec: string(wasmExec)}, nil
+	return nil
 }
 
 func goEnv(ctx context.Context, dir, name string) (string, error) {

@@ -64,7 +64,8 @@ func defineInstall(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Cont
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		res, err := assets.Build(ctx, assets.Options{ViewerDir: viewerDir, OutDir: tmp, Log: stderr})
+		fmt.Fprintln(stdout, "building widget.js…")
+		res, err := assets.Build(ctx, assets.Options{ViewerDir: viewerDir, OutDir: tmp})
 		if err != nil {
 			return err
 		}

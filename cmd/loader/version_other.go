@@ -23,7 +23,8 @@ func defineVersion(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, 
 
 // versionText says what a binary is: its module version, the commit and
 // time it was built from (with "modified" when the tree had uncommitted
-// changes), its Go toolchain and target, and the pinned Viewers.
+// changes), its Go toolchain and target, the pinned Viewers and where its
+// loader Wasm comes from.
 func versionText(info *debug.BuildInfo, ok bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "loader %s\n", loaderVersion(info, ok))
@@ -37,6 +38,7 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 		pins = append(pins, v)
 	}
 	fmt.Fprintf(&b, "Viewers: %s\n", strings.Join(pins, ", "))
+	fmt.Fprintf(&b, "loader Wasm: %s\n", assets.LoaderWasmSource())
 	return b.String()
 }
 
@@ -51,7 +53,8 @@ func loaderVersion(info *debug.BuildInfo, ok bool) string {
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
 	}
-	if rev := settings["vcs.revision"]; rev != "" {
+	// Go stamps a module built in its own checkout v0.0.0-TIME-REVISION.
+	if rev := settings["vcs.revision"]; rev != "" && !strings.Contains(version, rev[:min(12, len(rev))]) {
 		version += " " + rev[:min(12, len(rev))] + " " + settings["vcs.time"]
 		if settings["vcs.modified"] == "true" {
 			version += " (modified)"
