@@ -62,13 +62,16 @@ func LookupViewer(version string) (PinnedViewer, error) {
 	return PinnedViewer{}, fmt.Errorf("viewer %s is not pinned in viewers.lock (pinned: %s)", version, pinnedList())
 }
 
-func pinnedList() string {
+// PinnedVersions are the versions of PinnedViewers.
+func PinnedVersions() []string {
 	var vs []string
 	for _, p := range PinnedViewers() {
 		vs = append(vs, p.Version)
 	}
-	return strings.Join(vs, ", ")
+	return vs
 }
+
+func pinnedList() string { return strings.Join(PinnedVersions(), ", ") }
 
 // CacheDir is where downloaded Viewer packages and default builds live:
 // $LOADER_CACHE when set, else the user's cache directory.

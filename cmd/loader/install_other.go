@@ -46,6 +46,16 @@ func (f packageFlags) open(ctx context.Context) (*install.Package, error) {
 	return p, nil
 }
 
+// openStatus finds the package and reads whose files it holds.
+func (f packageFlags) openStatus(ctx context.Context) (*install.Package, *install.Status, error) {
+	p, err := f.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := p.Status()
+	return p, st, err
+}
+
 func defineInstall(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Context, []string) error {
 	pkgFlags := definePackageFlags(fs)
 	viewer := fs.String("viewer", "", "the Viewer to build for: a pinned `VERSION` or an unpacked @rerun-io/web-viewer DIR (default: the package's version)")
@@ -113,21 +123,13 @@ func installViewer(ctx context.Context, p *install.Package, spec string, log io.
 			return "", &check.UsageError{Err: fmt.Errorf("--viewer %s is neither a folder nor a pinned version: %w", spec, err)}
 		}
 		return "", &check.UsageError{Err: fmt.Errorf("rerun_notebook %s runs Viewer %s, which this loader cannot build for: it fetches only the Viewers it pins, each checked against its SHA-256 (%s). Install one of those versions of rerun-notebook, or choose a Viewer with --viewer VERSION|DIR",
-			p.Version, p.Version, strings.Join(pinnedVersions(), ", "))}
+			p.Version, p.Version, strings.Join(assets.PinnedVersions(), ", "))}
 	}
 	cache, err := assets.CacheDir()
 	if err != nil {
 		return "", err
 	}
 	return assets.FetchViewer(ctx, pin, cache, log)
-}
-
-func pinnedVersions() []string {
-	var vs []string
-	for _, p := range assets.PinnedViewers() {
-		vs = append(vs, p.Version)
-	}
-	return vs
 }
 
 func staticList(files []string) string {
@@ -141,11 +143,7 @@ func staticList(files []string) string {
 func defineUninstall(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, []string) error {
 	pkgFlags := definePackageFlags(fs)
 	return func(ctx context.Context, _ []string) error {
-		p, err := pkgFlags.open(ctx)
-		if err != nil {
-			return err
-		}
-		st, err := p.Status()
+		p, st, err := pkgFlags.openStatus(ctx)
 		if err != nil {
 			return err
 		}
@@ -164,11 +162,7 @@ func defineUninstall(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context
 func defineStatus(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, []string) error {
 	pkgFlags := definePackageFlags(fs)
 	return func(ctx context.Context, _ []string) error {
-		p, err := pkgFlags.open(ctx)
-		if err != nil {
-			return err
-		}
-		st, err := p.Status()
+		p, st, err := pkgFlags.openStatus(ctx)
 		if err != nil {
 			return err
 		}

@@ -29,14 +29,8 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "loader %s\n", loaderVersion(info, ok))
 	fmt.Fprintf(&b, "built with %s for %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	var pins []string
-	for i, p := range assets.PinnedViewers() {
-		v := p.Version
-		if i == 0 {
-			v += " (default)"
-		}
-		pins = append(pins, v)
-	}
+	pins := assets.PinnedVersions()
+	pins[0] += " (default)"
 	fmt.Fprintf(&b, "Viewers: %s\n", strings.Join(pins, ", "))
 	fmt.Fprintf(&b, "loader Wasm: %s\n", assets.LoaderWasmSource())
 	return b.String()
