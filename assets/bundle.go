@@ -55,6 +55,10 @@ type Options struct {
 	// the Viewer Wasm from, instead of the file next to itself: for hosts
 	// that import the module from a blob:, data: or virtual-file URL.
 	ViewerURL string
+	// ServedFrom, when set, is the folder the generated nginx.conf names
+	// as the bundle's place: for a bundle built in one place and served
+	// from another (built in CI, unpacked on the server). Default: OutDir.
+	ServedFrom string
 }
 
 // buildIDPlaceholder stands for the build id in widget.js while the id is
@@ -123,7 +127,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := publish(st.dir, opts.OutDir, m, opts.Compression != nil); err != nil {
+	servedFrom := opts.ServedFrom
+	if servedFrom == "" {
+		servedFrom = opts.OutDir
+	}
+	if err := publish(st.dir, opts.OutDir, servedFrom, m, opts.Compression != nil); err != nil {
 		return nil, err
 	}
 	st.published = true
@@ -259,7 +267,7 @@ func WriteManifest(dir, buildID, version string, c *Compression) (*Manifest, err
 	if err != nil {
 		return nil, err
 	}
-	return m, publish(dir, dir, m, c != nil)
+	return m, publish(dir, dir, dir, m, c != nil)
 }
 
 // describe hashes the served files in dir and, when c is not nil, writes
@@ -286,9 +294,9 @@ func describe(ctx context.Context, dir, buildID, version string, c *Compression)
 
 // publish moves every file of stage into out (when they differ), drops
 // precompressed siblings an earlier build left when this one has none,
-// and writes out's static configurations and then its manifest: a folder
-// with a manifest is complete.
-func publish(stage, out string, m *Manifest, precompressed bool) error {
+// and writes out's static configurations, for a bundle served from
+// servedFrom, and then its manifest: a folder with a manifest is complete.
+func publish(stage, out, servedFrom string, m *Manifest, precompressed bool) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
@@ -311,7 +319,7 @@ func publish(stage, out string, m *Manifest, precompressed bool) error {
 			}
 		}
 	}
-	if err := writeStaticConfigs(out, m); err != nil {
+	if err := writeStaticConfigs(out, servedFrom, m); err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(out, ManifestFile), bytes.NewReader(append(b, '\n')))

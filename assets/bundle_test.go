@@ -149,9 +149,9 @@ func TestBuild(t *testing.T) {
 	}
 
 	// A second build of the same inputs, elsewhere, is the same build,
-	// byte for byte.
+	// byte for byte, and its nginx.conf names where it will be served.
 	out2 := filepath.Join(t.TempDir(), "dist")
-	res2, err := Build(context.Background(), Options{ViewerDir: pkg, OutDir: out2})
+	res2, err := Build(context.Background(), Options{ViewerDir: pkg, OutDir: out2, ServedFrom: "/srv/rerun"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +164,17 @@ func TestBuild(t *testing.T) {
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s differs between two builds of the same inputs (%v, %v)", f.Name, errA, errB)
 		}
+	}
+	conf, err := os.ReadFile(filepath.Join(out, NginxFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf2, err := os.ReadFile(filepath.Join(out2, NginxFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(conf2), "alias /srv/rerun/"+names.WidgetFile+";") || string(conf2) != strings.ReplaceAll(string(conf), out, "/srv/rerun") {
+		t.Errorf("nginx.conf of a bundle served from /srv/rerun:\n%s", conf2)
 	}
 }
 

@@ -176,9 +176,10 @@ var headersTemplate = template.Must(template.New(HeadersFile).Parse(`# Response 
   {{.Name}}: {{.Value}}{{end}}
 {{end}}{{end}}`))
 
-// writeStaticConfigs writes nginx.conf and _headers for the bundle in dir.
-func writeStaticConfigs(dir string, m *Manifest) error {
-	data, err := newStaticData(dir, m)
+// writeStaticConfigs writes nginx.conf and _headers into dir for the
+// bundle served from the folder servedFrom.
+func writeStaticConfigs(dir, servedFrom string, m *Manifest) error {
+	data, err := newStaticData(servedFrom, m)
 	if err != nil {
 		return err
 	}

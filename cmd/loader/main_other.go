@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/gorerun/loader/assets"
@@ -107,6 +108,7 @@ func defineBuild(fs *flag.FlagSet, _, stderr io.Writer) func(context.Context, []
 	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
 	precompress := fs.Bool("precompress", true, "write .br, .zst and .gz siblings")
 	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+names.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
+	servedFrom := fs.String("served-from", "", "the absolute `DIR` nginx.conf names as the bundle's place, when it is served from elsewhere than --out (default: --out)")
 	return func(ctx context.Context, _ []string) error {
 		if *viewer == "" || *out == "" {
 			return usageErrorf("build needs --viewer DIR and --out DIR")
@@ -114,7 +116,10 @@ func defineBuild(fs *flag.FlagSet, _, stderr io.Writer) func(context.Context, []
 		if *quality < 0 || *quality > 11 {
 			return usageErrorf("--quality %d is not in 0–11", *quality)
 		}
-		opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr, ViewerURL: *viewerURL}
+		if *servedFrom != "" && !filepath.IsAbs(*servedFrom) {
+			return usageErrorf("--served-from %q is not an absolute path (nginx needs one)", *servedFrom)
+		}
+		opts := assets.Options{ViewerDir: *viewer, OutDir: *out, Log: stderr, ViewerURL: *viewerURL, ServedFrom: *servedFrom}
 		if *precompress {
 			c, err := compression(*quality, stderr)
 			if err != nil {

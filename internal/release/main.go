@@ -240,13 +240,14 @@ func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp ti
 	if err := goBuild(ctx, root, runtime.GOOS, runtime.GOARCH, loader); err != nil {
 		return "", err
 	}
+	base := fmt.Sprintf("rerun-loader-bundle_%s_viewer-%s", version, pin.Version)
 	dir := filepath.Join(tmp, "bundle")
-	cmd := exec.CommandContext(ctx, loader, "build", "--viewer", pkg, "--out", dir)
+	// Its nginx.conf names a fixed place, not this temporary folder.
+	cmd := exec.CommandContext(ctx, loader, "build", "--viewer", pkg, "--out", dir, "--served-from", "/srv/"+base)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("loader build: %w", err)
 	}
-	base := fmt.Sprintf("rerun-loader-bundle_%s_viewer-%s", version, pin.Version)
 	var files []archived
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
