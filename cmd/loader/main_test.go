@@ -20,6 +20,20 @@ import (
 )
 
 func TestRunRejectsBadInput(t *testing.T) {
+	// An installed rerun_notebook of a version no Viewer is pinned for.
+	site := t.TempDir()
+	oldNotebook := filepath.Join(site, "rerun_notebook")
+	for path, content := range map[string]string{
+		"rerun_notebook/__init__.py":               "WIDGET_PATH = WASM_PATH = None\n",
+		"rerun_notebook/static/widget.js":          "upstream",
+		"rerun_notebook/static/re_viewer_bg.wasm":  "upstream",
+		"rerun_notebook-0.21.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: rerun-notebook\nVersion: 0.21.0\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(site, path)), 0o755)
+		if err := os.WriteFile(filepath.Join(site, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		args []string
 		want string
@@ -34,6 +48,10 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{[]string{"serve", "--dir", "/no/such/dir"}, "loader build"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
 		{[]string{"viewer", "--version", "0.0.1"}, "not pinned"},
+		{[]string{"build", "--viewer", "x", "--out", "/tmp/x", "--served-from", "srv/x"}, "not an absolute path"},
+		{[]string{"install", "--into", oldNotebook}, "rerun_notebook 0.21.0 runs Viewer 0.21.0, which this loader cannot build for"},
+		{[]string{"install", "--into", oldNotebook}, strings.Join(assets.PinnedVersions(), ", ")},
+		{[]string{"status", "--python", "/no/such/python"}, "there is no Python"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
