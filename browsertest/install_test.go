@@ -107,17 +107,27 @@ func TestInstallIntoNotebook(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	bin := releasedLoader(t)
-	p := must(t, fetchPinned)
-	upstreamWidget, err := upstream.NotebookWidget(ctx, p.pkg, p.cache, io.Discard)
+	// Not the default Viewer: install must build for the package's own
+	// version, and this Viewer's Cache Storage entry is this test's alone.
+	const version, recording = "0.31.4", "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd"
+	pin, err := assets.LookupViewer(version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	viewer, err := os.ReadFile(filepath.Join(p.pkg, names.ViewerFile))
+	cache := must(t, fetchPinned).cache
+	pkg, err := assets.FetchViewer(ctx, pin, cache, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstreamWidget, err := upstream.NotebookWidget(ctx, pkg, cache, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer, err := os.ReadFile(filepath.Join(pkg, names.ViewerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	viewerSum := fmt.Sprintf("%x", sha256.Sum256(viewer))
-	version := assets.DefaultViewer().Version
 	env, err := pynotebook.Create(ctx, filepath.Join(t.TempDir(), "venv"), version, map[string][]byte{
 		names.WidgetFile: upstreamWidget, names.ViewerFile: viewer, "widget.css": []byte(".rerun-notebook {}\n"),
 	})
@@ -131,7 +141,7 @@ func TestInstallIntoNotebook(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(bin, append(args, "--python", env.Python)...)
 		cmd.Dir = work
-		cmd.Env = []string{"PATH=" + cleanPath, "HOME=" + work, "LOADER_CACHE=" + p.cache}
+		cmd.Env = []string{"PATH=" + cleanPath, "HOME=" + work, "LOADER_CACHE=" + cache}
 		out, _ := cmd.CombinedOutput()
 		if code := cmd.ProcessState.ExitCode(); code != want {
 			t.Fatalf("loader %s: exit status %d, want %d\n%s", strings.Join(args, " "), code, want, out)
@@ -184,7 +194,7 @@ func TestInstallIntoNotebook(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := mountWidget(t, tab, inlineSrv.URL+"/widget.js", true, defaultTraits())
-		sendRecording(t, tab, m.Index, smallRecording)
+		sendRecording(t, tab, m.Index, recording)
 		if page == 0 {
 			// It is kept once the page is idle, after the Viewer started.
 			kept := fmt.Sprintf(`(async () => (await (await caches.open("rerun-viewer")).keys()).some((r) => r.url.includes(%s)))()`, headless.JS(viewerSum))
@@ -208,7 +218,7 @@ func TestInstallIntoNotebook(t *testing.T) {
 	}
 	tab := openTab(t)
 	m := mountWidget(t, tab, base+"/"+names.WidgetFile, false, defaultTraits())
-	sendRecording(t, tab, m.Index, smallRecording)
+	sendRecording(t, tab, m.Index, recording)
 
 	expect(loader(0, "uninstall"), "restored upstream's")
 	if got := snapshotDir(t, filepath.Join(env.Package, "static")); !equalSnapshots(got, upstreamStatic) {
