@@ -288,7 +288,8 @@ func TestRestartReplaysRecordings(t *testing.T) {
 	w.model.set("_theme", str("light"))
 	want := []string{`start theme="dark"`, "rrd one", "table two",
 		"open https://x.example/live.rrd (follow)", "open https://x.example/gone.rrd", "close https://x.example/gone.rrd",
-		"close viewer", `start theme="light"`, "open https://x.example/live.rrd (follow)", "rrd one", "table two"}
+		"close viewer", `start theme="light"`, "open https://x.example/live.rrd (follow)", "rrd one", "table two",
+		"recording rec-1", "time_ctrl frame 42 false"}
 	waitFor(t, "the replay", func() bool { return len(w.starter.calls()) >= len(want) })
 	if got := w.starter.calls(); !slices.Equal(got, want) {
 		t.Errorf("Viewer calls\n got %q\nwant %q", got, want)
@@ -300,11 +301,11 @@ func TestRestartReplaysRecordings(t *testing.T) {
 	waitFor(t, "the notice", func() bool {
 		w.ui.mu.Lock()
 		defer w.ui.mu.Unlock()
-		return slices.ContainsFunc(w.ui.notices, func(n string) bool { return strings.Contains(n, "send it again") })
+		return slices.ContainsFunc(w.ui.notices, func(n string) bool { return strings.Contains(n, "run the cell again") })
 	})
 	calls := w.starter.calls()
-	if last := calls[len(calls)-2:]; !slices.Equal(last, []string{`start theme="light"`, "open https://x.example/live.rrd (follow)"}) {
-		t.Errorf("after a restart over the budget the last calls are %q, want the new start and the open URL alone", last)
+	if last := calls[len(calls)-4:]; !slices.Equal(last, []string{`start theme="light"`, "open https://x.example/live.rrd (follow)", "recording rec-1", "time_ctrl frame 42 false"}) {
+		t.Errorf("after a restart over the budget the last calls are %q, want the new start, the open URL and the state alone", last)
 	}
 	w.cancel()
 	tp.waitGone(t)

@@ -283,6 +283,11 @@ type fakeUI struct {
 	canvases int
 	removed  bool
 	hidden   chan struct{} // while not nil and open, the widget is hidden
+	onLost   func()         // the last canvas's
+	onView   func(bool)
+	paused   []string // what suspend showed
+	resume   func()
+	isPaused bool
 }
 
 func (u *fakeUI) progress(p loadProgress) {
@@ -311,15 +316,63 @@ func (u *fakeUI) whenVisible(ctx wasmjs.Context) error {
 	}
 }
 
-func (u *fakeUI) newCanvas() any {
+func (u *fakeUI) newCanvas(onLost func()) any {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.canvases++
+	u.onLost = onLost
 	return u.canvases
 }
 
+func (u *fakeUI) watchView(onChange func(bool)) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.onView = onChange
+}
+
+func (u *fakeUI) suspend(text string, resume func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.paused = append(u.paused, text)
+	u.resume, u.isPaused = resume, true
+}
+
+// view tells the widget it came into view or left it.
+func (u *fakeUI) view(in bool) {
+	u.mu.Lock()
+	f := u.onView
+	u.mu.Unlock()
+	f(in)
+}
+
+// loseContext is the browser taking the canvas's context away.
+func (u *fakeUI) loseContext() {
+	u.mu.Lock()
+	f := u.onLost
+	u.mu.Unlock()
+	f()
+}
+
+func (u *fakeUI) pausedNow() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.isPaused
+}
+
+// clickRetry clicks the Retry (or Restore) button the widget shows.
+func (u *fakeUI) clickRetry() {
+	u.mu.Lock()
+	f := u.retry
+	u.mu.Unlock()
+	f()
+}
+
 func (u *fakeUI) showOverlay() {}
-func (u *fakeUI) ready()       {}
+func (u *fakeUI) ready() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.isPaused, u.resume = false, nil
+}
 
 func (u *fakeUI) fail(title, detail string, retry func()) {
 	u.mu.Lock()
@@ -405,6 +458,11 @@ type fakeViewer struct {
 	sendBug bool
 }
 
+// fakeState is what every fake Viewer says its state is.
+var fakeState = viewerState{recordingID: "rec-1", timeline: "frame", time: 42, playing: false}
+
+func (v *fakeViewer) state() viewerState { return fakeState }
+
 func (v *fakeViewer) sendData(kind messageKind, data payload) error {
 	if v.sendBug {
 		panic("viewer bug")
@@ -414,6 +472,10 @@ func (v *fakeViewer) sendData(kind messageKind, data payload) error {
 }
 
 func (v *fakeViewer) timeCtrl(timeline *string, t *float64, play bool) error {
+	if timeline != nil && t != nil {
+		v.s.record(fmt.Sprintf("time_ctrl %s %v %v", *timeline, *t, play))
+		return nil
+	}
 	v.s.record(fmt.Sprintf("time_ctrl %v", play))
 	return nil
 }

@@ -60,8 +60,18 @@ type ui interface {
 	// whenVisible returns once the widget's element is shown with a
 	// non-zero size on a visible page, or with ctx's error.
 	whenVisible(ctx wasmjs.Context) error
-	// newCanvas replaces the Viewer's canvas with a fresh one.
-	newCanvas() any
+	// newCanvas replaces the Viewer's canvas with a fresh one; onLost is
+	// called, without blocking, if the browser takes its graphics context
+	// away (too many on the page, a GPU process crash).
+	newCanvas(onLost func()) any
+	// watchView calls onChange, without blocking, each time the widget
+	// comes into the viewport or leaves it, until remove.
+	watchView(onChange func(inView bool))
+	// suspend keeps the Viewer's last picture (or, where the browser will
+	// not read it back, a placeholder saying what it held) in its place
+	// with text over it; a click calls resume. It is called while the
+	// Viewer still runs; ready takes it away.
+	suspend(text string, resume func())
 	// showOverlay puts the loading overlay back over the Viewer.
 	showOverlay()
 	// ready hides the overlay once the Viewer draws.
@@ -95,10 +105,20 @@ type viewer interface {
 	setCredentials(accessToken, email string) error
 	// overridePanel applies one panel state; "" restores the default.
 	overridePanel(panel, state string) error
+	// state reads the active recording, timeline, time and play state,
+	// as far as the Viewer can say.
+	state() viewerState
 	// panicked reports whether the Viewer panicked, with its message.
 	panicked() (string, bool)
 	// close destroys the Viewer and releases its memory and canvas.
 	close()
+}
+
+// viewerState is what a restarted Viewer is put back to.
+type viewerState struct {
+	recordingID, timeline string
+	time                  float64
+	playing               bool
 }
 
 // viewerOptions are the Viewer's start options that come from traits.

@@ -56,7 +56,8 @@ func TestPageDrivenViewer(t *testing.T) {
 	m.set("_theme", str("dark")) // unchanged: no restart
 	m.set("_theme", str("light"))
 	want := []string{`start theme="dark"`, "open https://x.example/a.rrd", "open https://x.example/b.rrd",
-		"close viewer", `start theme="light"`, "open https://x.example/a.rrd", "open https://x.example/b.rrd"}
+		"close viewer", `start theme="light"`, "open https://x.example/a.rrd", "open https://x.example/b.rrd",
+		"recording rec-1", "time_ctrl frame 42 false"}
 	waitFor(t, "the restart", func() bool { return len(starter.calls()) >= len(want) })
 	if got := starter.calls(); !slices.Equal(got, want) {
 		t.Errorf("Viewer calls\n got %q\nwant %q", got, want)

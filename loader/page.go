@@ -27,15 +27,17 @@ type page struct {
 	fetches  int         // downloads of the Viewer
 	adopted  int         // early downloads the loads took over
 	widgets  int         // widgets alive
+	budget   budget      // the running Viewers
 }
 
 func newPage(c clock, log func(msg string)) *page {
-	return &page{clock: c, log: log, stallMS: stallMS}
+	return &page{clock: c, log: log, stallMS: stallMS, budget: budget{max: defaultMaxRunning}}
 }
 
 // pageStats is what a page holds, for tests and for debugging leaks.
 type pageStats struct {
 	compiles, fetches, adopted, widgets int
+	running                             int // Viewers counted against the budget
 	moduleCached                        bool
 }
 
@@ -47,6 +49,7 @@ func (p *page) stats() pageStats {
 		fetches:      p.fetches,
 		adopted:      p.adopted,
 		widgets:      p.widgets,
+		running:      len(p.budget.running),
 		moduleCached: p.load != nil && p.load.finished(),
 	}
 }

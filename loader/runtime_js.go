@@ -18,6 +18,14 @@ func Main() {
 		"render": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return render(p, args) }),
 		"embed":  funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return embed(p, args) }),
 		"stats":  funcs.Func(func(wasmjs.Value, []wasmjs.Value) any { return stats(p) }),
+		// setMaxRunningViewers(n) sets how many Viewers of the page run at
+		// once and returns the budget; without n it only returns it.
+		"setMaxRunningViewers": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+			if n, ok := wasmjs.Arg(args, 0).AsNumber(); ok && n >= 1 {
+				p.setMaxRunning(int(n))
+			}
+			return p.maxRunning()
+		}),
 	})
 	if err == nil {
 		var hook wasmjs.Value
@@ -190,6 +198,7 @@ func stats(p *page) map[string]any {
 		"liveWidgets":  s.widgets,
 		"moduleCached": s.moduleCached,
 		"liveFuncs":    int(wasmjs.LiveFuncs()),
+		"running":      s.running,
 	}
 }
 

@@ -23,9 +23,16 @@ type widgetUI struct {
 	track     wasmjs.Value
 	detail    wasmjs.Value
 
-	funcs    wasmjs.Funcs // the Retry buttons' handlers
+	funcs    wasmjs.Funcs // the Retry buttons' handlers, the view observer's
 	mu       sync.Mutex
 	lastNote wasmjs.Value
+
+	canvas     wasmjs.Value     // the Viewer's canvas
+	lost       *wasmjs.Listener // its webglcontextlost listener
+	observer   wasmjs.Value     // the IntersectionObserver of watchView
+	pause      wasmjs.Value     // what stands in for a suspended Viewer
+	resume     func()           // what a click on it calls
+	onPauseTap *wasmjs.Func     // the click handler, made once
 }
 
 func newWidgetUI(el wasmjs.Value) (*widgetUI, error) {
@@ -84,14 +91,141 @@ func styles(el wasmjs.Value, kv ...string) {
 	}
 }
 
-func (ui *widgetUI) newCanvas() any {
+func (ui *widgetUI) newCanvas(onLost func()) any {
 	c, err := ui.doc.Call("createElement", "canvas")
 	if err != nil {
 		return wasmjs.Undefined()
 	}
 	styles(c, "display", "block", "width", "100%", "height", "100%")
 	ui.container.Call("prepend", c)
+	ui.mu.Lock()
+	old := ui.lost
+	ui.canvas, ui.lost = c, nil
+	ui.mu.Unlock()
+	if old != nil {
+		old.Remove()
+	}
+	// A canvas the Viewer let go of (its close removes it) is not news.
+	l, err := wasmjs.AddEventListener(c, "webglcontextlost", func(wasmjs.Value) {
+		if connected, err := c.Get("isConnected"); err == nil && connected.Truthy() {
+			onLost()
+		}
+	})
+	if err == nil {
+		ui.mu.Lock()
+		ui.lost = l
+		ui.mu.Unlock()
+	}
 	return c
+}
+
+func (ui *widgetUI) watchView(onChange func(inView bool)) {
+	ctor, err := wasmjs.Global().Get("IntersectionObserver")
+	if err != nil || !ctor.IsFunction() {
+		return // no way to tell: the budget takes the widget as out of view
+	}
+	observer, err := ctor.New(ui.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+		entries := wasmjs.Arg(args, 0)
+		n, _ := entries.Get("length")
+		if last, err := entries.Call("at", n.Int()-1); err == nil {
+			if in, err := last.Get("isIntersecting"); err == nil {
+				onChange(in.Truthy())
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		return
+	}
+	observer.Call("observe", ui.container)
+	ui.mu.Lock()
+	ui.observer = observer
+	ui.mu.Unlock()
+}
+
+// suspend puts a copy of the canvas's last picture, or a dark placeholder
+// where the browser reads a WebGL canvas back blank, behind text that
+// says the Viewer is paused; a click on it resumes.
+func (ui *widgetUI) suspend(text string, resume func()) {
+	pause, err := ui.doc.Call("createElement", "div")
+	if err != nil {
+		return
+	}
+	pause.Set("className", "rerun-loader-paused")
+	styles(pause, "position", "absolute", "inset", "0", "cursor", "pointer", "background", "#1c1c1c")
+	if picture, ok := ui.picture(); ok {
+		styles(picture, "display", "block", "width", "100%", "height", "100%", "opacity", "0.6")
+		pause.Call("append", picture)
+	}
+	label, _ := ui.doc.Call("createElement", "div")
+	label.Set("className", "rerun-loader-paused-text")
+	label.Set("textContent", text)
+	styles(label, "position", "absolute", "left", "0", "right", "0", "bottom", "0", "padding", "8px 12px",
+		"background", "rgba(0, 0, 0, 0.7)", "color", "#fff", "font-family", "sans-serif", "font-size", "13px")
+	pause.Call("append", label)
+	ui.mu.Lock()
+	if ui.onPauseTap == nil {
+		tap := ui.funcs.Func(func(wasmjs.Value, []wasmjs.Value) any {
+			ui.mu.Lock()
+			r := ui.resume
+			ui.mu.Unlock()
+			if r != nil {
+				r()
+			}
+			return nil
+		})
+		ui.onPauseTap = &tap
+	}
+	ui.resume = resume
+	old := ui.pause
+	ui.pause = pause
+	tap := *ui.onPauseTap
+	ui.mu.Unlock()
+	if !old.IsUndefined() {
+		old.Call("remove")
+	}
+	pause.Set("onclick", tap)
+	ui.container.Call("append", pause)
+}
+
+// picture copies the canvas into a 2D canvas, unless the copy is blank
+// (a WebGL canvas read back outside its frame).
+func (ui *widgetUI) picture() (wasmjs.Value, bool) {
+	ui.mu.Lock()
+	c := ui.canvas
+	ui.mu.Unlock()
+	w, _ := c.Get("width")
+	h, _ := c.Get("height")
+	if w.Int() == 0 || h.Int() == 0 {
+		return wasmjs.Undefined(), false
+	}
+	snapshot, err := ui.doc.Call("createElement", "canvas")
+	if err != nil {
+		return wasmjs.Undefined(), false
+	}
+	snapshot.Set("width", w.Int())
+	snapshot.Set("height", h.Int())
+	ctx, err := snapshot.Call("getContext", "2d")
+	if err != nil || ctx.IsNullish() {
+		return wasmjs.Undefined(), false
+	}
+	if _, err := ctx.Call("drawImage", c, 0, 0); err != nil {
+		return wasmjs.Undefined(), false
+	}
+	// The largest byte of a 16×16 sample: 0 when nothing was read back.
+	sample, err := ctx.Call("getImageData", w.Int()/2-8, h.Int()/2-8, 16, 16)
+	if err != nil {
+		return wasmjs.Undefined(), false
+	}
+	data, _ := sample.Get("data")
+	math, _ := wasmjs.Global().Get("Math")
+	maxFn, _ := math.Get("max")
+	reflect, _ := wasmjs.Global().Get("Reflect")
+	top, err := reflect.Call("apply", maxFn, wasmjs.Null(), data)
+	if n, ok := top.AsNumber(); err != nil || !ok || n == 0 {
+		return wasmjs.Undefined(), false
+	}
+	return snapshot, true
 }
 
 func (ui *widgetUI) resize(width, height length) {
@@ -175,6 +309,13 @@ func (ui *widgetUI) showOverlay() {
 
 func (ui *widgetUI) ready() {
 	ui.overlay.Call("remove")
+	ui.mu.Lock()
+	pause := ui.pause
+	ui.pause, ui.resume = wasmjs.Undefined(), nil
+	ui.mu.Unlock()
+	if !pause.IsUndefined() {
+		pause.Call("remove")
+	}
 }
 
 func (ui *widgetUI) fail(title, detail string, retry func()) {
@@ -234,6 +375,16 @@ func (ui *widgetUI) notice(text string) {
 }
 
 func (ui *widgetUI) remove() {
+	ui.mu.Lock()
+	observer, lost := ui.observer, ui.lost
+	ui.observer, ui.lost, ui.pause, ui.resume = wasmjs.Undefined(), nil, wasmjs.Undefined(), nil
+	ui.mu.Unlock()
+	if !observer.IsUndefined() {
+		observer.Call("disconnect")
+	}
+	if lost != nil {
+		lost.Remove()
+	}
 	ui.container.Call("remove")
 	ui.funcs.Release()
 }

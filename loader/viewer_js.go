@@ -256,6 +256,30 @@ func (v *webViewer) timeCtrl(timeline *string, t *float64, play bool) error {
 	return nil
 }
 
+func (v *webViewer) state() viewerState {
+	var st viewerState
+	rec, err := v.get("get_active_recording_id")
+	if err != nil {
+		return st
+	}
+	st.recordingID, _ = rec.AsString()
+	if st.recordingID == "" {
+		return st
+	}
+	if tl, err := v.get("get_active_timeline", st.recordingID); err == nil {
+		st.timeline, _ = tl.AsString()
+	}
+	if st.timeline != "" {
+		if t, err := v.get("get_time_for_timeline", st.recordingID, st.timeline); err == nil {
+			st.time, _ = t.AsNumber()
+		}
+	}
+	if p, err := v.get("get_playing", st.recordingID); err == nil {
+		st.playing = p.Truthy()
+	}
+	return st
+}
+
 func (v *webViewer) panicked() (string, bool) {
 	p, err := v.get("has_panicked")
 	if err != nil || !p.Truthy() {

@@ -38,7 +38,32 @@ type widget struct {
 	// in order: a restart opens them again.
 	opened []openedURL
 	replay replayLog
+
+	// dormant says why a widget has no Viewer it will get back: suspended
+	// to keep the page within its budget, or its graphics context lost.
+	dormant dormancy
+	// held are the kernel's messages and trait changes that arrived while
+	// dormant, handled in order once the Viewer is back.
+	held []item
+	// saved is the Viewer's state when it went dormant.
+	saved viewerState
+
+	// Guarded by page.mu: whether the widget is in the viewport, the
+	// budget's sequence number of its last change, and whether it was
+	// asked to suspend.
+	inView     bool
+	lastSeen   int64
+	suspending bool
 }
+
+// dormancy is why a widget has no running Viewer for now.
+type dormancy int
+
+const (
+	awake dormancy = iota
+	suspended
+	contextLost
+)
 
 // widgetParts are what a host hands over for one widget.
 type widgetParts struct {
@@ -80,6 +105,7 @@ func (p *page) startWidget(ctx wasmjs.Context, cancel func(), parts widgetParts)
 		return errors.Join(errors.New("listen to the widget's model"), err)
 	}
 	w.stopListening = stop
+	w.ui.watchView(func(inView bool) { p.viewChanged(w, inView) })
 
 	p.mu.Lock()
 	p.widgets++
@@ -223,11 +249,13 @@ func (w *widget) start() error {
 // opens the _url and applies the panel states.
 func (w *widget) startViewer() error {
 	opts := w.currentOptions()
-	v, err := w.starter.start(w.ctx, w.module, w.ui.newCanvas(), opts, w.forwardEvent, w.id)
+	lost := func() { w.inbox.push(item{control: controlLost}) }
+	v, err := w.starter.start(w.ctx, w.module, w.ui.newCanvas(lost), opts, w.forwardEvent, w.id)
 	if err != nil {
 		return err
 	}
 	w.viewer, w.opts = v, opts
+	w.page.admit(w)
 	if err := w.syncURL(); err != nil {
 		return err
 	}
@@ -345,15 +373,36 @@ func (w *widget) switchURL(url string) error {
 	return nil
 }
 
-// item is a kernel message or a trait change, queued in arrival order.
+// item is a kernel message, a trait change or news about the widget's
+// Viewer, queued in arrival order.
 type item struct {
-	trait string // a changed trait; empty for a message
-	msg   message
+	trait   string // a changed trait; empty for a message
+	msg     message
+	control control
 }
 
+// control is news about a widget's Viewer from the page or the browser.
+type control int
+
+const (
+	controlNone    control = iota
+	controlSuspend         // the page's budget needs its context
+	controlLost            // the browser took its graphics context away
+	controlView            // the widget came into view
+	controlResume          // the user asked for it back
+)
+
 func (w *widget) handle(it item) {
+	if it.control != controlNone {
+		w.handleControl(it.control)
+		return
+	}
 	if it.trait == "_width" || it.trait == "_height" {
 		w.resize()
+		return
+	}
+	if w.dormant != awake {
+		w.held = append(w.held, it)
 		return
 	}
 	if w.viewer == nil {
@@ -395,13 +444,91 @@ func (w *widget) traitChanged(name string) error {
 // (theme and fallback token are start options the Viewer cannot change
 // while it runs), then replays the recordings sent so far.
 func (w *widget) restart() error {
-	w.ui.progress(loadProgress{Phase: phaseRestart})
-	w.ui.showOverlay()
+	w.saved = w.viewer.state()
+	w.closeViewer()
+	w.revive("the Viewer restarted to apply a new theme or token")
+	return nil
+}
+
+// closeViewer destroys the Viewer, which no longer counts as running.
+func (w *widget) closeViewer() {
 	w.viewer.close()
 	w.viewer, w.url = nil, ""
+	w.page.release(w)
+}
+
+// handleControl suspends the Viewer, gives it up when its context is
+// lost, or brings it back.
+func (w *widget) handleControl(c control) {
+	switch c {
+	case controlSuspend:
+		if w.viewer == nil || w.dormant != awake {
+			w.page.release(w) // nothing to suspend: not counted any more
+			return
+		}
+		w.saved = w.viewer.state()
+		w.ui.suspend(suspendedText, w.askResume)
+		w.closeViewer()
+		w.dormant = suspended
+	case controlLost:
+		if w.viewer == nil || w.dormant != awake {
+			return
+		}
+		w.saved = w.viewer.state()
+		w.closeViewer()
+		w.dormant = contextLost
+		w.page.log(lostTitle + ": " + lostDetail)
+		w.ui.fail(lostTitle, lostDetail, w.askResume)
+	case controlView:
+		if w.dormant == suspended {
+			w.wake()
+		}
+	case controlResume:
+		if w.dormant != awake {
+			w.wake()
+		}
+	}
+}
+
+const (
+	suspendedText = "Paused to save memory: a page runs a limited number of Rerun Viewers at once. " +
+		"Scroll here or click to resume it."
+	lostTitle  = "This Rerun Viewer lost its graphics context"
+	lostDetail = "The browser took away its WebGL context: too many Viewers on the page, or the GPU process restarted. " +
+		"Restore it to start it again with its data."
+)
+
+// askResume asks for the Viewer back; a click calls it.
+func (w *widget) askResume() { w.inbox.push(item{control: controlResume}) }
+
+// wake starts a dormant widget's Viewer again with its data and state,
+// then handles what arrived meanwhile, in order.
+func (w *widget) wake() {
+	why := "the Viewer resumed"
+	if w.dormant == contextLost {
+		why = "the Viewer was restored"
+	}
+	if !w.revive(why) {
+		return
+	}
+	w.dormant = awake
+	held := w.held
+	w.held = nil
+	for _, it := range held {
+		w.handle(it)
+	}
+}
+
+// revive starts a Viewer with the current traits, opens the URLs and
+// replays the data the widget was sent, puts back the state saved when the
+// old one stopped, and says so plainly if data was too large to keep. It
+// reports whether the Viewer runs.
+func (w *widget) revive(why string) bool {
+	w.ui.progress(loadProgress{Phase: phaseRestart})
+	w.ui.showOverlay()
 	if err := w.startViewer(); err != nil {
 		w.fail("The Rerun Viewer could not restart", err, false)
-		return nil
+		return false
 	}
 	for _, o := range w.opened {
 		if err := w.viewer.openURL(o.url, o.follow); err != nil {
@@ -413,12 +540,33 @@ func (w *widget) restart() error {
 			w.report(err)
 		}
 	}
+	w.restoreState()
 	w.ui.ready()
 	if w.replay.dropped > 0 {
-		w.report(errors.New("the Viewer restarted to apply a new theme or token; " + mib(w.replay.dropped) +
-			" of data sent earlier was too large to keep for replay: send it again"))
+		w.report(errors.New(why + "; " + mib(w.replay.dropped) +
+			" of data sent earlier was too large to keep for it: run the cell again"))
 	}
-	return nil
+	return true
+}
+
+// restoreState puts the saved recording, timeline, time and play state
+// back, as far as the Viewer lets it be set.
+func (w *widget) restoreState() {
+	st := w.saved
+	w.saved = viewerState{}
+	if st.recordingID == "" {
+		return
+	}
+	if err := w.viewer.setRecordingID(st.recordingID); err != nil {
+		w.page.log("restore the active recording: " + err.Error())
+		return
+	}
+	if st.timeline == "" {
+		return
+	}
+	if err := w.viewer.timeCtrl(&st.timeline, &st.time, st.playing); err != nil {
+		w.page.log("restore the time: " + err.Error())
+	}
 }
 
 func (w *widget) dispatch(msg message) error {
@@ -444,7 +592,7 @@ func (w *widget) dispatch(msg message) error {
 		if err := v.sendData(m.Kind, data); err != nil {
 			return err
 		}
-		w.replay.add(m.Kind, data)
+		w.keepForReplay(m.Kind, data)
 		return nil
 	case kindTimeCtrl:
 		return v.timeCtrl(m.Timeline, m.Time, m.Play)
@@ -488,8 +636,7 @@ func (w *widget) checkPanic() {
 	if !panicked {
 		return
 	}
-	w.viewer.close()
-	w.viewer = nil
+	w.closeViewer()
 	w.fail(names.CrashTitle, errors.New(msg), false)
 }
 
@@ -505,10 +652,12 @@ func (w *widget) teardown() {
 	w.src.early.discard() // when the widget ended before it asked for the Viewer
 	w.stopListening()
 	if w.viewer != nil {
-		w.viewer.close()
-		w.viewer = nil
+		w.closeViewer()
 	}
+	w.page.release(w)
+	w.page.freeReplay(w.replay.size)
 	w.replay = replayLog{}
+	w.held = nil
 	w.inbox.drain()
 	w.ui.remove()
 	// Every JavaScript value Go references stays pinned in wasm_exec.js's
@@ -550,11 +699,12 @@ func (q *inbox) drain() []item {
 const replayBudget = 32 << 20
 
 // replayLog keeps the recordings and tables sent to the Viewer, up to
-// replayBudget, so a restart can send them again.
+// replayBudget and the page's pageReplayBudget, so a restart can send
+// them again.
 type replayLog struct {
 	entries []replayEntry
 	size    int64
-	dropped int64 // bytes not kept: the budget was exceeded
+	dropped int64 // bytes not kept: a budget was exceeded
 }
 
 type replayEntry struct {
@@ -562,11 +712,14 @@ type replayEntry struct {
 	data payload
 }
 
-func (r *replayLog) add(kind messageKind, data payload) {
+// keepForReplay adds data to the replay log while the budgets allow.
+func (w *widget) keepForReplay(kind messageKind, data payload) {
+	r := &w.replay
 	n := data.size()
-	if r.dropped > 0 || r.size+n > replayBudget {
+	if r.dropped > 0 || r.size+n > replayBudget || !w.page.reserveReplay(n) {
 		// Once anything is dropped, keep nothing: a partial replay would
 		// show a recording that silently misses its start.
+		w.page.freeReplay(r.size)
 		r.dropped += r.size + n
 		r.entries, r.size = nil, 0
 		return
