@@ -52,37 +52,7 @@ func Start(bundle string, workers int) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers must read private temp folders
-	}
-	procs := "auto"
-	if workers > 0 {
-		procs = strconv.Itoa(workers)
-	}
-	conf := fmt.Sprintf(`%s
-daemon off;
-worker_processes %s;
-pid %[3]s/nginx.pid;
-error_log %[3]s/error.log;
-load_module %[4]s;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    client_body_temp_path %[3]s/body;
-    proxy_temp_path %[3]s/proxy;
-    fastcgi_temp_path %[3]s/fastcgi;
-    uwsgi_temp_path %[3]s/uwsgi;
-    scgi_temp_path %[3]s/scgi;
-    server {
-        listen %[5]s;
-        include %[6]s/nginx.conf;
-    }
-}
-`, user, procs, dir, BrotliModule, addr, bundle)
+	conf := mainConf(dir, addr, bundle, workers)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, err
@@ -108,6 +78,42 @@ http {
 	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 	s.Stop()
 	return nil, fmt.Errorf("nginx did not start: %s\n%s", stderr.String(), log)
+}
+
+// mainConf is an nginx.conf that serves the bundle's own nginx.conf on
+// addr, with every scratch file in dir.
+func mainConf(dir, addr, bundle string, workers int) string {
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;" // workers must read private temp folders
+	}
+	procs := "auto"
+	if workers > 0 {
+		procs = strconv.Itoa(workers)
+	}
+	return fmt.Sprintf(`%s
+daemon off;
+worker_processes %s;
+pid %[3]s/nginx.pid;
+error_log %[3]s/error.log;
+load_module %[4]s;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path %[3]s/body;
+    proxy_temp_path %[3]s/proxy;
+    fastcgi_temp_path %[3]s/fastcgi;
+    uwsgi_temp_path %[3]s/uwsgi;
+    scgi_temp_path %[3]s/scgi;
+    server {
+        listen %[5]s;
+        include %[6]s/nginx.conf;
+    }
+}
+`, user, procs, dir, BrotliModule, addr, bundle)
 }
 
 // Stop stops nginx and removes its scratch folder.
