@@ -470,6 +470,9 @@ func fillJS(src string, build ...string) string {
 		"__BOOT_HOOK__", names.BootHook,
 		"__RUNTIME_REGISTRY__", names.RuntimeRegistry,
 		"__VIEWER_EVENTS__", jsValue(names.ViewerEvents),
+		"__LIFECYCLE_EVENTS__", jsValue(names.LifecycleEvents),
+		"__EVENT_RESUMED__", names.EventResumed,
+		"__EVENT_RESTORED__", names.EventRestored,
 		"__SIMD_PROBE__", jsBytes(names.SIMDProbe),
 	}, build...)
 	return strings.NewReplacer(pairs...).Replace(src)

@@ -48,8 +48,8 @@ func loaderStats(t *testing.T, tab *headless.Tab) map[string]any {
 }
 
 // baselineFuncs is what the loader keeps alive with no widget: its API's
-// render, embed and stats.
-const baselineFuncs = 3
+// render, embed, stats and setMaxRunningViewers.
+const baselineFuncs = 4
 
 // assertNothingLeft checks that nothing of a cleaned-up widget survives:
 // no canvas or element, no widget or Go func in the loader, and no timer

@@ -1,6 +1,10 @@
 package loader
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/gorerun/loader/wasmjs"
+)
 
 // Every running Viewer holds a WebGL context and a few hundred MB of
 // memory. Chromium keeps at most 16 contexts per page and takes the oldest
@@ -19,37 +23,81 @@ const defaultMaxRunning = 8
 // into a Viewer they suspend or restart.
 const pageReplayBudget = 512 << 20
 
-// budget is the page's running Viewers, in the order they started, and
-// what the widgets' visibility is.
+// budget is the page's running Viewers, in the order they were admitted,
+// and what the widgets' visibility is.
 type budget struct {
 	max     int
 	running []*widget
+	// changed is closed, and replaced, whenever a Viewer starts or stops:
+	// widgets waiting for room look again.
+	changed chan struct{}
 	// seq orders visibility changes: a widget's lastSeen is the seq of the
-	// last time it left the view (or came into it while it stays there).
+	// last time it came into view or left it.
 	seq         int64
 	replayBytes int64
 }
 
-// admit counts w's Viewer as running, and asks the Viewers past the budget
-// to suspend: a new one is never held back, since the kernel waits for
-// its "ready" (and block_until_ready gives up after 10 s).
-func (p *page) admit(w *widget) {
+// admit waits until w may start a Viewer, asking the running Viewer out of
+// view longest to suspend when the page has no room. Room is made, never
+// waited for in the kernel's sense: a suspension takes milliseconds, and
+// the kernel waits for "ready" (block_until_ready gives up after 10 s).
+// Making room first matters: a Viewer past Chromium's 16 contexts would
+// take one away from another at once.
+func (p *page) admit(ctx wasmjs.Context, w *widget) error {
+	for {
+		p.mu.Lock()
+		b := &p.budget
+		if slices.Contains(b.running, w) || len(b.running) < b.max {
+			if !slices.Contains(b.running, w) {
+				b.running = append(b.running, w)
+			}
+			p.mu.Unlock()
+			return nil
+		}
+		victims := p.overBudgetLocked(1)
+		changed := p.changedLocked()
+		p.mu.Unlock()
+		for _, v := range victims {
+			v.inbox.push(item{control: controlSuspend})
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// changedLocked returns the channel closed at the next start or stop.
+func (p *page) changedLocked() chan struct{} {
+	if p.budget.changed == nil {
+		p.budget.changed = make(chan struct{})
+	}
+	return p.budget.changed
+}
+
+// broadcastLocked wakes the widgets waiting for room.
+func (p *page) broadcastLocked() {
+	if p.budget.changed != nil {
+		close(p.budget.changed)
+		p.budget.changed = nil
+	}
+}
+
+// started marks w's Viewer as running: it may be suspended from now on.
+func (p *page) started(w *widget) {
 	p.mu.Lock()
-	if !slices.Contains(p.budget.running, w) {
-		p.budget.running = append(p.budget.running, w)
-	}
-	victims := p.overBudgetLocked(w)
+	w.started = true
+	p.broadcastLocked()
 	p.mu.Unlock()
-	for _, v := range victims {
-		v.inbox.push(item{control: controlSuspend})
-	}
 }
 
 // release stops counting w's Viewer as running.
 func (p *page) release(w *widget) {
 	p.mu.Lock()
 	p.budget.running = slices.DeleteFunc(p.budget.running, func(r *widget) bool { return r == w })
-	w.suspending = false
+	w.suspending, w.started = false, false
+	p.broadcastLocked()
 	p.mu.Unlock()
 }
 
@@ -58,7 +106,7 @@ func (p *page) release(w *widget) {
 func (p *page) setMaxRunning(n int) {
 	p.mu.Lock()
 	p.budget.max = max(1, n)
-	victims := p.overBudgetLocked(nil)
+	victims := p.overBudgetLocked(0)
 	p.mu.Unlock()
 	for _, v := range victims {
 		v.inbox.push(item{control: controlSuspend})
@@ -71,36 +119,46 @@ func (p *page) maxRunning() int {
 	return p.budget.max
 }
 
-// overBudgetLocked picks the running Viewers to suspend, but for keep:
-// those out of view first, the one that left the view longest ago first,
-// then those in view, the one that came into view longest ago first.
-func (p *page) overBudgetLocked(keep *widget) []*widget {
+// overBudgetLocked picks the running Viewers to suspend so that room for
+// more Viewers is made, counting the suspensions already asked for.
+func (p *page) overBudgetLocked(more int) []*widget {
 	b := &p.budget
-	over := len(b.running) - b.max
+	pending := 0
+	for _, w := range b.running {
+		if w.suspending {
+			pending++
+		}
+	}
+	over := len(b.running) - pending + more - b.max
 	if over <= 0 {
 		return nil
 	}
-	candidates := slices.DeleteFunc(slices.Clone(b.running), func(w *widget) bool { return w == keep || w.suspending })
-	slices.SortStableFunc(candidates, func(a, c *widget) int {
-		if a.inView != c.inView {
-			if !a.inView {
-				return -1
-			}
-			return 1
+	var victims []*widget
+	for range over {
+		v := p.longestOutOfViewLocked()
+		if v == nil {
+			break
 		}
-		switch {
-		case a.lastSeen < c.lastSeen:
-			return -1
-		case a.lastSeen > c.lastSeen:
-			return 1
-		}
-		return 0
-	})
-	victims := candidates[:min(over, len(candidates))]
-	for _, v := range victims {
 		v.suspending = true
+		victims = append(victims, v)
 	}
 	return victims
+}
+
+// longestOutOfViewLocked is the running Viewer to suspend first: out of
+// view before in view, and then the one whose last change is oldest. A
+// Viewer still starting, or already asked to suspend, is not one.
+func (p *page) longestOutOfViewLocked() *widget {
+	var pick *widget
+	for _, w := range p.budget.running {
+		if !w.started || w.suspending {
+			continue
+		}
+		if pick == nil || (pick.inView && !w.inView) || (pick.inView == w.inView && w.lastSeen < pick.lastSeen) {
+			pick = w
+		}
+	}
+	return pick
 }
 
 // viewChanged records that w came into view or left it, and asks a

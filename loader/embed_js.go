@@ -75,6 +75,9 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 			starter: starter,
 			src:     h.src,
 			simd:    simdSupported,
+			lifecycle: func(event string) {
+				onEvent.Invoke(`{"type":"` + event + `"}`)
+			},
 		}
 	})
 	if failed != nil {

@@ -283,7 +283,7 @@ type fakeUI struct {
 	canvases int
 	removed  bool
 	hidden   chan struct{} // while not nil and open, the widget is hidden
-	onLost   func()         // the last canvas's
+	onLost   func()        // the last canvas's
 	onView   func(bool)
 	paused   []string // what suspend showed
 	resume   func()
@@ -381,6 +381,10 @@ func (u *fakeUI) fail(title, detail string, retry func()) {
 	u.retry = retry
 }
 
+func (u *fakeUI) offerRestore(title, detail string, restore func()) {
+	u.fail(title, detail, restore)
+}
+
 func (u *fakeUI) notice(text string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -424,7 +428,7 @@ func (s *fakeStarter) start(ctx wasmjs.Context, m module, _ any, opts viewerOpti
 	if err != nil {
 		return nil, err
 	}
-	v := &fakeViewer{s: s}
+	v := &fakeViewer{s: s, onEvent: onEvent}
 	s.record(fmt.Sprintf("start theme=%q", opts.theme))
 	s.mu.Lock()
 	s.viewers = append(s.viewers, v)
@@ -453,6 +457,7 @@ func (s *fakeStarter) live() int {
 
 type fakeViewer struct {
 	s       *fakeStarter
+	onEvent func(any)
 	closed  bool
 	panic   string
 	sendBug bool
@@ -468,6 +473,8 @@ func (v *fakeViewer) sendData(kind messageKind, data payload) error {
 		panic("viewer bug")
 	}
 	v.s.record(fmt.Sprintf("%s %s", kind, data.(fakeBytes).name))
+	// The Viewer opens the recording the data belongs to, in its own time.
+	go v.onEvent(`{"type":"recording_open","recording_id":"` + fakeState.recordingID + `"}`)
 	return nil
 }
 
@@ -484,6 +491,7 @@ func (v *fakeViewer) openURL(url string, follow bool) error {
 		url += " (follow)"
 	}
 	v.s.record("open " + url)
+	go v.onEvent(`{"type":"recording_open","recording_id":"` + fakeState.recordingID + `"}`)
 	return nil
 }
 func (v *fakeViewer) closeURL(url string) error      { v.s.record("close " + url); return nil }

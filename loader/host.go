@@ -79,6 +79,9 @@ type ui interface {
 	// fail shows a failure in place of the Viewer; with a non-nil retry,
 	// a Retry button that calls it.
 	fail(title, detail string, retry func())
+	// offerRestore shows that the Viewer stopped but can come back, with a
+	// Restore button that calls restore. Unlike fail, it is no failure.
+	offerRestore(title, detail string, restore func())
 	// notice shows a problem that does not stop the Viewer.
 	notice(text string)
 	// remove takes everything out of the page.

@@ -319,6 +319,16 @@ func (ui *widgetUI) ready() {
 }
 
 func (ui *widgetUI) fail(title, detail string, retry func()) {
+	ui.showStop(title, detail, "Retry", "rerun-loader-retry", retry)
+}
+
+func (ui *widgetUI) offerRestore(title, detail string, restore func()) {
+	ui.showStop(title, detail, "Restore", "rerun-loader-restore", restore)
+}
+
+// showStop shows why the Viewer stopped in place of it, with a button
+// labelled label when action is not nil.
+func (ui *widgetUI) showStop(title, detail, label, class string, action func()) {
 	h, _ := ui.doc.Call("createElement", "div")
 	h.Set("textContent", title)
 	styles(h, "font-weight", "bold", "margin-bottom", "8px")
@@ -327,13 +337,13 @@ func (ui *widgetUI) fail(title, detail string, retry func()) {
 	styles(pre, "white-space", "pre-wrap", "word-break", "break-word", "max-width", "100%", "margin", "0",
 		"font-size", "12px")
 	children := []any{h, pre}
-	if retry != nil {
+	if action != nil {
 		button, _ := ui.doc.Call("createElement", "button")
-		button.Set("className", "rerun-loader-retry")
-		button.Set("textContent", "Retry")
+		button.Set("className", class)
+		button.Set("textContent", label)
 		styles(button, "margin-top", "12px", "padding", "4px 16px", "font-size", "14px", "cursor", "pointer")
 		button.Set("onclick", ui.funcs.Func(func(wasmjs.Value, []wasmjs.Value) any {
-			retry()
+			action()
 			return nil
 		}))
 		children = append(children, button)

@@ -295,7 +295,8 @@ func (v *webViewer) panicked() (string, bool) {
 }
 
 // close destroys and frees the WebHandle, deinits the glue instance so its
-// Wasm memory can be collected, and removes the canvas.
+// Wasm memory can be collected, gives up the canvas's WebGL context and
+// removes the canvas.
 func (v *webViewer) close() {
 	if !v.handle.IsUndefined() {
 		if _, err := v.handle.Call("destroy"); err != nil {
@@ -314,6 +315,21 @@ func (v *webViewer) close() {
 		}
 		v.bg = wasmjs.Undefined()
 	}
+	releaseContext(v.canvas)
 	v.canvas.Call("remove")
 	v.funcs.Release()
+}
+
+// releaseContext gives up a canvas's WebGL context now. A context lives
+// until its canvas is garbage-collected, and the browser counts it against
+// its 16 per page until then: it would take the context of a running
+// Viewer away to make room for a new one.
+func releaseContext(canvas wasmjs.Value) {
+	gl, err := canvas.Call("getContext", "webgl2")
+	if err != nil || gl.IsNullish() {
+		return // another kind of context (WebGPU), or none
+	}
+	if ext, err := gl.Call("getExtension", "WEBGL_lose_context"); err == nil && !ext.IsNullish() {
+		ext.Call("loseContext")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gorerun/loader/names"
@@ -20,11 +21,12 @@ type widget struct {
 	cancel func()
 	id     string // the Viewer's recording channel
 
-	model   model
-	ui      ui
-	starter viewerStarter
-	src     viewerSource
-	simd    func() bool // nil: not checked
+	model     model
+	ui        ui
+	starter   viewerStarter
+	src       viewerSource
+	simd      func() bool // nil: not checked
+	lifecycle func(event string)
 
 	stopListening func()
 	inbox         inbox
@@ -47,13 +49,23 @@ type widget struct {
 	held []item
 	// saved is the Viewer's state when it went dormant.
 	saved viewerState
+	// restoreFor is the recording whose recording_open puts saved back:
+	// the Viewer reads replayed data in its own time. Guarded by restoreMu,
+	// as the Viewer's events arrive on JavaScript's side.
+	restoreMu  sync.Mutex
+	restoreFor string
+	// restoring: the state waits for restoreFor to open, and what arrives
+	// meanwhile is held.
+	restoring       bool
+	stopRestoreWait func() bool
 
 	// Guarded by page.mu: whether the widget is in the viewport, the
-	// budget's sequence number of its last change, and whether it was
-	// asked to suspend.
+	// budget's sequence number of its last change, whether it was asked
+	// to suspend, and whether its Viewer runs.
 	inView     bool
 	lastSeen   int64
 	suspending bool
+	started    bool // its Viewer runs (admitted and started)
 }
 
 // dormancy is why a widget has no running Viewer for now.
@@ -72,6 +84,9 @@ type widgetParts struct {
 	starter viewerStarter
 	src     viewerSource
 	simd    func() bool
+	// lifecycle, when not nil, hears of suspensions, resumptions and
+	// lost contexts (names.LifecycleEvents).
+	lifecycle func(event string)
 }
 
 var widgetSeq struct {
@@ -86,7 +101,8 @@ func (p *page) startWidget(ctx wasmjs.Context, cancel func(), parts widgetParts)
 	w := &widget{
 		page: p, ctx: ctx, cancel: cancel,
 		model: parts.model, ui: parts.ui, starter: parts.starter, src: parts.src, simd: parts.simd,
-		retry: make(chan struct{}, 1),
+		lifecycle: parts.lifecycle,
+		retry:     make(chan struct{}, 1),
 	}
 	w.inbox.wake = make(chan struct{}, 1)
 	widgetSeq.Lock()
@@ -249,13 +265,17 @@ func (w *widget) start() error {
 // opens the _url and applies the panel states.
 func (w *widget) startViewer() error {
 	opts := w.currentOptions()
+	if err := w.page.admit(w.ctx, w); err != nil {
+		return err
+	}
 	lost := func() { w.inbox.push(item{control: controlLost}) }
 	v, err := w.starter.start(w.ctx, w.module, w.ui.newCanvas(lost), opts, w.forwardEvent, w.id)
 	if err != nil {
+		w.page.release(w)
 		return err
 	}
 	w.viewer, w.opts = v, opts
-	w.page.admit(w)
+	w.page.started(w)
 	if err := w.syncURL(); err != nil {
 		return err
 	}
@@ -268,6 +288,12 @@ func (w *widget) startViewer() error {
 func (w *widget) forwardEvent(event any) {
 	if err := w.model.send(event); err != nil {
 		w.page.log("forward a viewer event: " + err.Error())
+	}
+	w.restoreMu.Lock()
+	id := w.restoreFor
+	w.restoreMu.Unlock()
+	if s, ok := event.(string); ok && id != "" && strings.Contains(s, `"recording_open"`) && strings.Contains(s, strconv.Quote(id)) {
+		w.inbox.push(item{control: controlRestoreState})
 	}
 }
 
@@ -385,12 +411,18 @@ type item struct {
 type control int
 
 const (
-	controlNone    control = iota
-	controlSuspend         // the page's budget needs its context
-	controlLost            // the browser took its graphics context away
-	controlView            // the widget came into view
-	controlResume          // the user asked for it back
+	controlNone          control = iota
+	controlSuspend               // the page's budget needs its context
+	controlLost                  // the browser took its graphics context away
+	controlView                  // the widget came into view
+	controlResume                // the user asked for it back
+	controlRestoreState          // the replayed recording is open again
+	controlRestoreGiveUp         // it did not open in time
 )
+
+// restoreWaitMS is how long a revived Viewer may take to open its
+// replayed recording before its state is no longer waited for.
+const restoreWaitMS = 10_000
 
 func (w *widget) handle(it item) {
 	if it.control != controlNone {
@@ -401,7 +433,7 @@ func (w *widget) handle(it item) {
 		w.resize()
 		return
 	}
-	if w.dormant != awake {
+	if w.dormant != awake || w.restoring {
 		w.held = append(w.held, it)
 		return
 	}
@@ -452,6 +484,11 @@ func (w *widget) restart() error {
 
 // closeViewer destroys the Viewer, which no longer counts as running.
 func (w *widget) closeViewer() {
+	if w.restoring {
+		// Suspended or restarted before the state came back: what is held
+		// stays held, and the state saved now is the one to put back.
+		w.endRestore()
+	}
 	w.viewer.close()
 	w.viewer, w.url = nil, ""
 	w.page.release(w)
@@ -470,6 +507,7 @@ func (w *widget) handleControl(c control) {
 		w.ui.suspend(suspendedText, w.askResume)
 		w.closeViewer()
 		w.dormant = suspended
+		w.notify(names.EventSuspended)
 	case controlLost:
 		if w.viewer == nil || w.dormant != awake {
 			return
@@ -478,7 +516,8 @@ func (w *widget) handleControl(c control) {
 		w.closeViewer()
 		w.dormant = contextLost
 		w.page.log(lostTitle + ": " + lostDetail)
-		w.ui.fail(lostTitle, lostDetail, w.askResume)
+		w.ui.offerRestore(lostTitle, lostDetail, w.askResume)
+		w.notify(names.EventContextLost)
 	case controlView:
 		if w.dormant == suspended {
 			w.wake()
@@ -487,6 +526,20 @@ func (w *widget) handleControl(c control) {
 		if w.dormant != awake {
 			w.wake()
 		}
+	case controlRestoreState, controlRestoreGiveUp:
+		if !w.restoring {
+			return
+		}
+		if c == controlRestoreState && w.viewer != nil {
+			w.restoreState()
+			w.saved = viewerState{}
+		} else {
+			w.page.log("the Viewer did not open its recording again within " + strconv.Itoa(restoreWaitMS/1000) +
+				" s, so its time and play state are not put back")
+		}
+		w.saved = viewerState{}
+		w.endRestore()
+		w.handleHeld()
 	}
 }
 
@@ -498,20 +551,49 @@ const (
 		"Restore it to start it again with its data."
 )
 
+// notify tells the page a Viewer of its own (not a notebook's kernel,
+// which knows only the Viewer's events) suspended, resumed, lost its
+// context or was restored.
+func (w *widget) notify(event string) {
+	if w.lifecycle != nil {
+		w.lifecycle(event)
+	}
+}
+
+// endRestore stops waiting for the revived Viewer's recording.
+func (w *widget) endRestore() {
+	w.restoring = false
+	w.restoreMu.Lock()
+	w.restoreFor = ""
+	w.restoreMu.Unlock()
+	if w.stopRestoreWait != nil {
+		w.stopRestoreWait()
+		w.stopRestoreWait = nil
+	}
+}
+
 // askResume asks for the Viewer back; a click calls it.
 func (w *widget) askResume() { w.inbox.push(item{control: controlResume}) }
 
 // wake starts a dormant widget's Viewer again with its data and state,
 // then handles what arrived meanwhile, in order.
 func (w *widget) wake() {
-	why := "the Viewer resumed"
+	why, event := "the Viewer resumed", names.EventResumed
 	if w.dormant == contextLost {
-		why = "the Viewer was restored"
+		why, event = "the Viewer was restored", names.EventRestored
 	}
+	was := w.dormant
+	w.dormant = awake
 	if !w.revive(why) {
+		w.dormant = was
 		return
 	}
-	w.dormant = awake
+	w.notify(event)
+}
+
+// handleHeld handles what arrived while the widget was dormant or its
+// state was being put back, in order.
+func (w *widget) handleHeld() {
 	held := w.held
 	w.held = nil
 	for _, it := range held {
@@ -526,7 +608,18 @@ func (w *widget) wake() {
 func (w *widget) revive(why string) bool {
 	w.ui.progress(loadProgress{Phase: phaseRestart})
 	w.ui.showOverlay()
+	if w.saved.recordingID != "" {
+		// The state goes back once its recording is open again (the Viewer
+		// reads replayed data in its own time); what the kernel sends
+		// meanwhile waits, or the older state would overwrite it.
+		w.restoring = true
+		w.restoreMu.Lock()
+		w.restoreFor = w.saved.recordingID
+		w.restoreMu.Unlock()
+		w.stopRestoreWait = w.page.clock.afterMS(restoreWaitMS, func() { w.inbox.push(item{control: controlRestoreGiveUp}) })
+	}
 	if err := w.startViewer(); err != nil {
+		w.endRestore()
 		w.fail("The Rerun Viewer could not restart", err, false)
 		return false
 	}
@@ -540,8 +633,10 @@ func (w *widget) revive(why string) bool {
 			w.report(err)
 		}
 	}
-	w.restoreState()
 	w.ui.ready()
+	if !w.restoring {
+		w.handleHeld()
+	}
 	if w.replay.dropped > 0 {
 		w.report(errors.New(why + "; " + mib(w.replay.dropped) +
 			" of data sent earlier was too large to keep for it: run the cell again"))
@@ -550,10 +645,10 @@ func (w *widget) revive(why string) bool {
 }
 
 // restoreState puts the saved recording, timeline, time and play state
-// back, as far as the Viewer lets it be set.
+// back, as far as the Viewer lets it be set, once the replayed recording
+// is open again.
 func (w *widget) restoreState() {
 	st := w.saved
-	w.saved = viewerState{}
 	if st.recordingID == "" {
 		return
 	}

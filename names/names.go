@@ -48,6 +48,20 @@ const RuntimeRegistry = "rerun.goLoader.runtimes"
 // (its "ready" aside): what WebViewer and <rerun-viewer> dispatch.
 var ViewerEvents = []string{"recording_open", "selection_change", "time_update", "timeline_change", "play", "pause", "fullscreen"}
 
+// The events the loader adds for a Viewer of a web page (WebViewer,
+// mount(), <rerun-viewer>; not a notebook's kernel): the page's budget of
+// running Viewers suspended it or resumed it, the browser took its
+// graphics context away, or it was restored after that.
+const (
+	EventSuspended   = "suspended"
+	EventResumed     = "resumed"
+	EventContextLost = "context_lost"
+	EventRestored    = "restored"
+)
+
+// LifecycleEvents are those events.
+var LifecycleEvents = []string{EventSuspended, EventResumed, EventContextLost, EventRestored}
+
 // Failure titles the loader shows and loader check recognises.
 const (
 	// CrashTitle heads the failure a Viewer panic shows (with the panic's

@@ -16,6 +16,9 @@ export default function() {
         async start(canvas) {
             record("start", [canvas instanceof HTMLCanvasElement]);
             fake.startSize = [canvas.clientWidth, canvas.clientHeight];
+            // A context of its own, as the Viewer's renderer takes one: tests
+            // count them and take them away (WEBGL_lose_context).
+            this.gl = canvas.getContext("webgl2");
             if (fake.hold) await fake.hold;
             if (fake.startError) throw new Error(fake.startError);
             this.options.on_viewer_event(JSON.stringify({ type: "started", recording_id: "fake" }));
@@ -32,6 +35,8 @@ export default function() {
     }
     WebHandle.prototype.get_active_recording_id = function () { record("get_active_recording_id", []); return fake.activeRecording ?? null; };
     WebHandle.prototype.get_active_timeline = function (rec) { record("get_active_timeline", [rec]); return fake.activeTimeline ?? null; };
+    WebHandle.prototype.get_time_for_timeline = function (rec, timeline) { record("get_time_for_timeline", [rec, timeline]); return fake.time ?? null; };
+    WebHandle.prototype.get_playing = function (rec) { record("get_playing", [rec]); return fake.playing ?? false; };
 
     async function init({ module_or_path }) {
         record("init", [module_or_path instanceof WebAssembly.Module]);

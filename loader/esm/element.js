@@ -3,7 +3,7 @@
 // with every WebViewer and notebook widget of the same build.
 import { mount } from "./__WIDGET_FILE__";
 
-const EVENTS = __VIEWER_EVENTS__;
+const EVENTS = [...__VIEWER_EVENTS__, ...__LIFECYCLE_EVENTS__];
 
 // size reads a width or height attribute: a number is pixels, anything
 // else ("auto", "100%", "60vh") is passed on; absent means "auto".
@@ -91,6 +91,7 @@ class RerunViewerElement extends HTMLElement {
         theme: this.getAttribute("theme") ?? undefined,
         panelStates: this.#panelStates(),
         viewer: this.getAttribute("viewer") ?? undefined,
+        maxRunningViewers: this.hasAttribute("max-running-viewers") ? Number(this.getAttribute("max-running-viewers")) : undefined,
         signal,
       });
     } catch (e) {

@@ -4,13 +4,16 @@
  * (px numbers, CSS lengths or "auto"; default "auto": the element's width
  * at 16:9), theme, panelStates, fallbackToken, viewer (the URL of
  * re_viewer_bg.wasm), signal (an AbortSignal that destroys it), and any
- * WebViewer.start option. Rejects with an Error that says what failed and
+ * WebViewer.start option, and maxRunningViewers (setMaxRunningViewers for the
+ * page). Rejects with an Error that says what failed and
  * what to do; the element shows it too.
  */
 export async function mount(element, options = {}) {
   if (!(element instanceof Element)) throw new TypeError("mount: the first argument must be an element");
-  const { recording, width = "auto", height = "auto", theme, panelStates, fallbackToken, signal, ...rest } = options;
+  const { recording, width = "auto", height = "auto", theme, panelStates, fallbackToken, signal, maxRunningViewers,
+    ...rest } = options;
   signal?.throwIfAborted();
+  if (maxRunningViewers !== undefined) await setMaxRunningViewers(maxRunningViewers);
   const viewer = new WebViewer();
   const destroy = () => viewer.destroy();
   signal?.addEventListener("abort", destroy, { once: true });
@@ -29,3 +32,14 @@ export async function mount(element, options = {}) {
   return viewer;
 }
 
+
+/**
+ * setMaxRunningViewers sets how many Viewers of this page (widgets,
+ * elements and mount()s of this build) run at once, and resolves to the
+ * budget in force; without n it only reads it. Past it, the Viewer out of
+ * view longest is suspended: its picture stays, its Viewer and memory go,
+ * and it resumes with its data when scrolled to or clicked.
+ */
+export async function setMaxRunningViewers(n) {
+  return (await runtime().api).setMaxRunningViewers(n);
+}

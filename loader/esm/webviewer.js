@@ -67,6 +67,8 @@ export class WebViewer {
       } catch {
         return;
       }
+      // Back from a lost context (which failed it): it runs again.
+      if (event.type === "__EVENT_RESTORED__" || event.type === "__EVENT_RESUMED__") this.#state = "ready";
       this.#dispatch(event.type, event);
     };
     const onFailure = (title, detail) => {

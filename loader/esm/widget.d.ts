@@ -63,6 +63,14 @@ export interface WebViewerEvents {
   timeline_change: TimelineChangeEvent;
   selection_change: SelectionChangeEvent;
   recording_open: RecordingOpenEvent;
+  /** Suspended to keep the page within its budget of running Viewers (its picture stays). */
+  suspended: void;
+  /** Running again after a suspension, with its data and state. */
+  resumed: void;
+  /** The browser took its WebGL context away; the element offers to restore it. */
+  context_lost: void;
+  /** Running again after a lost context, with its data and state. */
+  restored: void;
 }
 
 type Callback<K extends keyof WebViewerEvents> = WebViewerEvents[K] extends void
@@ -127,7 +135,18 @@ export interface MountOptions extends Omit<WebViewerOptions, "width" | "height" 
   fallbackToken?: string;
   /** Aborting it destroys the Viewer. */
   signal?: AbortSignal;
+  /** Sets the page's budget of running Viewers (see setMaxRunningViewers). */
+  maxRunningViewers?: number;
 }
+
+/**
+ * Set how many Viewers of this page (widgets, elements, mount()s of this
+ * build) run at once: default 8, below the browser's 16 WebGL contexts.
+ * Past it the Viewer out of view longest is suspended (its picture kept,
+ * its memory released) and resumes when scrolled to or clicked. Resolves
+ * to the budget in force; without n it only reads it.
+ */
+export function setMaxRunningViewers(n?: number): Promise<number>;
 
 /**
  * Start a Viewer in element. Resolves once it runs; rejects with an Error
