@@ -16,7 +16,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./loader/... ./wasmjs/... ./cmd/loader/...
 
-.PHONY: run test build dist bench bench-server viewer deps chromium node nginx wrk python loader vet test-race test-native test-wasm clean
+.PHONY: run test build dist bench bench-many bench-server viewer deps chromium node nginx wrk python loader vet test-race test-native test-wasm clean
 
 # Serves the pinned Viewer built into the cache: on a first run from a quick
 # compression within seconds, swapped for the quality-11 one when it is
@@ -40,6 +40,13 @@ build: viewer
 RUNS ?= 5
 bench: chromium viewer
 	$(GO) run ./bench/widget --runs $(RUNS) --out build/bench
+
+# Many Viewers on one page, upstream's loader vs ours: contexts lost,
+# silently broken Viewers, time to show when scrolled to, renderer memory
+# (build/bench-many/many.md, printed).
+WIDGETS ?= 20,50
+bench-many: chromium viewer
+	$(GO) run ./bench/many --widgets $(WIDGETS) --out build/bench-many
 
 # Our server vs nginx vs python3 -m http.server on the same build, loopback.
 bench-server: build nginx wrk

@@ -292,7 +292,7 @@ func (w *widget) forwardEvent(event any) {
 	w.restoreMu.Lock()
 	id := w.restoreFor
 	w.restoreMu.Unlock()
-	if s, ok := event.(string); ok && id != "" && strings.Contains(s, `"recording_open"`) && strings.Contains(s, strconv.Quote(id)) {
+	if s, ok := event.(string); ok && id != "" && strings.Contains(s, `"recording_open"`) && strings.Contains(s, `"`+id+`"`) {
 		w.inbox.push(item{control: controlRestoreState})
 	}
 }
