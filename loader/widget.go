@@ -492,6 +492,10 @@ func (w *widget) closeViewer() {
 	w.viewer.close()
 	w.viewer, w.url = nil, ""
 	w.page.release(w)
+	// The closed Viewer's glue instance and Wasm memory stay pinned in
+	// wasm_exec.js's table until a Go collection finalizes their values
+	// (see teardown): a suspended Viewer must give its memory back now.
+	runtime.GC()
 }
 
 // handleControl suspends the Viewer, gives it up when its context is

@@ -40,6 +40,7 @@ var pageJS []byte
 // config says what to measure.
 type config struct {
 	widgets []int
+	loaders string
 	fixture string
 	goal    time.Duration // a Viewer scrolled to shows its recording within it
 	wait    time.Duration // how long a Viewer scrolled to is waited for at most
@@ -50,9 +51,10 @@ type config struct {
 func main() {
 	cfg := config{log: os.Stderr}
 	widgets := flag.String("widgets", "20,50", "comma-separated `counts` of widgets on the page")
+	flag.StringVar(&cfg.loaders, "loaders", "A,B", "the `loaders` to measure: A (upstream's), B (ours) or both")
 	flag.StringVar(&cfg.fixture, "fixture", "bwright000__DDS-SLAM__trail3_viz.rrd", "the `recording` (of the shared fixtures) each widget is sent")
 	flag.DurationVar(&cfg.goal, "goal", 3*time.Second, "a Viewer scrolled to should show its recording within this `duration`")
-	flag.DurationVar(&cfg.wait, "wait", 15*time.Second, "how long a Viewer scrolled to is waited for at most")
+	flag.DurationVar(&cfg.wait, "wait", 6*time.Second, "how long a Viewer scrolled to is waited for at most")
 	flag.StringVar(&cfg.out, "out", "build/bench-many", "`folder` for many.md and many.json")
 	flag.Parse()
 	for _, f := range strings.Split(*widgets, ",") {
@@ -81,6 +83,7 @@ type result struct {
 	Loader         string         `json:"loader"`
 	Widgets        int            `json:"widgets"`
 	Opened         int            `json:"opened"` // recordings opened before the scroll
+	Paused         int            `json:"paused"` // Viewers paused before they opened it
 	LostContexts   int            `json:"lost_contexts"`
 	SilentlyBroken int            `json:"silently_broken"` // lost contexts nothing on the page says
 	ShownInGoal    int            `json:"shown_within_goal"`
@@ -146,6 +149,9 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	var results []result
 	for _, n := range cfg.widgets {
 		for _, v := range variants {
+			if !strings.Contains(cfg.loaders, v.name[:1]) {
+				continue
+			}
 			fmt.Fprintf(cfg.log, "%s, %d widgets…\n", v.name, n)
 			r, err := measure(br, pages.URL, v, n, cfg)
 			if err != nil {
@@ -226,13 +232,13 @@ func measure(br *headless.Browser, pagesURL string, v variant, n int, cfg config
 		page, headless.JS(assetSrv.URL+"/"+names.WidgetFile), n, headless.JS(traits))); err != nil {
 		return r, fmt.Errorf("add the widgets: %w", err)
 	}
-	opened, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => %s.sendAll(%s, %d))()`,
-		page, headless.JS("/rrd/"+cfg.fixture), (time.Duration(n) * 10 * time.Second).Milliseconds()))
+	sent, err := headless.Eval[struct{ Opened, Paused int }](tab, fmt.Sprintf(`(async () => %s.sendAll(%s, %d))()`,
+		page, headless.JS("/rrd/"+cfg.fixture), (time.Duration(n)*10*time.Second).Milliseconds()))
 	if err != nil {
 		return r, fmt.Errorf("send the recordings: %w", err)
 	}
-	r.Opened = opened
-	fmt.Fprintf(cfg.log, "  %d of %d opened their recording\n", opened, n)
+	r.Opened, r.Paused = sent.Opened, sent.Paused
+	fmt.Fprintf(cfg.log, "  %d of %d opened their recording, %d were paused first\n", sent.Opened, n, sent.Paused)
 	for i := range n {
 		ms, err := headless.Eval[float64](tab, fmt.Sprintf(`(async () => %s.scrollTo(%d, %d))()`, page, i, cfg.wait.Milliseconds()))
 		if err != nil {
@@ -277,16 +283,16 @@ func mb(n int64) float64 { return float64(n) / 1e6 }
 // B/A ratio of peak memory per count.
 func markdown(results []result, cfg config) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| loader | widgets | recordings opened | contexts lost | silently broken | shown within %v when scrolled to | median / slowest to show | renderer MB at end | peak |\n", cfg.goal)
+	fmt.Fprintf(&b, "| loader | widgets | opened / paused first | contexts lost | silently broken | shown within %v when scrolled to | median / slowest to show | renderer MB at end | peak |\n", cfg.goal)
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d of %d | %s | %.0f | %.0f |\n", r.Loader, r.Widgets, r.Opened,
+		fmt.Fprintf(&b, "| %s | %d | %d / %d | %d | %d | %d of %d | %s | %.0f | %.0f |\n", r.Loader, r.Widgets, r.Opened, r.Paused,
 			r.LostContexts, r.SilentlyBroken, r.ShownInGoal, r.Widgets, showTimes(r.ShowMS), mb(r.RSSEnd), mb(r.RSSPeak))
 	}
 	b.WriteString("\n")
 	for i := 0; i+1 < len(results); i += 2 {
 		a, o := results[i], results[i+1]
-		if a.RSSPeak > 0 {
+		if a.Widgets == o.Widgets && a.RSSPeak > 0 {
 			fmt.Fprintf(&b, "%d widgets: peak memory B/A = %.2f\n", a.Widgets, float64(o.RSSPeak)/float64(a.RSSPeak))
 		}
 	}

@@ -42,23 +42,25 @@ export async function addWidgets(url, n, traits) {
 }
 
 // sendAll waits for every widget's "ready" and sends each the recording at
-// rrdURL, as the kernel does, then waits for each recording_open. It
-// returns how many opened within timeoutMs.
+// rrdURL, as the kernel does, then waits for each to open it, or to be
+// paused (a paused Viewer opens it when it resumes). It returns how many
+// opened, and how many were paused, within timeoutMs.
 export async function sendAll(rrdURL, timeoutMs) {
   const bytes = new Uint8Array(await (await fetch(rrdURL)).arrayBuffer());
   const end = performance.now() + timeoutMs;
-  let opened = 0;
-  await Promise.all(window.views.map(async (view) => {
+  const counts = { opened: 0, paused: 0 };
+  await Promise.all(window.views.map(async (view, i) => {
     try {
       await view.model.waitFor(() => view.model.sent.includes("ready"), Math.max(0, end - performance.now()));
       view.model.deliver({ type: "rrd" }, [window.host.bytesView(bytes)]);
-      await view.model.waitFor(() => view.model.events("recording_open").length > 0, Math.max(0, end - performance.now()));
-      opened++;
+      await view.model.waitFor(() => view.model.events("recording_open").length > 0 || stateOf(i) === "paused",
+        Math.max(0, end - performance.now()));
+      counts[view.model.events("recording_open").length > 0 ? "opened" : "paused"]++;
     } catch {
-      // Counted as not opened.
+      // Counted as neither.
     }
   }));
-  return opened;
+  return counts;
 }
 
 // scrollTo scrolls widget i into view and returns how long it takes to
