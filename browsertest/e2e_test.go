@@ -462,8 +462,9 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	if err := first.Poll("the Viewer in Cache Storage", kept, headless.Deadline); err != nil {
 		t.Fatalf("%v: Cache Storage holds %q", err, keys(first))
 	}
-	if k := keys(first); !slices.Equal(k, []string{want}) {
-		t.Fatalf("Cache Storage holds %q, want %q", k, want)
+	// Other tests of the profile keep their own Viewers there.
+	if k := keys(first); slices.Index(k, want) != slices.IndexFunc(k, func(key string) bool { return strings.Contains(key, sum) }) || !slices.Contains(k, want) {
+		t.Fatalf("Cache Storage holds %q, want %q once", k, want)
 	}
 	first.Close()
 
@@ -489,7 +490,7 @@ func TestInlineViewerKeptAcrossPages(t *testing.T) {
 	if err := third.Poll("an idle page", `new Promise((resolve) => requestIdleCallback(() => setTimeout(() => resolve(true), 500)))`, headless.Deadline); err != nil {
 		t.Fatal(err)
 	}
-	if k := keys(third); !slices.Equal(k, []string{want}) {
-		t.Errorf("Cache Storage holds %q after a widget with mismatched bytes, want only %q", k, want)
+	if k := keys(third); slices.ContainsFunc(k, func(key string) bool { return strings.Contains(key, other) }) {
+		t.Errorf("Cache Storage holds %q after a widget with mismatched bytes: it kept them under the SHA-256 they do not have", k)
 	}
 }
