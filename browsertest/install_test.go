@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -134,7 +135,10 @@ func TestInstallIntoNotebook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upstreamStatic := snapshotDir(t, filepath.Join(env.Package, "static"))
+	upstreamStatic, err := pynotebook.Snapshot(filepath.Join(env.Package, "static"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	work := t.TempDir()
 	loader := func(want int, args ...string) string {
@@ -221,7 +225,7 @@ func TestInstallIntoNotebook(t *testing.T) {
 	sendRecording(t, tab, m.Index, recording)
 
 	expect(loader(0, "uninstall"), "restored upstream's")
-	if got := snapshotDir(t, filepath.Join(env.Package, "static")); !equalSnapshots(got, upstreamStatic) {
+	if got, err := pynotebook.Snapshot(filepath.Join(env.Package, "static")); err != nil || !maps.Equal(got, upstreamStatic) {
 		t.Errorf("after uninstall static/ holds %d files, not upstream's %d byte for byte", len(got), len(upstreamStatic))
 	}
 	if _, err := os.Stat(filepath.Join(env.Package, "static", install.BackupDir)); !os.IsNotExist(err) {
@@ -229,33 +233,4 @@ func TestInstallIntoNotebook(t *testing.T) {
 	}
 	expect(loader(0, "uninstall"), "nothing to uninstall")
 	expect(loader(2, "install", "--viewer", "0.1.0"), "neither a folder nor a pinned version", version)
-}
-
-func snapshotDir(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		files[path] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-func equalSnapshots(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

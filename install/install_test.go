@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorerun/loader/internal/pynotebook"
 	"github.com/gorerun/loader/names"
 )
 
@@ -49,16 +50,7 @@ func bundle(t *testing.T, widget, viewer string) Bundle {
 // snapshot reads every file under dir by relative path.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		rel, _ := filepath.Rel(dir, path)
-		files[rel] = string(b)
-		return err
-	})
+	files, err := pynotebook.Snapshot(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

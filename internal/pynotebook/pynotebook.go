@@ -128,3 +128,20 @@ func (e *Env) Serve(ctx context.Context) (string, error) {
 		return "", ctx.Err()
 	}
 }
+
+// Snapshot reads every file under dir, by its path relative to dir: what
+// tests compare to tell that an install left a package byte for byte as
+// it found it.
+func Snapshot(dir string) (map[string]string, error) {
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = string(b)
+		return err
+	})
+	return files, err
+}
