@@ -2,6 +2,8 @@ package browsertest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,5 +214,72 @@ func TestRealViewerComesBackAfterALostContext(t *testing.T) {
 	}
 	if s := states(t, tab); s[m.Index] != "running" {
 		t.Errorf("after Restore the widget is %q", s[m.Index])
+	}
+}
+
+// TestSuspendedRealViewerKeepsItsPicture runs two real Viewers side by
+// side on a budget of one: starting the second suspends the first, which
+// keeps its last picture (or a placeholder) behind the paused text; a
+// click brings it back with its recording and pauses the other. With
+// LOADER_SHOTS=DIR it writes what a user sees then, suspended.png and
+// resumed.png.
+func TestSuspendedRealViewerKeepsItsPicture(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	traits := defaultTraits()
+	traits["_width"], traits["_height"] = 480, 320
+	first := mountWidget(t, tab, realURL(t), false, traits)
+	opened := sendRecording(t, tab, first.Index, smallRecording)
+	if n, err := headless.Eval[int](tab, `(async () => (await import(`+headless.JS(realURL(t))+`)).setMaxRunningViewers(1))()`); err != nil || n != 1 {
+		t.Fatalf("setMaxRunningViewers(1) = %d, %v", n, err)
+	}
+	second := mountWidget(t, tab, realURL(t), false, traits)
+	sendRecording(t, tab, second.Index, smallRecording)
+	if err := tab.Poll("the first Viewer paused", fmt.Sprintf(`%s[%d] === "paused"`, viewerStates, first.Index), headless.Deadline); err != nil {
+		t.Fatalf("%v: states %v", err, states(t, tab))
+	}
+	picture, err := headless.Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-paused canvas")`, first.Index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the paused Viewer shows its last picture: %v (else the placeholder)", picture)
+	shoot(t, tab, "suspended.png")
+
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(() => {
+		window.opensBefore = window.views[%d].model.events("recording_open").length;
+		window.views[%d].el.querySelector(".rerun-loader-paused").click();
+		return true;
+	})()`, first.Index, first.Index)); err != nil {
+		t.Fatal(err)
+	}
+	back := fmt.Sprintf(`(() => {
+		const opens = window.views[%d].model.events("recording_open");
+		return opens.length > window.opensBefore && opens.at(-1).recording_id === %s && %s[%d] === "running";
+	})()`, first.Index, headless.JS(opened["recording_id"]), viewerStates, first.Index)
+	if err := tab.Poll("the first Viewer back with its recording", back, headless.Deadline); err != nil {
+		t.Fatalf("%v: states %v\nconsole:\n%s", err, states(t, tab), consoleText(tab))
+	}
+	if err := tab.Poll("the second Viewer paused for it", fmt.Sprintf(`%s[%d] === "paused"`, viewerStates, second.Index), headless.Deadline); err != nil {
+		t.Fatalf("%v: states %v", err, states(t, tab))
+	}
+	// Two frames more: the one that opened the recording has drawn.
+	if _, err := headless.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`); err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, tab, "resumed.png")
+}
+
+// shoot writes the tab's screenshot to $LOADER_SHOTS/name, when set.
+func shoot(t *testing.T, tab *headless.Tab, name string) {
+	dir := os.Getenv("LOADER_SHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := tab.Screenshot()
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
+	}
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
 	}
 }

@@ -42,6 +42,7 @@ type config struct {
 	widgets []int
 	loaders string
 	fixture string
+	budgets []int // our loader's running-Viewer budgets to measure; 0 is its default
 	goal    time.Duration // a Viewer scrolled to shows its recording within it
 	wait    time.Duration // how long a Viewer scrolled to is waited for at most
 	out     string
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&cfg.fixture, "fixture", "bwright000__DDS-SLAM__trail3_viz.rrd", "the `recording` (of the shared fixtures) each widget is sent")
 	flag.DurationVar(&cfg.goal, "goal", 3*time.Second, "a Viewer scrolled to should show its recording within this `duration`")
 	flag.DurationVar(&cfg.wait, "wait", 6*time.Second, "how long a Viewer scrolled to is waited for at most")
+	budgets := flag.String("max-running", "0", "comma-separated running-Viewer `budgets` to measure our loader with (setMaxRunningViewers); 0 is its default")
 	flag.StringVar(&cfg.out, "out", "build/bench-many", "`folder` for many.md and many.json")
 	flag.Parse()
 	for _, f := range strings.Split(*widgets, ",") {
@@ -64,6 +66,14 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.widgets = append(cfg.widgets, n)
+	}
+	for _, f := range strings.Split(*budgets, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			fmt.Fprintf(os.Stderr, "bench-many: --max-running %q: want counts such as 4,8 (0: the loader's default)\n", *budgets)
+			os.Exit(2)
+		}
+		cfg.budgets = append(cfg.budgets, n)
 	}
 	results, err := run(context.Background(), cfg)
 	if err != nil {
@@ -98,6 +108,9 @@ type result struct {
 type variant struct {
 	name    string
 	handler http.Handler
+	// maxRunning, when not 0, is set with the widget module's
+	// setMaxRunningViewers before any widget is added.
+	maxRunning int
 }
 
 func run(ctx context.Context, cfg config) ([]result, error) {
@@ -129,9 +142,13 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	variants := []variant{
-		{"A upstream", upstreamHandler(widget, filepath.Join(pkg, names.ViewerFile))},
-		{"B ours", h},
+	variants := []variant{{name: "A upstream", handler: upstreamHandler(widget, filepath.Join(pkg, names.ViewerFile))}}
+	for _, k := range cfg.budgets {
+		name := "B ours"
+		if k > 0 {
+			name = fmt.Sprintf("B ours, %d running", k)
+		}
+		variants = append(variants, variant{name: name, handler: h, maxRunning: k})
 	}
 	br, err := headless.Launch(ctx)
 	if err != nil {
@@ -228,8 +245,8 @@ func measure(br *headless.Browser, pagesURL string, v variant, n int, cfg config
 	}()
 
 	traits := map[string]any{"_width": 640, "_height": 360, "_url": nil, "_panel_states": nil, "_fallback_token": nil}
-	if _, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => %s.addWidgets(%s, %d, %s))()`,
-		page, headless.JS(assetSrv.URL+"/"+names.WidgetFile), n, headless.JS(traits))); err != nil {
+	if _, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => %s.addWidgets(%s, %d, %s, %d))()`,
+		page, headless.JS(assetSrv.URL+"/"+names.WidgetFile), n, headless.JS(traits), v.maxRunning)); err != nil {
 		return r, fmt.Errorf("add the widgets: %w", err)
 	}
 	sent, err := headless.Eval[struct{ Opened, Paused int }](tab, fmt.Sprintf(`(async () => %s.sendAll(%s, %d))()`,
@@ -290,10 +307,14 @@ func markdown(results []result, cfg config) string {
 			r.LostContexts, r.SilentlyBroken, r.ShownInGoal, r.Widgets, showTimes(r.ShowMS), mb(r.RSSEnd), mb(r.RSSPeak))
 	}
 	b.WriteString("\n")
-	for i := 0; i+1 < len(results); i += 2 {
-		a, o := results[i], results[i+1]
-		if a.Widgets == o.Widgets && a.RSSPeak > 0 {
-			fmt.Fprintf(&b, "%d widgets: peak memory B/A = %.2f\n", a.Widgets, float64(o.RSSPeak)/float64(a.RSSPeak))
+	for _, a := range results {
+		if !strings.HasPrefix(a.Loader, "A") || a.RSSPeak == 0 {
+			continue
+		}
+		for _, o := range results {
+			if o.Widgets == a.Widgets && strings.HasPrefix(o.Loader, "B") {
+				fmt.Fprintf(&b, "%d widgets: peak memory %s / A = %.2f (goal at 20: ≤ 0.50)\n", a.Widgets, o.Loader, float64(o.RSSPeak)/float64(a.RSSPeak))
+			}
 		}
 	}
 	return b.String()

@@ -34,9 +34,12 @@ export function stateOf(i) {
   return el.querySelector(".rerun-loader-status") ? "loading" : "running";
 }
 
-// addWidgets mounts n widgets of the module at url, one below the other.
-export async function addWidgets(url, n, traits) {
+// addWidgets mounts n widgets of the module at url, one below the other,
+// after setting the page's running-Viewer budget to maxRunning (0: the
+// loader's default).
+export async function addWidgets(url, n, traits, maxRunning) {
   const widget = await window.host.load({ url });
+  if (maxRunning) await (await import(url)).setMaxRunningViewers(maxRunning);
   for (let i = 0; i < n; i++) await window.host.addView(widget, traits);
   return window.views.length;
 }
