@@ -23,6 +23,7 @@ type viewerBuild struct {
 	role    string // "candidate" or "baseline"
 	spec    string // what the user named: a folder or a pinned version
 	version string
+	buildID string // of the bundle: the same Viewer and loader, the same id
 	source  string // the folder the Viewer came from
 	// broken is why no page can start this build at all (its glue and Wasm
 	// come from different builds): every run of it fails with it.
@@ -106,7 +107,7 @@ func prepare(ctx context.Context, role, spec, cache string, log io.Writer) (*vie
 	case err != nil:
 		return nil, fmt.Errorf("%s: build widget.js: %w", role, err)
 	}
-	b.version = res.ViewerVersion
+	b.version, b.buildID = res.ViewerVersion, res.BuildID
 	return b, nil
 }
 

@@ -26,11 +26,14 @@ const (
 	Skipped = "skipped"
 )
 
-// Check is one verdict on one recording.
+// Check is one verdict on one recording, or on one of its screenshots.
 type Check struct {
 	Name    string `json:"name"`
 	Status  string `json:"status"`
 	Message string `json:"message,omitempty"`
+	// Shot is the screenshot the check is about (NAME@MOMENT#WxH), its
+	// JUnit testcase; "" for the checks of the whole run.
+	Shot string `json:"shot,omitempty"`
 }
 
 // Comparison is the candidate's screenshot against a reference.
@@ -47,18 +50,42 @@ type Ratios struct {
 	Ready  float64 `json:"ready,omitempty"`
 	Open   float64 `json:"open,omitempty"`
 	Memory float64 `json:"memory,omitempty"`
+	// Frame is of the median frame interval while playing.
+	Frame float64 `json:"frame,omitempty"`
 }
 
-// Result is everything about one recording.
-type Result struct {
-	Recording *recording  `json:"recording"`
-	Checks    []Check     `json:"checks"`
-	Candidate *BuildRun   `json:"candidate"`
-	Baseline  *BuildRun   `json:"baseline,omitempty"`
-	Golden    *Comparison `json:"golden,omitempty"`
-	// VsBaseline compares the candidate's screenshot with the baseline's.
+// Shot is one moment of a result: the candidate's screenshot and what it
+// was compared with.
+type Shot struct {
+	Moment   Moment `json:"moment"`
+	Testcase string `json:"testcase"` // NAME@MOMENT#WxH
+	// Candidate and Baseline are the screenshots, files in the output
+	// folder.
+	Candidate string `json:"candidate,omitempty"`
+	Baseline  string `json:"baseline,omitempty"`
+	// GoldenFile is the golden screenshot's path, where `loader check
+	// approve` copies the candidate.
+	GoldenFile string      `json:"golden_file,omitempty"`
+	Golden     *Comparison `json:"golden,omitempty"`
 	VsBaseline *Comparison `json:"vs_baseline,omitempty"`
-	Ratios     *Ratios     `json:"ratios,omitempty"`
+}
+
+// Result is everything about one scenario at one size.
+type Result struct {
+	Name      string     `json:"name"`
+	Size      string     `json:"size"`
+	Scenario  *scenario  `json:"scenario"`
+	Recording *recording `json:"recording"`
+	Checks    []Check    `json:"checks"`
+	Candidate *BuildRun  `json:"candidate"`
+	Baseline  *BuildRun  `json:"baseline,omitempty"`
+	Shots     []*Shot    `json:"shots"`
+	Ratios    *Ratios    `json:"ratios,omitempty"`
+	// Attempts is how many times it ran; Flaky is whether it failed
+	// before it passed; Retries are the failed attempts before the last.
+	Attempts int       `json:"attempts"`
+	Flaky    bool      `json:"flaky,omitempty"`
+	Retries  []*Result `json:"retries,omitempty"`
 }
 
 // Failed reports whether any check failed.
@@ -75,35 +102,91 @@ func (r *Result) add(name, status, format string, args ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, Status: status, Message: fmt.Sprintf(format, args...)})
 }
 
-// judge turns the runs of one recording into checks, and writes its PNGs
-// (and, with --update-golden, its golden file).
-func judge(res *Result, opts *Options) error {
-	if err := writeScreenshots(res, opts.Out); err != nil {
-		return err
+func (r *Result) addShot(shot *Shot, name, status, format string, args ...any) {
+	r.add(name, status, format, args...)
+	r.Checks[len(r.Checks)-1].Shot = shot.Testcase
+}
+
+// testcase names a screenshot: NAME@MOMENT#WxH.
+func testcase(name string, m Moment, size string) string {
+	return name + "@" + m.String() + "#" + size
+}
+
+// file names one of a result's PNGs in the output folder, per moment:
+// NAME@MOMENT-WxH.ROLE.png (no "#", which a URL would cut).
+func (r *Result) file(m Moment, role, suffix string) string {
+	return fmt.Sprintf("%s@%s-%s%s.%s.png", r.Name, m.slug(), r.Size, suffix, role)
+}
+
+// goldenFile is the golden screenshot of a moment: NAME-WxH.png at the end
+// of the timeline, as before moments could be chosen, else
+// NAME@MOMENT-WxH.png.
+func goldenFile(dir, name string, m Moment, size string) string {
+	if m == endOfTimeline {
+		return filepath.Join(dir, fmt.Sprintf("%s-%s.png", name, size))
 	}
+	return filepath.Join(dir, fmt.Sprintf("%s@%s-%s.png", name, m.slug(), size))
+}
+
+// judge turns the runs of one scenario at one size into checks, and
+// writes its PNGs (and, with --update-golden, its golden files). suffix
+// tells the files of a retried attempt apart.
+func judge(res *Result, opts *Options, suffix string) error {
 	settled := judgeRun(res)
-	if opts.Golden != "" {
-		if err := judgeGolden(res, opts, settled); err != nil {
+	for _, m := range res.Scenario.At {
+		shot := &Shot{Moment: m, Testcase: testcase(res.Name, m, res.Size)}
+		res.Shots = append(res.Shots, shot)
+		c, err := writeShot(res, res.Candidate, shot, &shot.Candidate, suffix, opts.Out)
+		if err != nil {
 			return err
+		}
+		var b *ShotRun
+		if res.Baseline != nil {
+			if b, err = writeShot(res, res.Baseline, shot, &shot.Baseline, suffix, opts.Out); err != nil {
+				return err
+			}
+		}
+		switch {
+		case c != nil && c.png != nil:
+			msg := fmt.Sprintf("two identical frames after %.0f ms at %s", c.SettleMS, c.At)
+			if c.Problem != "" {
+				res.addShot(shot, CheckSettles, Failed, "%s: %s", m, c.Problem)
+			} else {
+				res.addShot(shot, CheckSettles, Passed, "%s", msg)
+			}
+		case !settled && res.Candidate.Reached == "open":
+			res.addShot(shot, CheckSettles, Failed, "%s", res.Candidate.reason())
+		default:
+			res.addShot(shot, CheckSettles, Skipped, "the recording did not open")
+		}
+		if opts.Golden != "" {
+			if err := judgeGolden(res, opts, shot, c, suffix); err != nil {
+				return err
+			}
+		}
+		if res.Baseline != nil {
+			judgeBaseline(res, opts, shot, c, b, suffix)
 		}
 	}
 	if res.Baseline != nil {
-		judgeBaseline(res, opts, settled)
+		judgeSpeed(res, opts)
 	}
 	return nil
 }
 
-// writeScreenshots writes the settled screenshot of each build's run.
-func writeScreenshots(res *Result, out string) error {
-	for _, run := range []*BuildRun{res.Candidate, res.Baseline} {
-		if run != nil && run.png != nil {
-			run.Screenshot = res.Recording.Name + "." + run.Build + ".png"
-			if err := os.WriteFile(filepath.Join(out, run.Screenshot), run.png, 0o644); err != nil {
-				return fmt.Errorf("write screenshot: %w", err)
-			}
-		}
+// writeShot writes run's screenshot of shot's moment, if it has one, and
+// names the file in *name.
+func writeShot(res *Result, run *BuildRun, shot *Shot, name *string, suffix, out string) (*ShotRun, error) {
+	s := run.shot(shot.Moment)
+	if s == nil || s.png == nil {
+		return s, nil
 	}
-	return nil
+	s.Screenshot = res.file(shot.Moment, run.Build, suffix)
+	*name = s.Screenshot
+	if err := os.WriteFile(filepath.Join(out, s.Screenshot), s.png, 0o644); err != nil {
+		return nil, fmt.Errorf("write screenshot: %w", err)
+	}
+	return s, nil
 }
 
 // judgeRun adds the checks of the candidate's run alone, each skipped when
@@ -127,9 +210,12 @@ func judgeRun(res *Result) (settled bool) {
 	default:
 		res.add(CheckRecordingOpen, Failed, "%s", c.reason())
 	}
-	if msg, crashed := c.Crashed(); crashed {
+	switch msg, crashed := c.Crashed(); {
+	case crashed:
 		res.add(CheckNoPanic, Failed, "the Viewer panicked: %s", msg)
-	} else {
+	case c.RendererCrashed:
+		res.add(CheckNoPanic, Failed, "%s", c.Failure)
+	default:
 		res.add(CheckNoPanic, Passed, "")
 	}
 	if errs := c.ConsoleErrors(); len(errs) > 0 {
@@ -141,54 +227,55 @@ func judgeRun(res *Result) (settled bool) {
 	} else {
 		res.add(CheckNoConsoleError, Passed, "")
 	}
-	switch {
-	case settled:
-		res.add(CheckSettles, Passed, "two identical frames %.0f ms after recording_open, at %s", c.SettleMS, c.TimeControl)
-	case !open:
-		res.add(CheckSettles, Skipped, "the recording did not open")
-	default:
-		res.add(CheckSettles, Failed, "%s", c.reason())
-	}
 	return settled
 }
 
-// judgeBaseline compares the candidate with the baseline: the screenshots,
-// and the times against --max-slowdown.
-func judgeBaseline(res *Result, opts *Options, settled bool) {
-	b := res.Baseline
+// judgeBaseline compares the candidate's screenshot of a moment with the
+// baseline's.
+func judgeBaseline(res *Result, opts *Options, shot *Shot, c, b *ShotRun, suffix string) {
 	switch {
-	case !settled:
-		res.add(CheckBaseline, Skipped, "the candidate has no settled screenshot")
-	case b.png == nil:
-		res.add(CheckBaseline, Skipped, "the baseline has no settled screenshot: %s", b.reason())
+	case c == nil || c.png == nil:
+		res.addShot(shot, CheckBaseline, Skipped, "the candidate has no settled screenshot")
+	case b == nil || b.png == nil:
+		res.addShot(shot, CheckBaseline, Skipped, "the baseline has no settled screenshot: %s", res.Baseline.reason())
 	default:
-		cmp, err := compareTo(res, opts, b.png, b.Screenshot, "baseline")
+		cmp, err := compareTo(res, opts, shot, c.png, b.png, shot.Baseline, "baseline", suffix)
 		if err != nil {
-			res.add(CheckBaseline, Failed, "%v", err)
-			break
+			res.addShot(shot, CheckBaseline, Failed, "%v", err)
+			return
 		}
-		res.VsBaseline = cmp
-		res.add(CheckBaseline, verdict(cmp, opts), "%s of pixels differ from the baseline's (max %s)", percent(cmp.Fraction), percent(opts.MaxDiff))
-	}
-	res.Ratios = ratios(res.Candidate, b)
-	if opts.MaxSlowdown > 0 {
-		switch {
-		case res.Ratios.Ready == 0:
-			res.add(CheckSlowdown, Skipped, "one of the builds did not get ready")
-		case res.Ratios.Ready > opts.MaxSlowdown:
-			res.add(CheckSlowdown, Failed, "ready %.2f× slower than the baseline (max %.2f×)", res.Ratios.Ready, opts.MaxSlowdown)
-		default:
-			res.add(CheckSlowdown, Passed, "ready in %.2f× the baseline's time", res.Ratios.Ready)
-		}
+		shot.VsBaseline = cmp
+		res.addShot(shot, CheckBaseline, verdict(cmp, res.Scenario.MaxDiff), "%s of pixels differ from the baseline's (max %s)",
+			percent(cmp.Fraction), percent(res.Scenario.MaxDiff))
 	}
 }
 
-func judgeGolden(res *Result, opts *Options, settled bool) error {
-	c := res.Candidate
-	golden := filepath.Join(opts.Golden, fmt.Sprintf("%s-%dx%d.png", res.Recording.Name, opts.Width, opts.Height))
+// judgeSpeed puts the candidate's times beside the baseline's, against
+// --max-slowdown: getting ready, and the frames while playing.
+func judgeSpeed(res *Result, opts *Options) {
+	res.Ratios = ratios(res.Candidate, res.Baseline)
+	if opts.MaxSlowdown <= 0 {
+		return
+	}
+	switch {
+	case res.Ratios.Ready == 0:
+		res.add(CheckSlowdown, Skipped, "one of the builds did not get ready")
+	case res.Ratios.Ready > opts.MaxSlowdown:
+		res.add(CheckSlowdown, Failed, "ready %.2f× slower than the baseline (max %.2f×)", res.Ratios.Ready, opts.MaxSlowdown)
+	case res.Ratios.Frame > opts.MaxSlowdown:
+		res.add(CheckSlowdown, Failed, "frames %.2f× slower than the baseline's while playing: median %.1f ms against %.1f ms (max %.2f×)",
+			res.Ratios.Frame, res.Candidate.FrameP50MS, res.Baseline.FrameP50MS, opts.MaxSlowdown)
+	default:
+		res.add(CheckSlowdown, Passed, "ready in %.2f× the baseline's time, frames in %.2f×", res.Ratios.Ready, res.Ratios.Frame)
+	}
+}
+
+func judgeGolden(res *Result, opts *Options, shot *Shot, c *ShotRun, suffix string) error {
+	golden := goldenFile(opts.Golden, res.Name, shot.Moment, res.Size)
+	shot.GoldenFile = golden
 	if opts.UpdateGolden {
-		if !settled {
-			res.add(CheckGolden, Failed, "%s not written: the candidate has no settled screenshot", golden)
+		if c == nil || c.png == nil {
+			res.addShot(shot, CheckGolden, Failed, "%s not written: the candidate has no settled screenshot", golden)
 			return nil
 		}
 		if err := os.MkdirAll(opts.Golden, 0o755); err != nil {
@@ -197,42 +284,43 @@ func judgeGolden(res *Result, opts *Options, settled bool) error {
 		if err := os.WriteFile(golden, c.png, 0o644); err != nil {
 			return &UsageError{fmt.Errorf("write golden: %w", err)}
 		}
-		res.add(CheckGolden, Passed, "wrote %s", golden)
+		res.addShot(shot, CheckGolden, Passed, "wrote %s", golden)
 		return nil
 	}
-	if !settled {
-		res.add(CheckGolden, Skipped, "the candidate has no settled screenshot")
+	if c == nil || c.png == nil {
+		res.addShot(shot, CheckGolden, Skipped, "the candidate has no settled screenshot")
 		return nil
 	}
 	ref, err := os.ReadFile(golden)
 	if err != nil {
-		res.add(CheckGolden, Failed, "no golden screenshot %s: record it with --update-golden", golden)
+		res.addShot(shot, CheckGolden, Failed, "no golden screenshot %s: record it with --update-golden", golden)
 		return nil
 	}
-	reference := res.Recording.Name + ".golden.png"
+	reference := res.file(shot.Moment, "golden", suffix)
 	if err := os.WriteFile(filepath.Join(opts.Out, reference), ref, 0o644); err != nil {
 		return fmt.Errorf("copy golden: %w", err)
 	}
-	cmp, err := compareTo(res, opts, ref, reference, "golden")
+	cmp, err := compareTo(res, opts, shot, c.png, ref, reference, "golden", suffix)
 	if err != nil {
-		res.add(CheckGolden, Failed, "%s: %v", golden, err)
+		res.addShot(shot, CheckGolden, Failed, "%s: %v", golden, err)
 		return nil
 	}
-	res.Golden = cmp
-	res.add(CheckGolden, verdict(cmp, opts), "%s of pixels differ from %s (max %s)", percent(cmp.Fraction), golden, percent(opts.MaxDiff))
+	shot.Golden = cmp
+	res.addShot(shot, CheckGolden, verdict(cmp, res.Scenario.MaxDiff), "%s of pixels differ from %s (max %s)",
+		percent(cmp.Fraction), golden, percent(res.Scenario.MaxDiff))
 	return nil
 }
 
-// compareTo compares the candidate's screenshot with ref and writes the
+// compareTo compares a candidate's screenshot with ref and writes the
 // difference image.
-func compareTo(res *Result, opts *Options, ref []byte, refFile, role string) (*Comparison, error) {
-	d, err := compare(res.Candidate.png, ref)
+func compareTo(res *Result, opts *Options, shot *Shot, png, ref []byte, refFile, role, suffix string) (*Comparison, error) {
+	d, err := compare(png, ref)
 	if err != nil {
 		return nil, err
 	}
 	cmp := &Comparison{Reference: refFile, Pixels: d.Pixels, Fraction: d.Fraction}
 	if d.Image != nil {
-		cmp.Diff = res.Recording.Name + ".diff-" + role + ".png"
+		cmp.Diff = res.file(shot.Moment, "diff-"+role, suffix)
 		if err := os.WriteFile(filepath.Join(opts.Out, cmp.Diff), d.Image, 0o644); err != nil {
 			return nil, fmt.Errorf("write difference: %w", err)
 		}
@@ -240,8 +328,8 @@ func compareTo(res *Result, opts *Options, ref []byte, refFile, role string) (*C
 	return cmp, nil
 }
 
-func verdict(c *Comparison, opts *Options) string {
-	if c.Fraction > opts.MaxDiff {
+func verdict(c *Comparison, maxDiff float64) string {
+	if c.Fraction > maxDiff {
 		return Failed
 	}
 	return Passed
@@ -260,6 +348,7 @@ func ratios(c, b *BuildRun) *Ratios {
 		Ready:  div(c.ReadyMS, b.ReadyMS),
 		Open:   div(c.OpenMS, b.OpenMS),
 		Memory: div(float64(c.RendererBytes), float64(b.RendererBytes)),
+		Frame:  div(c.FrameP50MS, b.FrameP50MS),
 	}
 }
 
@@ -271,14 +360,17 @@ func (r *BuildRun) reason() string {
 	return "reached " + r.progress()
 }
 
-// summary is the progress line of a recording.
+// summary is the progress line of a result.
 func (r *Result) summary() string {
 	var b strings.Builder
 	status := "ok  "
-	if r.Failed() {
+	switch {
+	case r.Failed():
 		status = "FAIL"
+	case r.Flaky:
+		status = "FLAKY"
 	}
-	fmt.Fprintf(&b, "%s %s", status, r.Recording.Name)
+	fmt.Fprintf(&b, "%s %s#%s", status, r.Name, r.Size)
 	c := r.Candidate
 	if c.ReadyMS > 0 {
 		fmt.Fprintf(&b, "  ready %.1f s", c.ReadyMS/1000)
@@ -286,11 +378,16 @@ func (r *Result) summary() string {
 	if c.OpenMS > 0 {
 		fmt.Fprintf(&b, ", open %.1f s", c.OpenMS/1000)
 	}
-	if r.Golden != nil {
-		fmt.Fprintf(&b, ", %s vs golden", percent(r.Golden.Fraction))
+	if c.FrameP50MS > 0 {
+		fmt.Fprintf(&b, ", frames %.0f/%.0f ms", c.FrameP50MS, c.FrameP95MS)
 	}
-	if r.VsBaseline != nil {
-		fmt.Fprintf(&b, ", %s vs baseline", percent(r.VsBaseline.Fraction))
+	for _, s := range r.Shots {
+		if s.Golden != nil {
+			fmt.Fprintf(&b, ", %s %s vs golden", s.Moment, percent(s.Golden.Fraction))
+		}
+		if s.VsBaseline != nil {
+			fmt.Fprintf(&b, ", %s %s vs baseline", s.Moment, percent(s.VsBaseline.Fraction))
+		}
 	}
 	if r.Ratios != nil && r.Ratios.Ready > 0 {
 		fmt.Fprintf(&b, ", ready %.2f× baseline", r.Ratios.Ready)
@@ -298,7 +395,11 @@ func (r *Result) summary() string {
 	for _, ch := range r.Checks {
 		if ch.Status == Failed {
 			msg, _, _ := strings.Cut(ch.Message, "\n")
-			fmt.Fprintf(&b, "\n       %s: %s", ch.Name, msg)
+			where := ""
+			if ch.Shot != "" {
+				where = " (" + ch.Shot + ")"
+			}
+			fmt.Fprintf(&b, "\n       %s%s: %s", ch.Name, where, msg)
 		}
 	}
 	return b.String()

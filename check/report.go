@@ -24,6 +24,7 @@ const (
 type BuildInfo struct {
 	Spec    string `json:"spec"`    // as given: a folder or a version
 	Version string `json:"version"` // the Viewer's
+	BuildID string `json:"build_id"` // the bundle's: reports of one build share it
 	Source  string `json:"source"`  // the folder it came from
 	Broken  string `json:"broken,omitempty"`
 }
@@ -33,7 +34,10 @@ type Report struct {
 	Candidate    BuildInfo  `json:"candidate"`
 	Baseline     *BuildInfo `json:"baseline,omitempty"`
 	Browser      string     `json:"browser"`
-	Size         string     `json:"size"`
+	Size         string     `json:"size"` // the default; scenarios may name others
+	Workers      int        `json:"workers"`
+	Shard        string     `json:"shard,omitempty"`
+	Retries      int        `json:"retries,omitempty"`
 	Threshold    float64    `json:"threshold"`
 	MaxDiff      float64    `json:"max_diff"`
 	MaxSlowdown  float64    `json:"max_slowdown,omitempty"`
@@ -46,7 +50,7 @@ type Report struct {
 
 func newReport(opts Options, candidate, baseline *viewerBuild, browser string) *Report {
 	info := func(b *viewerBuild) BuildInfo {
-		i := BuildInfo{Spec: b.spec, Version: b.version, Source: b.source}
+		i := BuildInfo{Spec: b.spec, Version: b.version, BuildID: b.buildID, Source: b.source}
 		if b.broken != nil {
 			i.Broken = b.broken.Error()
 		}
@@ -55,14 +59,29 @@ func newReport(opts Options, candidate, baseline *viewerBuild, browser string) *
 	r := &Report{
 		Candidate: info(candidate), Browser: browser,
 		Size: fmt.Sprintf("%dx%d", opts.Width, opts.Height), Threshold: Threshold,
+		Workers: opts.Workers, Retries: opts.Retries,
 		MaxDiff: opts.MaxDiff, MaxSlowdown: opts.MaxSlowdown,
 		Golden: opts.Golden, UpdateGolden: opts.UpdateGolden, Started: time.Now().UTC(),
+	}
+	if opts.Shard.N > 1 {
+		r.Shard = opts.Shard.String()
 	}
 	if baseline != nil {
 		b := info(baseline)
 		r.Baseline = &b
 	}
 	return r
+}
+
+// Flaky is how many results failed before they passed.
+func (r *Report) Flaky() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Flaky {
+			n++
+		}
+	}
+	return n
 }
 
 // Failed reports whether any check failed.
@@ -90,10 +109,15 @@ func (r *Report) Summary() string {
 			failedRecs++
 		}
 	}
-	return fmt.Sprintf("%d of %d recordings passed every check (%d checks failed, %d skipped)",
+	s := fmt.Sprintf("%d of %d recordings passed every check (%d checks failed, %d skipped)",
 		len(r.Results)-failedRecs, len(r.Results), r.count(Failed), r.count(Skipped))
+	if n := r.Flaky(); n > 0 {
+		s += fmt.Sprintf("; %d flaky: failed, then passed on a retry", n)
+	}
+	return s
 }
 
+// write writes report.json, junit.xml and index.html into dir.
 func (r *Report) write(dir string) error {
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -152,7 +176,16 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure"`
 	Skipped   *junitMessage `xml:"skipped"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	// Flaky are the failures of earlier attempts of a testcase that
+	// passed in the end, as Maven Surefire writes reruns.
+	Flaky     []junitRerun `xml:"flakyFailure"`
+	SystemOut string       `xml:"system-out,omitempty"`
+}
+
+type junitRerun struct {
+	Message    string `xml:"message,attr"`
+	Type       string `xml:"type,attr,omitempty"`
+	StackTrace string `xml:"stackTrace"`
 }
 
 type junitMessage struct {
@@ -181,20 +214,28 @@ func (r *Report) junit() ([]byte, error) {
 		for _, l := range res.Candidate.Console {
 			fmt.Fprintf(&console, "[%s] %s\n", l.Type, l.Text)
 		}
-		for _, c := range res.Checks {
-			tc := junitCase{ClassName: "rrd." + res.Recording.Name, Name: c.Name, Time: "0"}
-			if c.Name == CheckReady {
+		for _, key := range res.testcases() {
+			tc := junitCase{ClassName: "rrd." + res.Name, Name: key, Time: "0"}
+			if key == CheckReady+"#"+res.Size {
 				tc.Time = seconds(res.Candidate.ReadyMS)
 			}
-			switch c.Status {
+			status, msg, typ := res.testcase(key)
+			switch status {
 			case Failed:
-				first, _, _ := strings.Cut(c.Message, "\n")
-				tc.Failure = &junitMessage{Message: first, Type: c.Name, Text: c.Message}
+				first, _, _ := strings.Cut(msg, "\n")
+				tc.Failure = &junitMessage{Message: first, Type: typ, Text: msg}
 				tc.SystemOut = console.String()
 				suite.Failures++
 			case Skipped:
-				tc.Skipped = &junitMessage{Message: c.Message}
+				tc.Skipped = &junitMessage{Message: msg}
 				suite.Skipped++
+			case Passed:
+				for _, earlier := range res.Retries {
+					if st, m, t := earlier.testcase(key); st == Failed {
+						first, _, _ := strings.Cut(m, "\n")
+						tc.Flaky = append(tc.Flaky, junitRerun{Message: first, Type: t, StackTrace: m})
+					}
+				}
 			}
 			suite.Cases = append(suite.Cases, tc)
 			suite.Tests++
@@ -207,6 +248,67 @@ func (r *Report) junit() ([]byte, error) {
 		return nil, fmt.Errorf("encode %s: %w", JUnitFile, err)
 	}
 	return append([]byte(xml.Header), append(b, '\n')...), nil
+}
+
+// testcases are the JUnit testcases of a result, in order: one per check
+// of the whole run (CHECK#WxH), then one per screenshot
+// (NAME@MOMENT#WxH) holding its checks.
+func (r *Result) testcases() []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, c := range r.Checks {
+		k := c.key(r.Size)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func (c Check) key(size string) string {
+	if c.Shot != "" {
+		return c.Shot
+	}
+	return c.Name + "#" + size
+}
+
+// testcase is the verdict of one testcase: failed when any of its checks
+// failed, skipped when all were skipped; the messages of the checks that
+// decided it, and their names.
+func (r *Result) testcase(key string) (status, message, checks string) {
+	var failed, skipped, passed []Check
+	for _, c := range r.Checks {
+		if c.key(r.Size) != key {
+			continue
+		}
+		switch c.Status {
+		case Failed:
+			failed = append(failed, c)
+		case Skipped:
+			skipped = append(skipped, c)
+		default:
+			passed = append(passed, c)
+		}
+	}
+	join := func(cs []Check) (string, string) {
+		var msgs, names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+			msgs = append(msgs, c.Name+": "+c.Message)
+		}
+		return strings.Join(msgs, "\n"), strings.Join(names, ",")
+	}
+	switch {
+	case len(failed) > 0:
+		m, n := join(failed)
+		return Failed, m, n
+	case len(passed) == 0 && len(skipped) > 0:
+		m, n := join(skipped)
+		return Skipped, m, n
+	}
+	m, n := join(passed)
+	return Passed, m, n
 }
 
 //go:embed report.html

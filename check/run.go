@@ -95,34 +95,65 @@ type ConsoleLine struct {
 	Text string `json:"text"`
 }
 
-// BuildRun is one build's run of one recording.
+// BuildRun is one build's run of one scenario at one size.
 type BuildRun struct {
 	Build   string `json:"build"`   // "candidate" or "baseline"
 	Reached string `json:"reached"` // the last phase: "loading", "ready", "open", "settled"
 	// Failure is the Viewer's or the loader's own message when the page
 	// failed (a crash, a start that failed), or why the run stopped.
 	Failure string `json:"failure,omitempty"`
-	// TimedOut is whether the run ran out of --timeout.
-	TimedOut bool `json:"timed_out,omitempty"`
+	// TimedOut is whether the run ran out of --timeout; Hung whether the
+	// page stopped answering; RendererCrashed whether its renderer
+	// process died; BrowserRestarted whether the browser died in an
+	// earlier try of this run and was started again.
+	TimedOut         bool `json:"timed_out,omitempty"`
+	Hung             bool `json:"hung,omitempty"`
+	RendererCrashed  bool `json:"renderer_crashed,omitempty"`
+	BrowserRestarted bool `json:"browser_restarted,omitempty"`
 	// Times are from the page's start, in milliseconds: the module import
 	// and the Viewer's download, compile and start, then the recording.
-	ReadyMS  float64 `json:"ready_ms,omitempty"`
-	OpenMS   float64 `json:"open_ms,omitempty"`
-	SettleMS float64 `json:"settle_ms,omitempty"`
+	ReadyMS float64 `json:"ready_ms,omitempty"`
+	OpenMS  float64 `json:"open_ms,omitempty"`
 	// RendererBytes is the resident memory of the browser's renderer
-	// processes with this page alone open, once it settled.
+	// processes once the run settled (with other workers' tabs, when
+	// several run at once).
 	RendererBytes int64 `json:"renderer_bytes,omitempty"`
-	// TimeControl is the timeline and range it was paused at, or why the
-	// timeline could not be paused.
-	TimeControl string  `json:"time_control,omitempty"`
-	Screenshot  string  `json:"screenshot,omitempty"` // a file in the output folder
-	Events      []Event `json:"events"`
+	// Shots are the screenshots, one per moment, in the scenario's order.
+	Shots []*ShotRun `json:"shots"`
+	// Frame intervals while the timeline played, in milliseconds: their
+	// median and 95th percentile, of Frames frames.
+	FrameP50MS float64 `json:"frame_p50_ms,omitempty"`
+	FrameP95MS float64 `json:"frame_p95_ms,omitempty"`
+	Frames     int     `json:"frames,omitempty"`
+	Events     []Event `json:"events"`
 	// Console is what the page logged but debug lines, which are only
 	// counted.
 	Console    []ConsoleLine `json:"console"`
 	DebugLines int           `json:"debug_lines"`
 
+	doing string // what the run was doing, for the message of a crash or hang
+}
+
+// ShotRun is the screenshot at one moment.
+type ShotRun struct {
+	Moment Moment `json:"moment"`
+	// At is where the timeline was put: "TIMELINE T of MIN..MAX".
+	At         string  `json:"at,omitempty"`
+	Problem    string  `json:"problem,omitempty"` // why the moment could not be shown
+	SettleMS   float64 `json:"settle_ms,omitempty"`
+	Screenshot string  `json:"screenshot,omitempty"` // a file in the output folder
+
 	png []byte
+}
+
+// shot is the run's screenshot at m, nil when it has none.
+func (r *BuildRun) shot(m Moment) *ShotRun {
+	for _, s := range r.Shots {
+		if s.Moment == m {
+			return s
+		}
+	}
+	return nil
 }
 
 // Crashed reports whether the Viewer panicked, and its message.
@@ -144,11 +175,10 @@ func (r *BuildRun) ConsoleErrors() []ConsoleLine {
 
 // pageState is window.check as the Go side reads it.
 type pageState struct {
-	Phase       string  `json:"phase"`
-	Failure     string  `json:"failure"`
-	ReadyMS     float64 `json:"readyMs"`
-	OpenMS      float64 `json:"openMs"`
-	TimeControl string  `json:"timeControl"`
+	Phase   string  `json:"phase"`
+	Failure string  `json:"failure"`
+	ReadyMS float64 `json:"readyMs"`
+	OpenMS  float64 `json:"openMs"`
 	// OpenedAt is when the page asked the Viewer to open the recording,
 	// in milliseconds since the epoch, as console messages are stamped.
 	OpenedAt float64 `json:"openedAt"`
@@ -167,64 +197,155 @@ const giveUpAfterError = 3 * time.Second
 // whether the Viewer stopped drawing anything new.
 const settleEvery = 250 * time.Millisecond
 
-// runOne opens a cold tab on the check page for build b and recording r,
-// waits until the recording opens, pauses it at the end of its timeline,
-// waits until two screenshots in a row are identical, and measures.
-func runOne(ctx context.Context, browser *headless.Browser, pageOrigin string, b *viewerBuild, r *recording, opts *Options) *BuildRun {
-	run := &BuildRun{Build: b.role, Reached: "loading"}
-	if b.broken != nil {
-		run.Failure = "The Rerun Viewer could not start: " + b.broken.Error()
+// Why a run's context ended, when not by its caller.
+var (
+	errTimedOut        = errors.New("timed out")
+	errRendererCrashed = errors.New("the renderer crashed")
+)
+
+// runWithRestart runs b on j, and once more in a new browser when the
+// browser died under it.
+func (r *runner) runWithRestart(ctx context.Context, b *viewerBuild, j *job, attempt int) *BuildRun {
+	run, dead := r.runOne(ctx, b, j, attempt)
+	if dead == nil || ctx.Err() != nil {
 		return run
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	tab, err := browser.NewTab()
+	fmt.Fprintf(r.log, "       the browser died during %s (%s); starting it again\n", j.name(), run.Failure)
+	if err := r.browsers.restart(dead); err != nil {
+		run.Failure += "; " + err.Error()
+		return run
+	}
+	again, _ := r.runOne(ctx, b, j, attempt)
+	again.BrowserRestarted = true
+	return again
+}
+
+// runOne opens a cold tab on the check page for build b and job j, waits
+// until the recording opens, takes a settled screenshot at each moment,
+// plays the timeline and measures. It returns the browser when the
+// browser itself died.
+func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int) (*BuildRun, *headless.Browser) {
+	run := &BuildRun{Build: b.role, Reached: "loading", doing: "loading the Viewer"}
+	if b.broken != nil {
+		run.Failure = "The Rerun Viewer could not start: " + b.broken.Error()
+		return run, nil
+	}
+	tab, br, err := r.browsers.newTab()
 	if err != nil {
 		run.Failure = err.Error()
-		return run
+		if !br.Alive() {
+			return run, br
+		}
+		return run, nil
 	}
 	defer tab.Close()
 	defer run.keepConsole(tab)
-	// A tab's context ends with --timeout: every page call returns then.
+	ctx, cancel := context.WithTimeoutCause(ctx, j.scenario.Timeout, errTimedOut)
+	defer cancel()
+	ctx, crash := context.WithCancelCause(ctx)
+	defer crash(nil)
+	go func() {
+		select {
+		case <-tab.Crashed():
+			crash(errRendererCrashed)
+		case <-ctx.Done():
+		}
+	}()
+	// A tab's context ends with the run's: every page call returns then.
 	stop := context.AfterFunc(ctx, cancelTab(tab))
 	defer stop()
-	if err := openCheckPage(tab, pageOrigin, b, r, opts); err != nil {
-		run.Failure = err.Error()
-		return run
+	p := &pageCalls{tab: tab, hang: r.opts.HangAfter}
+	died := func() *headless.Browser {
+		if run.Failure != "" && !run.RendererCrashed && !br.Alive() {
+			return br
+		}
+		return nil
 	}
 
-	state, err := waitOpen(ctx, tab)
+	if err := openCheckPage(tab, r.pageOrigin, b, j); err != nil {
+		run.stopped(ctx, err)
+		return run, died()
+	}
+	run.doing = "opening " + j.scenario.Recording.Name
+	state, err := waitOpen(ctx, p)
 	run.apply(state)
 	if err != nil {
 		run.stopped(ctx, err)
-		return run
+		return run, died()
 	}
 	if run.Failure != "" {
-		return run
+		return run, nil
+	}
+	if r.opts.sabotage != nil {
+		r.opts.sabotage(tab, j, attempt)
 	}
 
-	settleStart := time.Now()
-	png, err := settle(ctx, tab, run)
-	if err != nil {
-		if s, perr := readState(tab); perr == nil {
-			run.apply(s)
+	for _, m := range j.scenario.At {
+		run.doing = "taking the screenshot at " + m.String()
+		settleStart := time.Now()
+		shot := &ShotRun{Moment: m}
+		png, err := settle(ctx, p, shot)
+		if err != nil {
+			if s, perr := p.state(); perr == nil {
+				run.apply(s)
+			}
+			if run.Failure == "" {
+				run.stopped(ctx, err)
+			}
+			return run, died()
 		}
-		if run.Failure == "" {
-			run.stopped(ctx, err)
-		}
-		return run
+		shot.png = png
+		shot.SettleMS = float64(time.Since(settleStart).Milliseconds())
+		run.Shots = append(run.Shots, shot)
 	}
-	run.png = png
 	run.Reached = "settled"
-	run.SettleMS = float64(time.Since(settleStart).Milliseconds())
+	if r.opts.PlayFor > 0 {
+		run.doing = "playing the timeline"
+		intervals, err := headless.EvalWithin[[]float64](tab, r.opts.PlayFor+r.opts.HangAfter,
+			fmt.Sprintf("window.check.play(%d)", r.opts.PlayFor.Milliseconds()))
+		if err != nil {
+			run.stopped(ctx, err)
+			return run, died()
+		}
+		if len(intervals) > 0 {
+			run.Frames = len(intervals)
+			run.FrameP50MS = intervals[len(intervals)/2]
+			run.FrameP95MS = intervals[min(len(intervals)-1, len(intervals)*95/100)]
+		}
+	}
 	if rss, err := tab.RendererRSS(); err == nil {
 		run.RendererBytes = rss
 	}
 	// A crash while settling still counts.
-	if s, err := readState(tab); err == nil {
+	if s, err := p.state(); err == nil {
 		run.apply(s)
 	}
-	return run
+	return run, nil
+}
+
+// pageCalls asks the page questions, each answered within hang or
+// counted as a hung page.
+type pageCalls struct {
+	tab  *headless.Tab
+	hang time.Duration
+}
+
+func (p *pageCalls) state() (pageState, error) {
+	return headless.EvalWithin[pageState](p.tab, p.hang, `(({phase, failure, readyMs, openMs, openedAt, events, viewer}) => {
+		let activeRecording = "";
+		try { activeRecording = viewer?.get_active_recording_id() ?? ""; } catch {}
+		return {phase, failure, readyMs, openMs, openedAt, events, activeRecording};
+	})(window.check ?? {phase: "loading", events: []})`)
+}
+
+func (p *pageCalls) screenshot() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(p.tab.Ctx, p.hang)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil && ctx.Err() == context.DeadlineExceeded && p.tab.Ctx.Err() == nil {
+		return nil, fmt.Errorf("%w: the page did not answer for %v", headless.ErrNoAnswer, p.hang)
+	}
+	return png, err
 }
 
 // keepConsole records what the tab logged but debug lines: the Viewer
@@ -241,15 +362,19 @@ func (run *BuildRun) keepConsole(tab *headless.Tab) {
 }
 
 // openCheckPage sizes the tab and opens the check page on it for build b
-// and recording r.
-func openCheckPage(tab *headless.Tab, pageOrigin string, b *viewerBuild, r *recording, opts *Options) error {
-	if _, err := chromedp.Run(tab.Ctx, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
-		return fmt.Errorf("set the window to %dx%d: %v", opts.Width, opts.Height, err)
+// and job j.
+func openCheckPage(tab *headless.Tab, pageOrigin string, b *viewerBuild, j *job) error {
+	if _, err := chromedp.Run(tab.Ctx, chromedp.EmulateViewport(int64(j.size.W), int64(j.size.H))); err != nil {
+		return fmt.Errorf("set the window to %s: %v", j.size, err)
 	}
 	// The Viewer tells what a URL holds by its extension.
-	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + r.Name + ".rrd"}}
-	if opts.Theme != "" {
-		q.Set("theme", opts.Theme)
+	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + j.scenario.Recording.Name + ".rrd"}}
+	if j.scenario.Theme != "" {
+		q.Set("theme", j.scenario.Theme)
+	}
+	if len(j.scenario.PanelStates) > 0 {
+		panels, _ := json.Marshal(j.scenario.PanelStates) // strings always marshal
+		q.Set("panels", string(panels))
 	}
 	return tab.Navigate(pageOrigin + "/check.html?" + q.Encode())
 }
@@ -265,9 +390,6 @@ func cancelTab(tab *headless.Tab) func() {
 func (run *BuildRun) apply(s pageState) {
 	run.Events = s.Events
 	run.ReadyMS, run.OpenMS = s.ReadyMS, s.OpenMS
-	if s.TimeControl != "" {
-		run.TimeControl = s.TimeControl
-	}
 	if s.Failure != "" {
 		run.Failure = s.Failure
 	}
@@ -279,14 +401,24 @@ func (run *BuildRun) apply(s pageState) {
 	}
 }
 
-// stopped records why a run ended early: its timeout, or another error.
+// stopped records why a run ended early: its timeout, a crashed
+// renderer, a page that stopped answering, or another error.
 func (run *BuildRun) stopped(ctx context.Context, err error) {
-	if ctx.Err() != nil {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errRendererCrashed):
+		run.RendererCrashed = true
+		run.Failure = "the renderer crashed while " + run.doing
+	case errors.Is(cause, errTimedOut):
 		run.TimedOut = true
 		run.Failure = "timed out; reached " + run.progress()
-		return
+	case errors.Is(err, headless.ErrNoAnswer):
+		run.Hung = true
+		run.Failure = strings.TrimPrefix(err.Error(), headless.ErrNoAnswer.Error()+": ") + " while " + run.doing
+	case ctx.Err() != nil:
+		run.Failure = "stopped: " + ctx.Err().Error()
+	default:
+		run.Failure = err.Error()
 	}
-	run.Failure = err.Error()
 }
 
 // progress says how far a run got, with times.
@@ -302,24 +434,16 @@ func (run *BuildRun) progress() string {
 	return run.Reached
 }
 
-func readState(tab *headless.Tab) (pageState, error) {
-	return headless.Eval[pageState](tab, `(({phase, failure, readyMs, openMs, timeControl, openedAt, events, viewer}) => {
-		let activeRecording = "";
-		try { activeRecording = viewer?.get_active_recording_id() ?? ""; } catch {}
-		return {phase, failure, readyMs, openMs, timeControl, openedAt, events, activeRecording};
-	})(window.check ?? {phase: "loading", events: []})`)
-}
-
 // waitOpen polls the page until the recording opened or the page failed.
 // When the Viewer complained after it was asked to open the recording, it
 // has giveUpAfterError more to open it; then the run fails with the
 // Viewer's own messages.
-func waitOpen(ctx context.Context, tab *headless.Tab) (pageState, error) {
+func waitOpen(ctx context.Context, p *pageCalls) (pageState, error) {
 	var firstComplaint time.Time
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s, err := readState(tab)
+		s, err := p.state()
 		if err != nil {
 			return s, err
 		}
@@ -327,7 +451,7 @@ func waitOpen(ctx context.Context, tab *headless.Tab) (pageState, error) {
 			return s, nil
 		}
 		if s.Phase == "ready" && s.OpenedAt > 0 {
-			if msgs := complaints(tab.Console(), s.OpenedAt, s.ActiveRecording == ""); len(msgs) > 0 {
+			if msgs := complaints(p.tab.Console(), s.OpenedAt, s.ActiveRecording == ""); len(msgs) > 0 {
 				if firstComplaint.IsZero() {
 					firstComplaint = time.Now()
 				} else if time.Since(firstComplaint) > giveUpAfterError {
@@ -378,29 +502,31 @@ func complaints(console []chromedp.ConsoleMessage, openedAt float64, noneOpen bo
 	return msgs
 }
 
-// settle pauses the timeline at the end of its range and takes
-// screenshots until two in a row are identical and the range stopped
-// growing, and returns the last.
-func settle(ctx context.Context, tab *headless.Tab, run *BuildRun) ([]byte, error) {
+// settle pauses the timeline at shot's moment and takes screenshots until
+// two in a row are identical and the range stopped growing, and returns
+// the last. A moment the recording cannot show is shot.Problem, not an
+// error: the picture is still taken.
+func settle(ctx context.Context, p *pageCalls, shot *ShotRun) ([]byte, error) {
 	var prevShot []byte
-	prevRange := ""
+	prevAt := ""
+	moment, _ := json.Marshal(map[string]any{"timeline": shot.Moment.Timeline, "kind": shot.Moment.Kind, "value": shot.Moment.Value})
 	for {
-		rng, err := headless.Eval[string](tab, `window.check.settle()`)
+		placed, err := headless.EvalWithin[struct{ At, Problem string }](p.tab, p.hang, `window.check.settle(`+string(moment)+`)`)
 		if err != nil {
 			return nil, err
 		}
-		run.TimeControl = rng
-		shot, err := tab.Screenshot()
+		shot.At, shot.Problem = placed.At, placed.Problem
+		png, err := p.screenshot()
 		if err != nil {
 			return nil, err
 		}
-		if s, err := readState(tab); err == nil && s.Phase == "failed" {
+		if s, err := p.state(); err == nil && s.Phase == "failed" {
 			return nil, errors.New(s.Failure)
 		}
-		if prevShot != nil && rng == prevRange && bytes.Equal(shot, prevShot) {
-			return shot, nil
+		if prevShot != nil && placed.At == prevAt && bytes.Equal(png, prevShot) {
+			return png, nil
 		}
-		prevShot, prevRange = shot, rng
+		prevShot, prevAt = png, placed.At
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -1,7 +1,8 @@
 // The page `loader check` drives: it starts the Viewer of ?widget= (a
 // widget.js URL) filling the window, sends it ?recording=, and keeps what
 // happened in window.check for the Go side to read. settle() pauses the
-// timeline at the end of its range, so the screenshot is of a fixed time.
+// timeline at a moment of its range, so the screenshot is of a fixed time;
+// play() measures the frames while it plays.
 
 const params = new URLSearchParams(location.search);
 
@@ -64,6 +65,7 @@ async function start() {
   }
   const options = { width: "100%", height: "100%", hide_welcome_screen: true };
   if (params.get("theme")) options.theme = params.get("theme");
+  if (params.get("panels")) options.panel_state_overrides = JSON.parse(params.get("panels"));
   await viewer.start(null, document.getElementById("viewer"), options);
   check.readyMs = since();
   record("ready", "");
@@ -100,26 +102,74 @@ function freezeClockUntilOpen(viewer) {
   viewer.once?.("recording_open", thaw) ?? viewer.on("recording_open", thaw);
 }
 
-// settle pauses the recording and moves its active timeline to the end of
-// its range, again whenever the range grew (data still arriving). It
-// returns the range, so the Go side knows when the data stopped changing.
-check.settle = () => {
+// settle pauses the recording and moves its timeline to the moment
+// {timeline, kind, value} (kind "start", "end", "fraction" or "value"; no
+// timeline: the active one), again whenever the range grew (data still
+// arriving). It returns where it put the timeline, so the Go side knows
+// when the data stopped changing, or the problem that kept it from
+// getting there.
+check.settle = (moment = { kind: "end" }) => {
   const viewer = check.viewer;
   const id = check.recordingId;
-  if (!viewer || !id || check.timeControl) return check.timeControl || "no recording";
+  if (!viewer || !id) return { at: "no recording", problem: "" };
+  if (check.timeControl) return { at: check.timeControl, problem: moment.kind === "end" ? "" : check.timeControl };
   try {
     viewer.set_playing(id, false);
-    const timeline = viewer.get_active_timeline(id);
-    if (!timeline) return "no timeline";
+    let timeline = viewer.get_active_timeline(id);
+    if (moment.timeline && moment.timeline !== timeline) {
+      viewer.set_active_timeline(id, moment.timeline);
+      timeline = moment.timeline;
+    }
+    if (!timeline) return { at: "no timeline", problem: moment.kind === "end" ? "" : "the recording has no timeline" };
     const range = viewer.get_time_range(id, timeline);
-    if (!range) return timeline + " has no range";
-    viewer.set_current_time(id, timeline, range.max);
-    return `${timeline} ${range.min}..${range.max}`;
+    if (!range) return { at: timeline + " has no range", problem: `the recording has no timeline ${timeline}` };
+    const at = {
+      start: range.min,
+      end: range.max,
+      fraction: Math.round(range.min + moment.value * (range.max - range.min)),
+      value: moment.value,
+    }[moment.kind];
+    viewer.set_current_time(id, timeline, at);
+    return { at: `${timeline} ${at} of ${range.min}..${range.max}`, problem: "" };
   } catch (e) {
-    // Viewers before the time-control API: the picture may still settle.
-    check.timeControl = "this Viewer cannot pause its timeline: " + (e?.message ?? e);
-    return check.timeControl;
+    // Viewers before the time-control API: the picture may still settle
+    // at the end, but no other moment can be shown.
+    check.timeControl = "this Viewer cannot move its timeline: " + (e?.message ?? e);
+    return { at: check.timeControl, problem: moment.kind === "end" ? "" : check.timeControl };
   }
+};
+
+// play plays the timeline from its start for ms milliseconds and returns
+// the intervals between the frames the page drew meanwhile, sorted: what
+// playback costs the main thread.
+check.play = async (ms) => {
+  const viewer = check.viewer;
+  const id = check.recordingId;
+  if (!viewer || !id || check.timeControl) return [];
+  try {
+    const timeline = viewer.get_active_timeline(id);
+    const range = timeline && viewer.get_time_range(id, timeline);
+    if (range) viewer.set_current_time(id, timeline, range.min);
+    viewer.set_playing(id, true);
+  } catch {
+    return [];
+  }
+  const intervals = [];
+  await new Promise((resolve) => {
+    let last = null;
+    const end = realNow() + ms;
+    const frame = (t) => {
+      if (last !== null) intervals.push(t - last);
+      last = t;
+      if (realNow() < end) requestAnimationFrame(frame);
+      else resolve();
+    };
+    requestAnimationFrame(frame);
+  });
+  try {
+    viewer.set_playing(id, false);
+  } catch {}
+  return intervals.sort((a, b) => a - b);
 };
 
 addEventListener("error", (e) => record("uncaught", String(e.message)));

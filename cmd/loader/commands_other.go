@@ -83,23 +83,31 @@ toolchain that built it, and the Viewer versions it is pinned to (the
 default first).`,
 	},
 	{
-		name: "check", args: "RECORDING...", define: defineCheck,
+		name: "check", args: "RECORDING... | merge OUT DIR... | approve OUT [NAME...]", define: defineCheck,
 		about: fmt.Sprintf(`Regression-test a Rerun Viewer build in headless Chromium. For each
-RECORDING (an .rrd file or an http(s) URL of one) the Viewer must get
-ready, open the recording (recording_open), not panic and log no console
-error; then its timeline is paused at the end and, once two frames in a
-row are identical, the screenshot is compared with the golden one
-(--golden) and with the baseline build's (--baseline), perceptually
-(pixelmatch, threshold %v).
+RECORDING (an .rrd file or an http(s) URL of one), and each entry of
+--scenarios FILE, the Viewer must get ready, open the recording
+(recording_open), not panic and log no console error; then at each moment
+(the end of the timeline unless a scenario says "at") the timeline is
+paused and, once two frames in a row are identical, the screenshot is
+compared with the golden one (--golden) and with the baseline build's
+(--baseline), perceptually (pixelmatch, threshold %v). The timeline then
+plays for 2 s: the frame intervals are reported.
 
 Writes OUT/index.html (open it), OUT/junit.xml (for CI), OUT/report.json
-and the screenshots. Exit status: 0 every check passed, 1 a check failed,
-2 bad usage or a broken setup (no such file, no Chromium).
+and the screenshots. Exit status: 0 every check passed (flaky ones too,
+unless --fail-on-flaky), 1 a check failed, 2 bad usage or a broken setup
+(no such file, no Chromium).
+
+  loader check merge OUT DIR...     combine the reports of --shard runs
+  loader check approve OUT [NAME...]  copy candidate screenshots into the
+                                    goldens (default: every failed one)
 
 Examples:
   loader check --golden testdata/golden --update-golden my.rrd   # record goldens
   loader check --golden testdata/golden my.rrd                   # compare with them
-  loader check --viewer ./rerun/web_viewer --baseline 0.33.0 *.rrd`, check.Threshold),
+  loader check --viewer ./rerun/web_viewer --baseline 0.33.0 *.rrd
+  loader check --scenarios checks.json --shard 2/4 --retries 1 --out shard-2`, check.Threshold),
 	},
 }
 

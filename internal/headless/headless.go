@@ -23,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -108,6 +109,16 @@ func (b *Browser) Version() (string, error) {
 	return v.Product, nil
 }
 
+// Alive reports whether the browser still answers.
+func (b *Browser) Alive() bool {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, func(ctx context.Context, _ *chromedp.Target) (browser.GetVersionResult, error) {
+		return cdp.Call(ctx, chromedp.FromContext(ctx).Browser, browser.GetVersion, cdp.Empty{})
+	})
+	return err == nil
+}
+
 // ProfileDir is the browser's user-data directory.
 func (b *Browser) ProfileDir() string { return b.dataDir }
 
@@ -126,6 +137,8 @@ type Tab struct {
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
 	done    chan struct{}
+	// crashed is closed when the tab's renderer crashes.
+	crashed chan struct{}
 }
 
 // NewTab opens a tab in a new browser context and records its console.
@@ -146,7 +159,16 @@ func (b *Browser) newTab(opts ...chromedp.ContextOption) (*Tab, error) {
 		cancel()
 		return nil, fmt.Errorf("open tab: %w", err)
 	}
-	t := &Tab{Ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	t := &Tab{Ctx: ctx, cancel: cancel, done: make(chan struct{}), crashed: make(chan struct{})}
+	var crashOnce sync.Once
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+			crashOnce.Do(func() { close(t.crashed) })
+		}
+	}); err != nil {
+		cancel()
+		return nil, fmt.Errorf("watch the tab: %w", err)
+	}
 	messages := chromedp.Console(ctx)
 	go func() {
 		defer close(t.done)
@@ -161,6 +183,10 @@ func (b *Browser) newTab(opts ...chromedp.ContextOption) (*Tab, error) {
 	}()
 	return t, nil
 }
+
+// Crashed is closed when the tab's renderer process crashes (out of
+// memory, killed, Page.crash): nothing on the page answers after that.
+func (t *Tab) Crashed() <-chan struct{} { return t.crashed }
 
 // Close closes the tab.
 func (t *Tab) Close() {
@@ -212,6 +238,21 @@ func (t *Tab) Open(url string) error {
 func Eval[T any](t *Tab, expr string) (T, error) {
 	return chromedp.Run(t.Ctx, chromedp.Evaluate[T](expr, awaitPromise))
 }
+
+// EvalWithin is Eval that gives up after d: a page whose main thread is
+// blocked never answers.
+func EvalWithin[T any](t *Tab, d time.Duration, expr string) (T, error) {
+	ctx, cancel := context.WithTimeout(t.Ctx, d)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, awaitPromise))
+	if err != nil && ctx.Err() == context.DeadlineExceeded && t.Ctx.Err() == nil {
+		return v, fmt.Errorf("%w: the page did not answer for %v", ErrNoAnswer, d)
+	}
+	return v, err
+}
+
+// ErrNoAnswer is the error of a page that did not answer in time.
+var ErrNoAnswer = errors.New("no answer")
 
 func awaitPromise(p *runtime.EvaluateParams) {
 	p.AwaitPromise = ptr(true)
