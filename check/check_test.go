@@ -24,6 +24,7 @@ const (
 	textLog = "JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log.rrd"
 	trail   = "bwright000__DDS-SLAM__trail3_viz.rrd" // properties only: the Viewer's empty layout
 	points  = "bwright000__DDS-SLAM__test.rrd"       // a 3D view of points
+	plots   = "Nojgaard__wobl__ddsm_test.rrd"        // time series: each moment a different picture
 )
 
 func fixture(t *testing.T, name string) string {
@@ -50,7 +51,7 @@ func options(t *testing.T, recordings ...string) Options {
 	return Options{
 		Recordings: recordings, Out: t.TempDir(), Width: 800, Height: 600,
 		Timeout: 90 * time.Second, MaxDiff: DefaultMaxDiff, Cache: cache,
-		Progress: testLog{t},
+		Workers: 1, PlayFor: 500 * time.Millisecond, Progress: testLog{t},
 	}
 }
 
@@ -121,17 +122,18 @@ func TestGoldenRoundTrip(t *testing.T) {
 	rep := run(t, opts)
 	for _, res := range rep.Results {
 		c := check(t, res, CheckGolden)
+		golden := res.Shots[0].Golden
 		if res.Recording.Name+"-800x600.png" == filepath.Base(own) {
-			if res.Failed() || res.Golden == nil || res.Golden.Pixels != 0 {
-				t.Errorf("%s against its own golden: %+v, %+v", res.Recording.Name, res.Checks, res.Golden)
+			if res.Failed() || golden == nil || golden.Pixels != 0 {
+				t.Errorf("%s against its own golden: %+v, %+v", res.Recording.Name, res.Checks, golden)
 			}
 			continue
 		}
-		if c.Status != Failed || !strings.Contains(c.Message, "of pixels differ") || res.Golden == nil || res.Golden.Fraction <= opts.MaxDiff {
-			t.Errorf("%s against another recording's golden: %+v, %+v", res.Recording.Name, c, res.Golden)
+		if c.Status != Failed || !strings.Contains(c.Message, "of pixels differ") || golden == nil || golden.Fraction <= opts.MaxDiff {
+			t.Errorf("%s against another recording's golden: %+v, %+v", res.Recording.Name, c, golden)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(opts.Out, res.Golden.Diff)); err != nil {
+		if _, err := os.Stat(filepath.Join(opts.Out, golden.Diff)); err != nil {
 			t.Errorf("no difference image: %v", err)
 		}
 	}
@@ -230,10 +232,10 @@ func TestBaselineOfTwoVersions(t *testing.T) {
 			t.Errorf("%s: candidate reached %q (%s), baseline %+v", res.Recording.Name, res.Candidate.Reached, res.Candidate.Failure, res.Baseline != nil && res.Baseline.Reached == "settled")
 			continue
 		}
-		if res.VsBaseline == nil || res.VsBaseline.Reference != res.Baseline.Screenshot {
-			t.Errorf("%s: no comparison with the baseline: %+v", res.Recording.Name, res.VsBaseline)
+		if s := res.Shots[0]; s.VsBaseline == nil || s.VsBaseline.Reference != s.Baseline {
+			t.Errorf("%s: no comparison with the baseline: %+v", res.Recording.Name, s.VsBaseline)
 		}
-		if r := res.Ratios; r == nil || r.Ready <= 0 || r.Open <= 0 || r.Memory <= 0 {
+		if r := res.Ratios; r == nil || r.Ready <= 0 || r.Open <= 0 || r.Memory <= 0 || r.Frame <= 0 {
 			t.Errorf("%s: ratios %+v", res.Recording.Name, res.Ratios)
 		}
 		check(t, res, CheckBaseline)
@@ -242,7 +244,7 @@ func TestBaselineOfTwoVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"against 0.31.4", rep.Results[0].Baseline.Screenshot, "candidate/baseline: ready"} {
+	for _, want := range []string{"against 0.31.4", rep.Results[0].Shots[0].Baseline, "candidate/baseline: ready"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("index.html lacks %q", want)
 		}
@@ -313,13 +315,13 @@ func checkJUnit(t *testing.T, path string, rep *Report) {
 	var wantFailures, wantSkipped []string
 	n := 0
 	for _, res := range rep.Results {
-		for _, c := range res.Checks {
+		for _, key := range res.testcases() {
 			n++
-			switch c.Status {
+			switch status, _, _ := res.testcase(key); status {
 			case Failed:
-				wantFailures = append(wantFailures, "rrd."+res.Recording.Name+"."+c.Name)
+				wantFailures = append(wantFailures, "rrd."+res.Name+"."+key)
 			case Skipped:
-				wantSkipped = append(wantSkipped, "rrd."+res.Recording.Name+"."+c.Name)
+				wantSkipped = append(wantSkipped, "rrd."+res.Name+"."+key)
 			}
 		}
 	}
@@ -351,7 +353,10 @@ func TestReportJSON(t *testing.T) {
 			Candidate struct {
 				ReadyMS       float64 `json:"ready_ms"`
 				RendererBytes int64   `json:"renderer_bytes"`
-				Screenshot    string  `json:"screenshot"`
+				FrameP50MS    float64 `json:"frame_p50_ms"`
+				Shots         []struct {
+					Screenshot string `json:"screenshot"`
+				} `json:"shots"`
 			} `json:"candidate"`
 		} `json:"results"`
 	}
@@ -362,10 +367,10 @@ func TestReportJSON(t *testing.T) {
 		t.Fatalf("report.json: %s", raw)
 	}
 	r := back.Results[0]
-	if r.Candidate.ReadyMS <= 0 || r.Candidate.RendererBytes <= 0 || r.Candidate.Screenshot == "" || len(r.Checks) != len(rep.Results[0].Checks) {
-		t.Errorf("report.json result: %+v", r)
+	if r.Candidate.ReadyMS <= 0 || r.Candidate.RendererBytes <= 0 || r.Candidate.FrameP50MS <= 0 || len(r.Candidate.Shots) != 1 || len(r.Checks) != len(rep.Results[0].Checks) {
+		t.Fatalf("report.json result: %+v", r)
 	}
-	if _, err := os.Stat(filepath.Join(opts.Out, r.Candidate.Screenshot)); err != nil {
+	if _, err := os.Stat(filepath.Join(opts.Out, r.Candidate.Shots[0].Screenshot)); err != nil {
 		t.Error(err)
 	}
 	checkJUnit(t, filepath.Join(opts.Out, JUnitFile), rep)

@@ -248,6 +248,11 @@ func (s Scenario) resolve(d defaults, where string) (*scenario, error) {
 		return nil, bad("theme", "%q is not dark or light", s.Theme)
 	}
 	for panel, state := range s.PanelStates {
+		switch panel {
+		case "top", "blueprint", "selection", "time":
+		default:
+			return nil, bad("panel_states", "%q is not a panel: top, blueprint, selection or time", panel)
+		}
 		switch state {
 		case "hidden", "collapsed", "expanded":
 		default:

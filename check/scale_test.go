@@ -1,0 +1,242 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gorerun/loader/internal/headless"
+)
+
+// verdicts are a report's testcases and their statuses, in order.
+func verdicts(rep *Report) []string {
+	var out []string
+	for _, res := range rep.Results {
+		for _, key := range res.testcases() {
+			status, _, _ := res.testcase(key)
+			out = append(out, res.Name+"."+key+"="+status)
+		}
+	}
+	return out
+}
+
+// TestScenariosWorkersShards runs a scenario file of two moments and two
+// sizes of one recording, and another recording: goldens recorded with one
+// worker; the same with two workers, against the goldens, one of which is
+// of another recording; then as two shards merged. The verdicts are the
+// same each time, in the same order, the pictures identical (0 differing
+// pixels but the wrong golden's), and approve puts the candidate in place
+// of the wrong golden.
+func TestScenariosWorkersShards(t *testing.T) {
+	dir := t.TempDir()
+	scenarios := filepath.Join(dir, "scenarios.json")
+	os.WriteFile(scenarios, []byte(fmt.Sprintf(`[
+		{"recording": %q, "name": "plots", "sizes": ["640x480", "800x600"], "at": ["start", "50%%"]},
+		{"recording": %q}
+	]`, fixture(t, plots), fixture(t, textLog))), 0o644)
+	scs, err := ReadScenarios(scenarios)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(dir, "golden")
+	opts := options(t)
+	opts.Scenarios, opts.Golden, opts.UpdateGolden = scs, golden, true
+	first := run(t, opts)
+	if first.Failed() || len(first.Results) != 3 {
+		t.Fatalf("recording goldens: %s, %d results", first.Summary(), len(first.Results))
+	}
+	var pngs []string
+	for _, p := range must(filepath.Glob(filepath.Join(golden, "*.png"))) {
+		pngs = append(pngs, filepath.Base(p))
+	}
+	want := []string{"JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log-800x600.png",
+		"plots@50pct-640x480.png", "plots@50pct-800x600.png", "plots@start-640x480.png", "plots@start-800x600.png"}
+	if !slices.Equal(pngs, want) {
+		t.Fatalf("goldens %q, want %q", pngs, want)
+	}
+	start := must(os.ReadFile(filepath.Join(golden, "plots@start-640x480.png")))
+	middle := must(os.ReadFile(filepath.Join(golden, "plots@50pct-640x480.png")))
+	if bytes.Equal(start, middle) {
+		t.Error("the screenshots at the start and at 50% are the same: the moment was not shown")
+	}
+	// A wrong golden: the start's picture for the middle.
+	wrong := filepath.Join(golden, "plots@50pct-800x600.png")
+	os.WriteFile(wrong, must(os.ReadFile(filepath.Join(golden, "plots@start-800x600.png"))), 0o644)
+
+	opts.UpdateGolden, opts.Out, opts.Workers = false, filepath.Join(dir, "two"), 2
+	two := run(t, opts)
+	wantVerdicts := verdicts(first)
+	for i, v := range wantVerdicts {
+		if strings.HasPrefix(v, "plots.plots@50%#800x600=") {
+			wantVerdicts[i] = "plots.plots@50%#800x600=" + Failed
+		}
+	}
+	if got := verdicts(two); !slices.Equal(got, wantVerdicts) {
+		t.Errorf("two workers: %q\nwant %q", got, wantVerdicts)
+	}
+	for _, res := range two.Results {
+		for _, s := range res.Shots {
+			if s.Golden == nil || (s.Testcase != "plots@50%#800x600" && s.Golden.Pixels != 0) {
+				t.Errorf("%s: %+v differs from its golden", s.Testcase, s.Golden)
+			}
+		}
+	}
+
+	var shards []string
+	for i := 1; i <= 2; i++ {
+		o := opts
+		o.Shard, o.Out, o.Workers = Shard{i, 2}, filepath.Join(dir, fmt.Sprintf("shard-%d", i)), 1
+		if _, err := Run(t.Context(), o); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+		shards = append(shards, o.Out)
+	}
+	merged, err := Merge(filepath.Join(dir, "merged"), shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := verdicts(merged); !slices.Equal(got, wantVerdicts) {
+		t.Errorf("merged shards: %q\nwant %q", got, wantVerdicts)
+	}
+	again, err := ReadReport(filepath.Join(dir, "merged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := verdicts(again); !slices.Equal(got, wantVerdicts) {
+		t.Errorf("merged report.json: %q", got)
+	}
+	for _, res := range again.Results {
+		for _, f := range res.images() {
+			if _, err := os.Stat(filepath.Join(dir, "merged", f)); err != nil {
+				t.Errorf("merged report lacks %s", f)
+			}
+		}
+	}
+	checkJUnit(t, filepath.Join(dir, "merged", JUnitFile), merged)
+	if _, err := Merge(filepath.Join(dir, "bad"), []string{shards[0], opts.Out + "-missing"}); err == nil {
+		t.Error("merged a folder with no report")
+	}
+
+	approved, err := Approve(filepath.Join(dir, "merged"), nil)
+	if err != nil || len(approved) != 1 || approved[0].Golden != wrong {
+		t.Fatalf("approve = %+v, %v; want the wrong golden replaced", approved, err)
+	}
+	var candidate string
+	for _, res := range merged.Results {
+		for _, s := range res.Shots {
+			if s.Testcase == "plots@50%#800x600" {
+				candidate = s.Candidate
+			}
+		}
+	}
+	if !bytes.Equal(must(os.ReadFile(wrong)), must(os.ReadFile(filepath.Join(dir, "merged", candidate)))) {
+		t.Error("approve did not copy the candidate over the golden")
+	}
+	if _, err := Approve(filepath.Join(dir, "merged"), []string{"nosuch@end#1x1"}); err == nil || !strings.Contains(err.Error(), "no screenshot nosuch@end#1x1") {
+		t.Errorf("approve of an unknown name: %v", err)
+	}
+}
+
+// TestCrashHangAndFlaky breaks runs on purpose in the middle of a check
+// of four recordings on two workers: one renderer crashes, one page blocks
+// its main thread, one logs an error on its first try only. Each of them
+// gets its verdict with the reason, the others pass, the flaky one is
+// flaky in report.json and JUnit, and the report fails.
+func TestCrashHangAndFlaky(t *testing.T) {
+	opts := options(t)
+	for _, name := range []string{"fine", "crashes", "hangs", "flaky"} {
+		opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, textLog), Name: name})
+	}
+	opts.Workers, opts.Retries, opts.HangAfter = 2, 1, 3*time.Second
+	opts.sabotage = func(tab *headless.Tab, j *job, attempt int) {
+		switch j.scenario.Name {
+		case "crashes":
+			go chromedp.Run(tab.Ctx, func(ctx context.Context, tt *chromedp.Target) (chromedp.Void, error) {
+				_, err := cdp.Call(ctx, tt, cdppage.Crash, cdp.Empty{}) // never answers
+				return chromedp.Void{}, err
+			})
+		case "hangs":
+			headless.Eval[bool](tab, `(setTimeout(() => { for (;;) {} }, 0), true)`)
+		case "flaky":
+			if attempt == 0 {
+				headless.Eval[bool](tab, `(console.error("a flaky failure"), true)`)
+			}
+		}
+	}
+	rep := run(t, opts)
+	byName := map[string]*Result{}
+	for _, res := range rep.Results {
+		byName[res.Name] = res
+	}
+	if got := []string{rep.Results[0].Name, rep.Results[3].Name}; !slices.Equal(got, []string{"fine", "flaky"}) {
+		t.Errorf("report order %v", got)
+	}
+	if r := byName["fine"]; r.Failed() || r.Flaky || r.Attempts != 1 {
+		t.Errorf("fine: %+v", r.Checks)
+	}
+	if c := check(t, byName["crashes"], CheckNoPanic); c.Status != Failed || !strings.Contains(c.Message, "the renderer crashed while taking the screenshot at end") {
+		t.Errorf("crashes: no_panic = %+v", c)
+	}
+	if r := byName["hangs"]; !r.Candidate.Hung || !strings.Contains(r.Candidate.Failure, "did not answer for 3s") || !r.Failed() {
+		t.Errorf("hangs: %+v, %q", r.Checks, r.Candidate.Failure)
+	}
+	flaky := byName["flaky"]
+	if flaky.Failed() || !flaky.Flaky || flaky.Attempts != 2 || len(flaky.Retries) != 1 {
+		t.Errorf("flaky: failed %v, flaky %v, %d attempts", flaky.Failed(), flaky.Flaky, flaky.Attempts)
+	}
+	if !rep.Failed() || rep.Flaky() != 1 {
+		t.Errorf("report failed %v, %d flaky", rep.Failed(), rep.Flaky())
+	}
+	var doc struct {
+		Cases []struct {
+			ClassName string `xml:"classname,attr"`
+			Name      string `xml:"name,attr"`
+			Failure   *struct{}
+			Flaky     []struct {
+				Message    string `xml:"message,attr"`
+				StackTrace string `xml:"stackTrace"`
+			} `xml:"flakyFailure"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(must(os.ReadFile(filepath.Join(opts.Out, JUnitFile))), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var flakyCases []string
+	for _, c := range doc.Cases {
+		if len(c.Flaky) > 0 {
+			flakyCases = append(flakyCases, c.ClassName+"."+c.Name+": "+c.Flaky[0].StackTrace)
+		}
+	}
+	if len(flakyCases) != 1 || !strings.HasPrefix(flakyCases[0], "rrd.flaky.no_console_errors#800x600: ") || !strings.Contains(flakyCases[0], "a flaky failure") {
+		t.Errorf("JUnit flakyFailure: %q", flakyCases)
+	}
+	var back struct {
+		Results []struct {
+			Name  string `json:"name"`
+			Flaky bool   `json:"flaky"`
+		} `json:"results"`
+	}
+	json.Unmarshal(must(os.ReadFile(filepath.Join(opts.Out, ReportFile))), &back)
+	if len(back.Results) != 4 || !back.Results[3].Flaky {
+		t.Errorf("report.json: %+v", back.Results)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
