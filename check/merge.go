@@ -38,6 +38,7 @@ func Merge(out string, dirs []string) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		results := r.Results
 		if merged == nil {
 			merged = r
 			merged.Results = nil
@@ -50,7 +51,7 @@ func Merge(out string, dirs []string) (*Report, error) {
 		if r.Started.Before(merged.Started) {
 			merged.Started = r.Started
 		}
-		for _, res := range r.Results {
+		for _, res := range results {
 			key := res.Name + "#" + res.Size
 			if other, ok := seen[key]; ok {
 				return nil, usageErrorf("merge: %s is in both %s and %s: were they the same shard?", key, other, dir)

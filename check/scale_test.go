@@ -43,7 +43,7 @@ func TestScenariosWorkersShards(t *testing.T) {
 	dir := t.TempDir()
 	scenarios := filepath.Join(dir, "scenarios.json")
 	os.WriteFile(scenarios, []byte(fmt.Sprintf(`[
-		{"recording": %q, "name": "plots", "sizes": ["640x480", "800x600"], "at": ["start", "50%%"]},
+		{"recording": %q, "name": "series", "sizes": ["640x480", "800x600"], "at": ["start", "50%%"]},
 		{"recording": %q}
 	]`, fixture(t, plots), fixture(t, textLog))), 0o644)
 	scs, err := ReadScenarios(scenarios)
@@ -62,25 +62,25 @@ func TestScenariosWorkersShards(t *testing.T) {
 		pngs = append(pngs, filepath.Base(p))
 	}
 	want := []string{"JianbinLiu-CFLab__unity-rerun-sdk__oracle_text_log-800x600.png",
-		"plots@50pct-640x480.png", "plots@50pct-800x600.png", "plots@start-640x480.png", "plots@start-800x600.png"}
+		"series@50pct-640x480.png", "series@50pct-800x600.png", "series@start-640x480.png", "series@start-800x600.png"}
 	if !slices.Equal(pngs, want) {
 		t.Fatalf("goldens %q, want %q", pngs, want)
 	}
-	start := must(os.ReadFile(filepath.Join(golden, "plots@start-640x480.png")))
-	middle := must(os.ReadFile(filepath.Join(golden, "plots@50pct-640x480.png")))
+	start := must(os.ReadFile(filepath.Join(golden, "series@start-640x480.png")))
+	middle := must(os.ReadFile(filepath.Join(golden, "series@50pct-640x480.png")))
 	if bytes.Equal(start, middle) {
 		t.Error("the screenshots at the start and at 50% are the same: the moment was not shown")
 	}
 	// A wrong golden: the start's picture for the middle.
-	wrong := filepath.Join(golden, "plots@50pct-800x600.png")
-	os.WriteFile(wrong, must(os.ReadFile(filepath.Join(golden, "plots@start-800x600.png"))), 0o644)
+	wrong := filepath.Join(golden, "series@50pct-800x600.png")
+	os.WriteFile(wrong, must(os.ReadFile(filepath.Join(golden, "series@start-800x600.png"))), 0o644)
 
 	opts.UpdateGolden, opts.Out, opts.Workers = false, filepath.Join(dir, "two"), 2
 	two := run(t, opts)
 	wantVerdicts := verdicts(first)
 	for i, v := range wantVerdicts {
-		if strings.HasPrefix(v, "plots.plots@50%#800x600=") {
-			wantVerdicts[i] = "plots.plots@50%#800x600=" + Failed
+		if strings.HasPrefix(v, "series.series@50%#800x600=") {
+			wantVerdicts[i] = "series.series@50%#800x600=" + Failed
 		}
 	}
 	if got := verdicts(two); !slices.Equal(got, wantVerdicts) {
@@ -88,7 +88,7 @@ func TestScenariosWorkersShards(t *testing.T) {
 	}
 	for _, res := range two.Results {
 		for _, s := range res.Shots {
-			if s.Golden == nil || (s.Testcase != "plots@50%#800x600" && s.Golden.Pixels != 0) {
+			if s.Golden == nil || (s.Testcase != "series@50%#800x600" && s.Golden.Pixels != 0) {
 				t.Errorf("%s: %+v differs from its golden", s.Testcase, s.Golden)
 			}
 		}
@@ -136,7 +136,7 @@ func TestScenariosWorkersShards(t *testing.T) {
 	var candidate string
 	for _, res := range merged.Results {
 		for _, s := range res.Shots {
-			if s.Testcase == "plots@50%#800x600" {
+			if s.Testcase == "series@50%#800x600" {
 				candidate = s.Candidate
 			}
 		}
