@@ -122,7 +122,8 @@ check.settle = (moment = { kind: "end" }) => {
     }
     if (!timeline) return { at: "no timeline", problem: moment.kind === "end" ? "" : "the recording has no timeline" };
     const range = viewer.get_time_range(id, timeline);
-    if (!range) return { at: timeline + " has no range", problem: `the recording has no timeline ${timeline}` };
+    // A recording of static data only: its end is the one picture there is.
+    if (!range) return { at: timeline + " has no range", problem: moment.kind === "end" ? "" : `the recording has no data on the timeline ${timeline}` };
     const at = {
       start: range.min,
       end: range.max,
