@@ -87,9 +87,10 @@ const DefaultMaxDiff = 0.001
 func DefaultWorkers() int { return max(1, min(4, runtime.NumCPU()/2)) }
 
 func (o *Options) validate() error {
+	if err := (Size{o.Width, o.Height}).inRange(); err != nil {
+		return &UsageError{Err: fmt.Errorf("size %w", err)}
+	}
 	switch {
-	case o.Width < 64 || o.Height < 64 || o.Width > 8192 || o.Height > 8192:
-		return usageErrorf("size %dx%d is out of range: want 64x64 to 8192x8192", o.Width, o.Height)
 	case o.Timeout <= 0:
 		return usageErrorf("timeout %v is not positive", o.Timeout)
 	case o.MaxDiff < 0 || o.MaxDiff > 1:

@@ -22,10 +22,10 @@ const (
 
 // BuildInfo says which Viewer a build is.
 type BuildInfo struct {
-	Spec    string `json:"spec"`    // as given: a folder or a version
-	Version string `json:"version"` // the Viewer's
+	Spec    string `json:"spec"`     // as given: a folder or a version
+	Version string `json:"version"`  // the Viewer's
 	BuildID string `json:"build_id"` // the bundle's: reports of one build share it
-	Source  string `json:"source"`  // the folder it came from
+	Source  string `json:"source"`   // the folder it came from
 	Broken  string `json:"broken,omitempty"`
 }
 

@@ -72,10 +72,20 @@ func ParseSize(s string) (Size, error) {
 	if !ok || errW != nil || errH != nil {
 		return Size{}, fmt.Errorf("%q is not WxH, for example 1024x768", s)
 	}
-	if w < 64 || h < 64 || w > 8192 || h > 8192 {
-		return Size{}, fmt.Errorf("size %dx%d is out of range: want 64x64 to 8192x8192", w, h)
+	sz := Size{w, h}
+	if err := sz.inRange(); err != nil {
+		return Size{}, err
 	}
-	return Size{w, h}, nil
+	return sz, nil
+}
+
+// inRange refuses sizes no screen has, which Chromium would clamp or
+// refuse with a less helpful message.
+func (s Size) inRange() error {
+	if s.W < 64 || s.H < 64 || s.W > 8192 || s.H > 8192 {
+		return fmt.Errorf("%dx%d is out of range: want 64x64 to 8192x8192", s.W, s.H)
+	}
+	return nil
 }
 
 // Moment is a point of a recording's timeline: its start, its end, a

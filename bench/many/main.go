@@ -42,7 +42,7 @@ type config struct {
 	widgets []int
 	loaders string
 	fixture string
-	budgets []int // our loader's running-Viewer budgets to measure; 0 is its default
+	budgets []int         // our loader's running-Viewer budgets to measure; 0 is its default
 	goal    time.Duration // a Viewer scrolled to shows its recording within it
 	wait    time.Duration // how long a Viewer scrolled to is waited for at most
 	out     string

@@ -4,12 +4,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,9 +46,9 @@ func defineCheck(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 			}
 		}
 		recordings := args
-		w, h, err := parseSize(*size)
+		sz, err := check.ParseSize(*size)
 		if err != nil {
-			return &check.UsageError{Err: err}
+			return &check.UsageError{Err: fmt.Errorf("--size %w", err)}
 		}
 		var scs []check.Scenario
 		if *scenarios != "" {
@@ -72,7 +70,7 @@ func defineCheck(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 			Viewer: *viewer, Baseline: *baseline, Recordings: recordings, Scenarios: scs,
 			Workers: *workers, Shard: sh, Retries: *retries,
 			Golden: *golden, UpdateGolden: *update, Out: *out,
-			Width: w, Height: h, Theme: *theme, Timeout: *timeout,
+			Width: sz.W, Height: sz.H, Theme: *theme, Timeout: *timeout,
 			MaxDiff: *maxDiff, MaxSlowdown: *maxSlowdown,
 			Cache: cache, Progress: stderr,
 		})
@@ -116,15 +114,4 @@ func checkApprove(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "nothing to approve: no golden comparison failed")
 	}
 	return err
-}
-
-// parseSize reads WxH.
-func parseSize(s string) (int, int, error) {
-	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
-	w, errW := strconv.Atoi(ws)
-	h, errH := strconv.Atoi(hs)
-	if !ok || errW != nil || errH != nil {
-		return 0, 0, errors.New("--size " + strconv.Quote(s) + " is not WxH, for example 1024x768")
-	}
-	return w, h, nil
 }

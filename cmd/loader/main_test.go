@@ -70,6 +70,10 @@ func TestExitStatus(t *testing.T) {
 	if err := os.WriteFile(rrd, []byte("RRF2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	scenarios := filepath.Join(t.TempDir(), "scenarios.json")
+	if err := os.WriteFile(scenarios, []byte(`[{"recording": "some.rrd", "at": ["end"], "zoom": 2}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +112,13 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"check", "--max-diff", "5", rrd}, 2, "not a fraction"},
 		{[]string{"check", "--timeout", "0s", rrd}, 2, "not positive"},
 		{[]string{"check", "--bogus", rrd}, 2, "flag provided but not defined"},
+		{[]string{"check", "--shard", "3/2", rrd}, 2, `--shard "3/2" is not i/n`},
+		{[]string{"check", "--workers", "-1", rrd}, 2, "--workers -1 is negative"},
+		{[]string{"check", "--scenarios", scenarios}, 2, `scenario 1: unknown key "zoom"`},
+		{[]string{"check", "merge", "out"}, 2, "usage: loader check merge OUT DIR..."},
+		{[]string{"check", "merge", t.TempDir(), t.TempDir()}, 2, "the --out of a `loader check`?"},
+		{[]string{"check", "approve"}, 2, "usage: loader check approve OUT"},
+		{[]string{"check", "approve", t.TempDir()}, 2, "the --out of a `loader check`?"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
