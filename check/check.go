@@ -148,9 +148,6 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-		return nil, &UsageError{fmt.Errorf("create the output folder: %w", err)}
-	}
 	tmp, err := os.MkdirTemp("", "loader-check-")
 	if err != nil {
 		return nil, err
@@ -162,6 +159,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if _, err := headless.FindChromium(); err != nil {
 		return nil, &UsageError{err}
+	}
+	// Only now: bad input leaves no output folder behind.
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return nil, &UsageError{fmt.Errorf("create the output folder: %w", err)}
 	}
 
 	candidate, baseline, closeBuilds, err := serveBuilds(ctx, &opts, log)

@@ -66,6 +66,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 // usage or configuration, said before any long build or any browser
 // starts (a port in use, a bad origin or public URL, a bad check setup).
 func TestExitStatus(t *testing.T) {
+	work := t.TempDir()
+	t.Chdir(work) // where the default --out would go
 	rrd := filepath.Join(t.TempDir(), "some.rrd")
 	if err := os.WriteFile(rrd, []byte("RRF2"), 0o644); err != nil {
 		t.Fatal(err)
@@ -125,6 +127,10 @@ func TestExitStatus(t *testing.T) {
 		code := exitCode(run(context.Background(), tt.args, &out, &errOut), &errOut)
 		if code != tt.code || !strings.Contains(errOut.String(), tt.want) {
 			t.Errorf("loader %s: exit %d, stderr %q; want %d and %q", strings.Join(tt.args, " "), code, errOut.String(), tt.code, tt.want)
+		}
+		if left, _ := os.ReadDir(work); len(left) > 0 {
+			t.Errorf("loader %s left %s behind", strings.Join(tt.args, " "), left[0].Name())
+			os.RemoveAll(filepath.Join(work, left[0].Name()))
 		}
 	}
 }
