@@ -153,12 +153,17 @@ func TestScenariosWorkersShards(t *testing.T) {
 // of four recordings on two workers: one renderer crashes, one page blocks
 // its main thread, one logs an error on its first try only. Each of them
 // gets its verdict with the reason, the others pass, the flaky one is
-// flaky in report.json and JUnit, and the report fails.
+// flaky in report.json and JUnit, and the report fails. A fifth, of static
+// data only, shows that any moment of it passes but one on a timeline it
+// lacks.
 func TestCrashHangAndFlaky(t *testing.T) {
 	opts := options(t)
 	for _, name := range []string{"fine", "crashes", "hangs", "flaky"} {
 		opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, textLog), Name: name})
 	}
+	// Static data only: any moment is its one picture, but a timeline
+	// asked for by name must be there.
+	opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, trail), Name: "static", At: []string{"start", "50%", "nosuch:end"}})
 	opts.Workers, opts.Retries, opts.HangAfter = 2, 1, 3*time.Second
 	opts.sabotage = func(tab *headless.Tab, j *job, attempt int) {
 		switch j.scenario.Name {
@@ -191,6 +196,17 @@ func TestCrashHangAndFlaky(t *testing.T) {
 	}
 	if r := byName["hangs"]; !r.Candidate.Hung || !strings.Contains(r.Candidate.Failure, "did not answer for 3s") || !r.Failed() {
 		t.Errorf("hangs: %+v, %q", r.Checks, r.Candidate.Failure)
+	}
+	var settles []string
+	for _, c := range byName["static"].Checks {
+		if c.Name == CheckSettles {
+			msg, _, _ := strings.Cut(c.Message, ": ") // the first problem or settle time
+			settles = append(settles, c.Shot+" "+c.Status+" "+msg)
+		}
+	}
+	if want := []string{"static@start#800x600 passed two identical frames after", "static@50%#800x600 passed two identical frames after",
+		"static@nosuch:end#800x600 failed nosuch:end"}; !slices.Equal(trimTimes(settles), want) {
+		t.Errorf("static: settles\n%q\nwant\n%q", settles, want)
 	}
 	flaky := byName["flaky"]
 	if flaky.Failed() || !flaky.Flaky || flaky.Attempts != 2 || len(flaky.Retries) != 1 {
@@ -229,7 +245,7 @@ func TestCrashHangAndFlaky(t *testing.T) {
 		} `json:"results"`
 	}
 	json.Unmarshal(must(os.ReadFile(filepath.Join(opts.Out, ReportFile))), &back)
-	if len(back.Results) != 4 || !back.Results[3].Flaky {
+	if len(back.Results) != 5 || !back.Results[3].Flaky {
 		t.Errorf("report.json: %+v", back.Results)
 	}
 }
@@ -239,4 +255,16 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// trimTimes cuts "… after 581 ms at …" down to "… after".
+func trimTimes(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i], _, _ = strings.Cut(l, " after ")
+		if len(out[i]) < len(l) {
+			out[i] += " after"
+		}
+	}
+	return out
 }

@@ -120,10 +120,14 @@ check.settle = (moment = { kind: "end" }) => {
       viewer.set_active_timeline(id, moment.timeline);
       timeline = moment.timeline;
     }
-    if (!timeline) return { at: "no timeline", problem: moment.kind === "end" ? "" : "the recording has no timeline" };
-    const range = viewer.get_time_range(id, timeline);
-    // A recording of static data only: its end is the one picture there is.
-    if (!range) return { at: timeline + " has no range", problem: moment.kind === "end" ? "" : `the recording has no data on the timeline ${timeline}` };
+    const range = timeline ? viewer.get_time_range(id, timeline) : null;
+    if (!range) {
+      // Only a timeline asked for by name must have data. Otherwise the
+      // recording is static data only: every moment is its one picture,
+      // so one scenario file's moments fit every recording.
+      if (moment.timeline) return { at: `no data on ${timeline}`, problem: `the recording has no data on the timeline ${timeline}` };
+      return { at: "static data: the same picture at every moment", problem: "" };
+    }
     const at = {
       start: range.min,
       end: range.max,
