@@ -81,10 +81,12 @@ type Options struct {
 // of SwiftShader's noise, run to run, on the fixtures.
 const DefaultMaxDiff = 0.001
 
-// DefaultWorkers is the --workers default: see the README's recordings per
-// minute for 1, 2 and 4 workers. Each worker runs a Viewer in software
-// GL, which keeps a core busy.
-func DefaultWorkers() int { return max(1, min(4, runtime.NumCPU()/2)) }
+// DefaultWorkers is the --workers default, a worker per core up to 4: see
+// the README's recordings per minute for 1, 2 and 4 workers. Each worker
+// runs a Viewer in software GL, which keeps a core busy; with more workers
+// than cores a 3D recording's page stops answering for half a minute while
+// its shaders compile.
+func DefaultWorkers() int { return max(1, min(4, runtime.NumCPU())) }
 
 func (o *Options) validate() error {
 	if err := (Size{o.Width, o.Height}).inRange(); err != nil {

@@ -33,21 +33,36 @@ func Merge(out string, dirs []string) (*Report, error) {
 	}
 	var merged *Report
 	seen := map[string]string{}
+	shards := map[Shard]string{}
+	total := 0
 	for _, dir := range dirs {
 		r, err := ReadReport(dir)
 		if err != nil {
 			return nil, err
 		}
-		results := r.Results
+		if r.Shard != "" {
+			sh, err := ParseShard(r.Shard)
+			if err != nil {
+				return nil, usageErrorf("merge: %s: %v", filepath.Join(dir, ReportFile), err)
+			}
+			if total != 0 && sh.N != total {
+				return nil, usageErrorf("merge: %s is shard %s, another folder one of %d shards: merge the shards of one run", dir, sh, total)
+			}
+			if other, ok := shards[sh]; ok {
+				return nil, usageErrorf("merge: %s and %s are both shard %s", other, dir, sh)
+			}
+			total, shards[sh] = sh.N, dir
+		}
+		results, took := r.Results, r.DurationMS
 		if merged == nil {
 			merged = r
 			merged.Results = nil
-			merged.Shard = ""
+			merged.Shard, merged.MissingShards = "", nil
 			merged.DurationMS = 0
 		} else if err := sameBuilds(merged, r, dir); err != nil {
 			return nil, err
 		}
-		merged.DurationMS = max(merged.DurationMS, r.DurationMS)
+		merged.DurationMS = max(merged.DurationMS, took) // shards run side by side
 		if r.Started.Before(merged.Started) {
 			merged.Started = r.Started
 		}
@@ -61,6 +76,11 @@ func Merge(out string, dirs []string) (*Report, error) {
 				return nil, err
 			}
 			merged.Results = append(merged.Results, res)
+		}
+	}
+	for i := 1; i <= total; i++ {
+		if _, ok := shards[Shard{i, total}]; !ok {
+			merged.MissingShards = append(merged.MissingShards, Shard{i, total}.String())
 		}
 	}
 	slices.SortStableFunc(merged.Results, func(a, b *Result) int {

@@ -31,21 +31,24 @@ type BuildInfo struct {
 
 // Report is a whole check, as report.json holds it.
 type Report struct {
-	Candidate    BuildInfo  `json:"candidate"`
-	Baseline     *BuildInfo `json:"baseline,omitempty"`
-	Browser      string     `json:"browser"`
-	Size         string     `json:"size"` // the default; scenarios may name others
-	Workers      int        `json:"workers"`
-	Shard        string     `json:"shard,omitempty"`
-	Retries      int        `json:"retries,omitempty"`
-	Threshold    float64    `json:"threshold"`
-	MaxDiff      float64    `json:"max_diff"`
-	MaxSlowdown  float64    `json:"max_slowdown,omitempty"`
-	Golden       string     `json:"golden,omitempty"`
-	UpdateGolden bool       `json:"update_golden,omitempty"`
-	Started      time.Time  `json:"started"`
-	DurationMS   float64    `json:"duration_ms"`
-	Results      []*Result  `json:"results"`
+	Candidate BuildInfo  `json:"candidate"`
+	Baseline  *BuildInfo `json:"baseline,omitempty"`
+	Browser   string     `json:"browser"`
+	Size      string     `json:"size"` // the default; scenarios may name others
+	Workers   int        `json:"workers"`
+	Shard     string     `json:"shard,omitempty"`
+	// MissingShards are the shards a merge had no report of: their
+	// scenarios were not checked, so the merged report fails.
+	MissingShards []string  `json:"missing_shards,omitempty"`
+	Retries       int       `json:"retries,omitempty"`
+	Threshold     float64   `json:"threshold"`
+	MaxDiff       float64   `json:"max_diff"`
+	MaxSlowdown   float64   `json:"max_slowdown,omitempty"`
+	Golden        string    `json:"golden,omitempty"`
+	UpdateGolden  bool      `json:"update_golden,omitempty"`
+	Started       time.Time `json:"started"`
+	DurationMS    float64   `json:"duration_ms"`
+	Results       []*Result `json:"results"`
 }
 
 func newReport(opts Options, candidate, baseline *viewerBuild, browser string) *Report {
@@ -86,7 +89,7 @@ func (r *Report) Flaky() int {
 
 // Failed reports whether any check failed.
 func (r *Report) Failed() bool {
-	return r.count(Failed) > 0
+	return r.count(Failed) > 0 || len(r.MissingShards) > 0
 }
 
 func (r *Report) count(status string) int {
@@ -113,6 +116,9 @@ func (r *Report) Summary() string {
 		len(r.Results)-failedRecs, len(r.Results), r.count(Failed), r.count(Skipped))
 	if n := r.Flaky(); n > 0 {
 		s += fmt.Sprintf("; %d flaky: failed, then passed on a retry", n)
+	}
+	if len(r.MissingShards) > 0 {
+		s += fmt.Sprintf("; no report of shard %s: its recordings were not checked", strings.Join(r.MissingShards, ", "))
 	}
 	return s
 }
@@ -241,6 +247,13 @@ func (r *Report) junit() ([]byte, error) {
 			suite.Tests++
 		}
 	}
+	for _, sh := range r.MissingShards {
+		msg := "no report of shard " + sh + " among the merged folders: its recordings were not checked"
+		suite.Cases = append(suite.Cases, junitCase{ClassName: "merge", Name: "shard " + sh, Time: "0",
+			Failure: &junitMessage{Message: msg, Type: "missing_shard", Text: msg}})
+		suite.Tests++
+		suite.Failures++
+	}
 	all := junitSuites{Name: "loader check", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped,
 		Time: suite.Time, Suites: []junitSuite{suite}}
 	b, err := xml.MarshalIndent(all, "", "  ")
@@ -248,6 +261,17 @@ func (r *Report) junit() ([]byte, error) {
 		return nil, fmt.Errorf("encode %s: %w", JUnitFile, err)
 	}
 	return append([]byte(xml.Header), append(b, '\n')...), nil
+}
+
+// ShotChecks are the checks of the screenshot testcase (NAME@MOMENT#WxH).
+func (r *Result) ShotChecks(testcase string) []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Shot == testcase {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // testcases are the JUnit testcases of a result, in order: one per check

@@ -110,6 +110,9 @@ func TestScenariosWorkersShards(t *testing.T) {
 	if got := verdicts(merged); !slices.Equal(got, wantVerdicts) {
 		t.Errorf("merged shards: %q\nwant %q", got, wantVerdicts)
 	}
+	if merged.DurationMS <= 0 {
+		t.Errorf("the merged report took %v ms: want the longest shard's time", merged.DurationMS)
+	}
 	again, err := ReadReport(filepath.Join(dir, "merged"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +130,18 @@ func TestScenariosWorkersShards(t *testing.T) {
 	checkJUnit(t, filepath.Join(dir, "merged", JUnitFile), merged)
 	if _, err := Merge(filepath.Join(dir, "bad"), []string{shards[0], opts.Out + "-missing"}); err == nil {
 		t.Error("merged a folder with no report")
+	}
+	if _, err := Merge(filepath.Join(dir, "bad"), []string{shards[0], shards[0]}); err == nil || !strings.Contains(err.Error(), "are both shard 1/2") {
+		t.Errorf("merging shard 1/2 twice: %v", err)
+	}
+	// A shard whose job died: the rest merges, and says it is incomplete.
+	partial, err := Merge(filepath.Join(dir, "partial"), shards[:1])
+	if err != nil || !slices.Equal(partial.MissingShards, []string{"2/2"}) || !partial.Failed() ||
+		!strings.Contains(partial.Summary(), "no report of shard 2/2") {
+		t.Errorf("merge of shard 1/2 alone: %v, missing %q, %q", err, partial.MissingShards, partial.Summary())
+	}
+	if junit := string(must(os.ReadFile(filepath.Join(dir, "partial", JUnitFile)))); !strings.Contains(junit, `name="shard 2/2"`) {
+		t.Error("the merged junit.xml has no failed testcase for the missing shard")
 	}
 
 	approved, err := Approve(filepath.Join(dir, "merged"), nil)

@@ -32,7 +32,7 @@ func defineCheck(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 	maxSlowdown := fs.Float64("max-slowdown", 0, "fail when the candidate gets ready more than this `factor` slower than the baseline (0: report only)")
 	theme := fs.String("theme", "", "the Viewer's `theme`, dark or light (default: the Viewer's own)")
 	scenarios := fs.String("scenarios", "", "a JSON `FILE` of scenarios: [{recording, name, sizes, theme, panel_states, at, max_diff, timeout}] (see the README)")
-	workers := fs.Int("workers", 0, fmt.Sprintf("`N` recordings checked at once (0: %d on this machine, half its cores, at most 4)", check.DefaultWorkers()))
+	workers := fs.Int("workers", 0, fmt.Sprintf("`N` recordings checked at once (0: %d on this machine, one per core, at most 4)", check.DefaultWorkers()))
 	shard := fs.String("shard", "", "check only share `i/n` of the scenarios, by name (merge the shards' reports with `loader check merge`)")
 	retries := fs.Int("retries", 0, "run a recording whose checks failed again up to `N` times; one that passes then is flaky")
 	failOnFlaky := fs.Bool("fail-on-flaky", false, "exit with 1 when a check was flaky (failed, then passed on a retry)")
