@@ -59,22 +59,8 @@ func main() {
 	budgets := flag.String("max-running", "0", "comma-separated running-Viewer `budgets` to measure our loader with (setMaxRunningViewers); 0 is its default")
 	flag.StringVar(&cfg.out, "out", "build/bench-many", "`folder` for many.md and many.json")
 	flag.Parse()
-	for _, f := range strings.Split(*widgets, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "bench-many: --widgets %q: want positive counts such as 20,50\n", *widgets)
-			os.Exit(2)
-		}
-		cfg.widgets = append(cfg.widgets, n)
-	}
-	for _, f := range strings.Split(*budgets, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 0 {
-			fmt.Fprintf(os.Stderr, "bench-many: --max-running %q: want counts such as 4,8 (0: the loader's default)\n", *budgets)
-			os.Exit(2)
-		}
-		cfg.budgets = append(cfg.budgets, n)
-	}
+	cfg.widgets = counts("--widgets", *widgets, 1, "positive counts such as 20,50")
+	cfg.budgets = counts("--max-running", *budgets, 0, "counts such as 4,8 (0: the loader's default)")
 	results, err := run(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-many:", err)
@@ -352,4 +338,19 @@ func write(dir, md string, results []result) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "many.json"), append(js, '\n'), 0o644)
+}
+
+// counts reads a flag's comma-separated list of counts of at least least,
+// or exits with want in the message.
+func counts(name, list string, least int, want string) []int {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < least {
+			fmt.Fprintf(os.Stderr, "bench-many: %s %q: want %s\n", name, list, want)
+			os.Exit(2)
+		}
+		out = append(out, n)
+	}
+	return out
 }
