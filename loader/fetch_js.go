@@ -11,11 +11,11 @@ import (
 	"github.com/gorerun/loader/wasmjs"
 )
 
-// markerCompiler fetches the Viewer through a module instance's marker
-// function (inline mode rewrites its body to return the inlined Viewer)
-// and compiles it with WebAssembly.compileStreaming when it can.
+// markerCompiler compiles the Viewer that widget.js's loadViewer fetches
+// and compiles, through the module instance's marker function (inline
+// mode rewrites its body to return the inlined Viewer).
 type markerCompiler struct {
-	fetchViewer wasmjs.Value
+	loadViewer wasmjs.Value
 }
 
 // warnedMIME makes the wrong-MIME warning once per page (a Go runtime
@@ -24,19 +24,24 @@ var warnedMIME sync.Once
 
 func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, report func(loadProgress)) (module, error) {
 	start := performanceNow()
-	resp, err := c.fetch(ctx, url, early)
+	load, err := c.load(ctx, url, early)
 	if err != nil {
 		return nil, err
+	}
+	resp, _ := load.Get("response")
+	if resp.IsNullish() && url == "" {
+		return nil, errNoAdjacentURL
 	}
 	head, err := readHead(resp, url)
 	if err != nil {
 		return nil, err
 	}
-	counted, err := countBytes(ctx, resp, head, report)
-	if err != nil {
+	counter, _ := load.Get("counter")
+	if err := countBytes(ctx, counter, head, report); err != nil {
 		return nil, &fetchError{URL: url, Err: err}
 	}
-	m, err := compileResponse(ctx, counted, head, url, report)
+	compiling, _ := load.Get("module")
+	m, err := adoptCompile(ctx, compiling, resp, head, url, report)
 	if err != nil {
 		return nil, err
 	}
@@ -44,9 +49,9 @@ func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, repor
 	return m, nil
 }
 
-// fetch returns the Viewer's Response: the early download's, or a new one
-// from the marker function, aborted when ctx ends.
-func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs.Value, error) {
+// load returns what loadViewer resolved to: the early load's, or a new one
+// aborted when ctx ends.
+func (c markerCompiler) load(ctx wasmjs.Context, url string, early any) (wasmjs.Value, error) {
 	var pending wasmjs.Value
 	if v, ok := early.(wasmjs.Value); ok {
 		pending = v
@@ -65,15 +70,11 @@ func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs
 		}
 		stop := wasmjs.AfterFunc(ctx, func() { abort.Call("abort") })
 		defer stop()
-		var urlArg any = url
-		if url == "" {
-			urlArg = nil
-		}
-		if pending, err = c.fetchViewer.Invoke(urlArg, map[string]any{"signal": signal}); err != nil {
+		if pending, err = c.loadViewer.Invoke(url, signal); err != nil {
 			return wasmjs.Undefined(), &fetchError{URL: url, Err: err}
 		}
 	}
-	resp, err := wasmjs.Await(ctx, pending)
+	load, err := wasmjs.Await(ctx, pending)
 	if err != nil {
 		if ctx.Err() != nil {
 			return wasmjs.Undefined(), ctx.Err()
@@ -81,17 +82,16 @@ func (c markerCompiler) fetch(ctx wasmjs.Context, url string, early any) (wasmjs
 		jsErr, isJS := wasmjs.As[*wasmjs.Error](err)
 		return wasmjs.Undefined(), &fetchError{URL: url, Err: err, Network: isJS && jsErr.Name() == "TypeError"}
 	}
-	if resp.IsNullish() && url == "" {
-		return wasmjs.Undefined(), errNoAdjacentURL
+	if load.Type() != wasmjs.TypeObject {
+		return wasmjs.Undefined(), &fetchError{URL: url, Err: errors.New("widget.js's loadViewer resolved to " + describeValue(load))}
 	}
-	return resp, nil
+	return load, nil
 }
 
 // responseHead is what the loader reads of a Response before its body.
 type responseHead struct {
 	contentType string
 	total       int64 // the true size of the body, 0 when unknown
-	local       bool  // the server says the link is local (names.LinkHeader)
 }
 
 // readHead checks that resp is a successful Response and reads its
@@ -129,7 +129,6 @@ func readHead(resp wasmjs.Value, url string) (responseHead, error) {
 	return responseHead{
 		contentType: header("content-type"),
 		total:       downloadTotal(header(names.FinalLengthHeader), header("content-length"), header("content-encoding")),
-		local:       header(names.LinkHeader) == "local",
 	}, nil
 }
 
@@ -141,41 +140,22 @@ func describeValue(v wasmjs.Value) string {
 	return v.Type().String()
 }
 
-// countBytes reports download progress from a clone of resp, read to the
-// end alongside the compile. The compile gets the fetch's own Response:
-// only that one carries what V8 needs to cache the compiled code with the
-// HTTP cache entry, so a reload skips compiling. It returns resp.
-//
-// The clone is not free: a teed body reaches the compiler through
-// JavaScript streams, which costs ~250 ms of a 350 ms fetch and compile on
-// loopback (make bench). A Response with no URL is one the inline marker
-// function made from bytes already in memory: nothing to wait for, so it
-// is not counted and the widget says it compiles; nor is one the server
-// says comes from its own machine (head.local), which arrives in less time
-// than counting takes.
-func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report func(loadProgress)) (wasmjs.Value, error) {
+// countBytes reports download progress from counter, the clone of the
+// body loadViewer made, read to the end alongside the compile. With no
+// counter there is no download to watch, and the widget says it compiles.
+func countBytes(ctx wasmjs.Context, counter wasmjs.Value, head responseHead, report func(loadProgress)) error {
 	total := head.total
-	if head.local {
+	if counter.IsNullish() {
 		report(loadProgress{Phase: phaseCompile, Total: total})
-		return resp, nil
+		return nil
 	}
-	if url, err := resp.Get("url"); err == nil {
-		if s, ok := url.AsString(); ok && s == "" {
-			report(loadProgress{Phase: phaseCompile, Total: total})
-			return resp, nil
-		}
-	}
-	clone, err := resp.Call("clone")
-	if err != nil {
-		return wasmjs.Undefined(), err
-	}
-	body, err := clone.Get("body")
+	body, err := counter.Get("body")
 	if err != nil || body.IsNullish() {
-		return resp, nil
+		return err
 	}
 	reader, err := body.Call("getReader")
 	if err != nil {
-		return wasmjs.Undefined(), err
+		return err
 	}
 	go func() {
 		defer func() {
@@ -205,42 +185,46 @@ func countBytes(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, report
 			report(loadProgress{Phase: phaseDownload, Received: received, Total: total})
 		}
 	}()
-	return resp, nil
+	return nil
 }
 
-// compileResponse compiles the Viewer from resp: streaming when the
-// server labels it application/wasm, else (with one warning per page)
-// after reading the whole body.
-func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, url string, report func(loadProgress)) (module, error) {
+// adoptCompile awaits the compile loadViewer started. When the browser
+// refused to stream-compile resp (not labelled application/wasm: the
+// body is still unread), it compiles the whole body instead, with one
+// warning per page.
+func adoptCompile(ctx wasmjs.Context, compiling, resp wasmjs.Value, head responseHead, url string, report func(loadProgress)) (module, error) {
 	// From here on, cancelling ctx aborts the body, which fails the reads
 	// below promptly; awaiting them to the end keeps the counting Funcs
 	// alive for as long as the stream can call them.
 	settled := wasmjs.Background()
-	webAssembly, err := wasmjs.Global().Get("WebAssembly")
-	if err != nil {
+	m, err := wasmjs.Await(settled, compiling)
+	if err == nil {
+		return m, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if used, _ := resp.Get("bodyUsed"); used.Truthy() {
 		return nil, &compileError{URL: url, Err: err}
 	}
-	var compiling wasmjs.Value
-	if isWasmContentType(head.contentType) {
-		compiling, err = webAssembly.Call("compileStreaming", resp)
-	} else {
-		warnMIME(url, head.contentType)
-		var buf wasmjs.Value
-		buf, err = resp.Call("arrayBuffer")
-		if err == nil {
-			buf, err = wasmjs.Await(settled, buf)
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err != nil {
-			return nil, &fetchError{URL: url, Err: err}
-		}
-		report(loadProgress{Phase: phaseCompile, Received: head.total, Total: head.total})
+	warnMIME(url, head.contentType)
+	buf, err := resp.Call("arrayBuffer")
+	if err == nil {
+		buf, err = wasmjs.Await(settled, buf)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, &fetchError{URL: url, Err: err}
+	}
+	report(loadProgress{Phase: phaseCompile, Received: head.total, Total: head.total})
+	webAssembly, err := wasmjs.Global().Get("WebAssembly")
+	if err == nil {
 		compiling, err = webAssembly.Call("compile", buf)
 	}
 	if err == nil {
-		compiling, err = wasmjs.Await(settled, compiling)
+		m, err = wasmjs.Await(settled, compiling)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -248,7 +232,7 @@ func compileResponse(ctx wasmjs.Context, resp wasmjs.Value, head responseHead, u
 		}
 		return nil, &compileError{URL: url, Err: err}
 	}
-	return compiling, nil
+	return m, nil
 }
 
 func warnMIME(url, contentType string) {

@@ -1,6 +1,9 @@
 package loader
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // phase is a step of bringing up a Viewer, as the widget shows it.
 type phase int
@@ -93,4 +96,21 @@ func shouldReport(last, now loadProgress) bool {
 		return now.percent() != last.percent()
 	}
 	return now.Received>>20 != last.Received>>20
+}
+
+// lowerASCII lowercases ASCII letters only: header tokens are ASCII, and
+// the unicode tables strings.ToLower brings would grow the loader Wasm.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// trimHTTPSpace trims the optional whitespace HTTP allows around values.
+func trimHTTPSpace(s string) string {
+	return strings.Trim(s, " \t")
 }

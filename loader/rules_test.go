@@ -5,28 +5,6 @@ import (
 	"testing"
 )
 
-func TestIsWasmContentType(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"application/wasm", true},
-		{"Application/WASM", true},
-		{"application/wasm; charset=binary", true},
-		{" application/wasm ;x=y", true},
-		{"", false},
-		{"application/octet-stream", false},
-		{"text/html; charset=utf-8", false},
-		{"application/wasm-x", false},
-		{"application/wasmapplication/wasm", false},
-	}
-	for _, tt := range tests {
-		if got := isWasmContentType(tt.in); got != tt.want {
-			t.Errorf("IsWasmContentType(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestLengthStyles(t *testing.T) {
 	tests := []struct {
 		name          string

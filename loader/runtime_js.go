@@ -104,7 +104,7 @@ func readHostProps(r *propReader, early *earlyFetch) hostProps {
 		glue:   glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")},
 		src: viewerSource{
 			url:      r.str("viewerURL"),
-			compiler: markerCompiler{fetchViewer: r.function("fetchViewer")},
+			compiler: markerCompiler{loadViewer: r.function("loadViewer")},
 			early:    early,
 		},
 	}

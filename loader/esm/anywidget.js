@@ -2,8 +2,9 @@
 // widget to the Go side.
 
 function initialize() {
-  // Start booting early; render reports any failure in its widget.
-  runtime().api.catch(() => {});
+  // Start the Viewer's load and the boot early; render reports any failure
+  // in its widget.
+  prepare(viewerURL()).api.catch(() => {});
 }
 
 async function render({ model, el, signal }) {

@@ -40,15 +40,40 @@ function simdSupported() {
   }
 }
 
-// startEarlyFetch starts downloading the Viewer from url ("": the one the
+// startEarlyFetch starts loading the Viewer from url ("": the one the
 // marker function inlines) while the Go loader boots, so the boot costs
 // the first widget no time. The widget it is for hands it to the Go side
 // with the same url, which adopts it.
 function startEarlyFetch(url) {
   const controller = new AbortController();
-  const response = url ? fetchViewer(url, { signal: controller.signal }) : inlinedViewer(controller.signal);
-  response.catch(() => {}); // the Go side reports failures
-  return { response, abort: () => controller.abort() };
+  const load = loadViewer(url, controller.signal);
+  load.catch(() => {}); // the Go side reports failures
+  return { response: load, abort: () => controller.abort() };
+}
+
+// loadViewer fetches the Viewer from url ("": inlined) and starts
+// compiling it as its bytes arrive, for the Go side to adopt: the only
+// place the Viewer is fetched and compiled, so the first one on a page
+// compiles while the Go loader is still booting. It resolves to
+// {response, counter, module}: module is the compile (null when the
+// response is no successful Response, which the Go side reports); counter
+// is a clone of the body for the Go side to count the download's progress
+// with, or null where no download is to be watched: bytes the marker
+// function already holds (no URL) or a server on the same machine (its
+// link header says "local"), which arrive in less time than counting
+// takes. The clone is not free (a teed body reaches the compiler through
+// JavaScript streams), and the compile gets the fetch's own Response: only
+// that one lets V8 cache the compiled code with the HTTP cache entry. When
+// the browser refuses to stream-compile the Response (its Content-Type is
+// not application/wasm), module rejects with its body unread and the Go
+// side compiles the bytes itself.
+async function loadViewer(url, signal) {
+  const response = await (url ? fetchViewer(url, { signal }) : inlinedViewer(signal));
+  if (!(response instanceof Response) || !response.ok) return { response, counter: null, module: null };
+  const counter = response.url && response.headers.get("__LINK_HEADER__") !== "local" ? response.clone() : null;
+  const module = WebAssembly.compileStreaming(response);
+  module.catch(() => {});
+  return { response, counter, module };
 }
 
 // inlinedViewer returns the Viewer inlined in this module as a Response:
@@ -87,16 +112,29 @@ async function keepViewer(cache, bytes, headers) {
   }
 }
 
-// loaderAPI returns the page's Go loader API and, to the first Viewer on
-// the page only, the early download of its url, booting the loader first
-// when needed: only that Viewer waits for the boot, and the download it
-// started is its own.
-async function loaderAPI(url) {
-  const rt = runtime();
-  let early;
+// prepare returns this build's runtime on the page, starting it on first
+// use: the Viewer's early load of url first, then the loader's boot, which
+// takes the main thread for a while before it first waits (the loader
+// Wasm is decoded and handed to the compiler), so the download is under
+// way meanwhile.
+function prepare(url) {
+  let rt = runtimes.get(BUILD_ID);
+  if (rt && (rt.ready || rt.early !== undefined)) return rt;
   // A browser without Wasm SIMD cannot run the Viewer: the Go side says so
   // instead of downloading it.
-  if (!rt.ready && rt.early === undefined) early = rt.early = simdSupported() ? startEarlyFetch(url) : null;
+  const early = simdSupported() ? startEarlyFetch(url) : null;
+  rt ??= runtime();
+  rt.early = early;
+  return rt;
+}
+
+// loaderAPI returns the page's Go loader API and, to the first Viewer on
+// the page only, the early load: only that Viewer waits for the boot, and
+// the load started for it is its own.
+async function loaderAPI(url) {
+  const rt = prepare(url);
+  const early = rt.earlyClaimed ? null : rt.early;
+  rt.earlyClaimed = true;
   const api = await rt.api;
   if (early) rt.early = null;
   return { rt, api, early };
@@ -106,7 +144,7 @@ async function loaderAPI(url) {
 // module instance knows, and the Viewer's URL with its early download.
 function moduleProps(url, early) {
   return {
-    viewerURL: url, fetchViewer, createGlue, viewerVersion: VIEWER_VERSION,
+    viewerURL: url, loadViewer, createGlue, viewerVersion: VIEWER_VERSION,
     glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
   };
 }

@@ -109,12 +109,14 @@ function showError(el, text) {
 }
 
 // runtime returns this build's runtime record on the page, booting the Go
-// loader on first use: {api: Promise of the loader's API, ready, early,
-// views: the elements of its live widgets, go: the Go instance}.
+// loader on first use: {api: Promise of the loader's API, ready, early:
+// the Viewer's early load (undefined: not started, null: none),
+// earlyClaimed: whether a Viewer took it, views:
+// the elements of its live widgets, go: the Go instance}.
 function runtime() {
   let rt = runtimes.get(BUILD_ID);
   if (!rt) {
-    rt = { ready: false, early: undefined, views: new Set() };
+    rt = { ready: false, early: undefined, earlyClaimed: false, views: new Set() };
     rt.api = boot(rt);
     runtimes.set(BUILD_ID, rt);
     rt.api.then(() => { rt.ready = true; }, () => {
