@@ -28,15 +28,20 @@ type variant struct {
 
 // sample is one measurement of every metric for one variant.
 type sample struct {
-	ColdMS          float64 `json:"cold_ms"`
-	ColdBytes       int64   `json:"cold_bytes"` // response bodies, as sent
-	ColdPhases      phases  `json:"cold_phases"`
-	SecondMS        float64 `json:"second_viewer_ms"`
-	ReloadMS        float64 `json:"reload_ms"`
-	ReloadBytes     int64   `json:"reload_bytes"`
-	ReloadPhases    phases  `json:"reload_phases"`
-	ReopenMS        float64 `json:"reopen_ms"`
-	ReopenPhases    phases  `json:"reopen_phases"`
+	ColdMS       float64 `json:"cold_ms"`
+	ColdBytes    int64   `json:"cold_bytes"` // response bodies, as sent
+	ColdPhases   phases  `json:"cold_phases"`
+	SecondMS     float64 `json:"second_viewer_ms"`
+	ReloadMS     float64 `json:"reload_ms"`
+	ReloadBytes  int64   `json:"reload_bytes"`
+	ReloadPhases phases  `json:"reload_phases"`
+	ReopenMS     float64 `json:"reopen_ms"`
+	ReopenPhases phases  `json:"reopen_phases"`
+	// FreshColdMS and FreshReloadMS are a cold load and a reload in a
+	// browser process started for the sample: a notebook opened for the
+	// first time that day.
+	FreshColdMS     float64 `json:"fresh_cold_ms"`
+	FreshReloadMS   float64 `json:"fresh_reload_ms"`
 	ThrottledMS     float64 `json:"throttled_cold_ms"`
 	ThrottledPhases phases  `json:"throttled_phases"`
 	// RemoteBytes are the response bodies of the throttled load, whose
@@ -60,13 +65,15 @@ type sample struct {
 
 // Steps of a sample, naming their floors.
 const (
-	stepCold       = "cold"
-	stepSecond     = "second"
-	stepReload     = "reload"
-	stepReopen     = "reopen"
-	stepThrottled  = "throttled"
-	stepInline     = "inline"
-	stepInlineWarm = "inline warm"
+	stepCold        = "cold"
+	stepSecond      = "second"
+	stepReload      = "reload"
+	stepReopen      = "reopen"
+	stepThrottled   = "throttled"
+	stepInline      = "inline"
+	stepInlineWarm  = "inline warm"
+	stepFreshCold   = "fresh cold"
+	stepFreshReload = "fresh reload"
 )
 
 // floorOf reads the Viewer's instantiate + start of the last Viewer the
@@ -223,6 +230,12 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	}
 	step("reopen", s.ReopenMS)
 
+	if s.FreshColdMS, s.FreshReloadMS, err = freshBrowser(pages.URL, widget, set, floor); err != nil {
+		return s, fmt.Errorf("in a browser started for the sample: %w", err)
+	}
+	step("fresh browser, cold", s.FreshColdMS)
+	step("fresh browser, reload", s.FreshReloadMS)
+
 	// The throttled load is a remote browser's: through a proxy, on a
 	// slow network.
 	remote := &byteCounter{h: proxied(v.handler)}
@@ -280,6 +293,42 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 		return s, err
 	}
 	return s, nil
+}
+
+// freshBrowser loads the widget in a browser process of its own, started
+// for the sample, then reloads the page after the same dwell as the
+// shared browser's reload: nothing of the bench's browser (its memory
+// cache, its compiled code in memory, its warm processes) helps.
+func freshBrowser(pageURL, widget string, set settings, floor func(*headless.Tab, string) error) (cold, reload float64, err error) {
+	b, err := headless.Launch(context.Background())
+	if err != nil {
+		return 0, 0, err
+	}
+	defer b.Close()
+	tab, err := hostTab(b, pageURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tab.Close()
+	first, err := mount(tab, widget)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cold load: %w", err)
+	}
+	if err := floor(tab, stepFreshCold); err != nil {
+		return 0, 0, err
+	}
+	if err := openRecording(tab, first.Index, "/rrd/"+set.Fixture); err != nil {
+		return 0, 0, err
+	}
+	time.Sleep(set.Dwell)
+	if err := tab.Open(pageURL + "/"); err != nil {
+		return 0, 0, err
+	}
+	reloaded, err := mount(tab, widget)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reload: %w", err)
+	}
+	return first.ReadyMS, reloaded.ReadyMS, floor(tab, stepFreshReload)
 }
 
 // mount mounts a widget for the default traits, with the page's console
