@@ -103,6 +103,10 @@ func proxied(h http.Handler) http.Handler {
 // phases says when the Viewer's download started and ended, in ms from
 // the import of widget.js.
 type phases struct {
+	// ModuleLoadedMS is when the last byte of widget.js arrived: what
+	// comes after it until the Viewer's request is parsing and evaluating
+	// it, and the hooks up to the fetch.
+	ModuleLoadedMS  float64 `json:"module_loaded_ms"`
 	ViewerRequestMS float64 `json:"viewer_request_ms"`
 	ViewerLoadedMS  float64 `json:"viewer_loaded_ms"`
 }
@@ -111,8 +115,9 @@ type phases struct {
 // timing.
 func viewerPhases(tab *headless.Tab, m headless.Mounted) (phases, error) {
 	p, err := headless.Eval[phases](tab, fmt.Sprintf(`(() => {
-		const e = performance.getEntriesByType("resource").filter((e) => e.name.includes("re_viewer_bg.wasm")).at(-1);
-		return e ? { viewer_request_ms: e.startTime - %[1]f, viewer_loaded_ms: e.responseEnd - %[1]f } : null;
+		const last = (file) => performance.getEntriesByType("resource").filter((e) => e.name.includes(file)).at(-1);
+		const e = last("re_viewer_bg.wasm"), m = last("widget.js");
+		return e ? { module_loaded_ms: m ? m.responseEnd - %[1]f : 0, viewer_request_ms: e.startTime - %[1]f, viewer_loaded_ms: e.responseEnd - %[1]f } : null;
 	})()`, m.StartMS))
 	if err != nil {
 		return p, fmt.Errorf("resource timing of the Viewer: %w", err)

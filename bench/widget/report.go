@@ -72,9 +72,11 @@ func one(f func(sample) float64) func(sample) []float64 {
 // in the same run; a download start within 30 ms of upstream's.
 var comparisons = []comparison{
 	{"cold time to ready, loopback", "ms", 1, 0.70, 0, one(func(s sample) float64 { return s.ColdMS }), stepCold},
+	{"… widget.js received", "ms", 1, 0, 0, one(func(s sample) float64 { return s.ColdPhases.ModuleLoadedMS }), ""},
 	{"… Viewer download starts", "ms", 1, 0, 30, one(func(s sample) float64 { return s.ColdPhases.ViewerRequestMS }), ""},
 	{"… Viewer received", "ms", 1, 0, 0, one(func(s sample) float64 { return s.ColdPhases.ViewerLoadedMS }), ""},
 	{"cold, remote: proxy, 50 Mbit/s, 40 ms RTT", "ms", 1, 0.70, 0, one(func(s sample) float64 { return s.ThrottledMS }), stepThrottled},
+	{"… widget.js received", "ms", 1, 0, 0, one(func(s sample) float64 { return s.ThrottledPhases.ModuleLoadedMS }), ""},
 	{"… Viewer download starts", "ms", 1, 0, 30, one(func(s sample) float64 { return s.ThrottledPhases.ViewerRequestMS }), ""},
 	{"… Viewer received", "ms", 1, 0, 0, one(func(s sample) float64 { return s.ThrottledPhases.ViewerLoadedMS }), ""},
 	{"second viewer on the page", "ms", 1, 1.0, 0, one(func(s sample) float64 { return s.SecondMS }), stepSecond},

@@ -42,7 +42,8 @@ func TestBenchSmoke(t *testing.T) {
 			"cold": s.ColdMS, "second viewer": s.SecondMS, "reload": s.ReloadMS, "reopen": s.ReopenMS, "throttled": s.ThrottledMS,
 			"inline first run": s.InlineFirstMS, "inline first run in a new page": s.InlineWarmMS,
 			"cold bytes": float64(s.ColdBytes), "remote bytes": float64(s.RemoteBytes), "renderer RSS": float64(s.RendererRSS),
-			"Viewer download end": s.ColdPhases.ViewerLoadedMS,
+			"Viewer download end": s.ColdPhases.ViewerLoadedMS, "widget.js received": s.ColdPhases.ModuleLoadedMS,
+			"fresh browser, cold": s.FreshColdMS, "fresh browser, reload": s.FreshReloadMS,
 		} {
 			if v <= 0 {
 				t.Errorf("%s: %s = %v, want a measurement", name, metric, v)
@@ -64,7 +65,7 @@ func TestBenchSmoke(t *testing.T) {
 			b.ColdBytes, b.RemoteBytes, a.ColdBytes, a.RemoteBytes)
 	}
 	// Our loader marks the Viewer's instantiate and start in every step.
-	for _, step := range []string{stepCold, stepSecond, stepReload, stepReopen, stepThrottled, stepInline, stepInlineWarm} {
+	for _, step := range []string{stepCold, stepSecond, stepReload, stepReopen, stepFreshCold, stepFreshReload, stepThrottled, stepInline, stepInlineWarm} {
 		if b.Floors[step] <= 0 {
 			t.Errorf("B has no floor for %s: %v", step, b.Floors)
 		}
