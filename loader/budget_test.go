@@ -34,8 +34,9 @@ func TestBudgetSuspendsOutOfViewLongest(t *testing.T) {
 	if !b.liveViewer() || !c.liveViewer() {
 		t.Fatalf("b live %v, c live %v; want both running", b.liveViewer(), c.liveViewer())
 	}
-	if got := a.ui.paused; len(got) != 1 || !strings.Contains(got[0], "Scroll here or click") {
-		t.Errorf("a shows %q while suspended", got)
+	if got := a.ui.paused; len(got) != 1 || !strings.Contains(got[0], "Scroll here or click") ||
+		!strings.HasSuffix(got[0], "\nIt holds the recording \"rec-1\" on the timeline \"frame\"; 100 bytes of data kept for its return.") {
+		t.Errorf("a shows %q while suspended: want what it holds", got)
 	}
 	if s := tp.stats(); s.running != 2 {
 		t.Errorf("%d Viewers count as running, want 2", s.running)

@@ -65,6 +65,17 @@ func mib(n int64) string {
 	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }
 
+// amount is n bytes in the unit that reads best.
+func amount(n int64) string {
+	switch {
+	case n < 1<<10:
+		return strconv.FormatInt(n, 10) + " bytes"
+	case n < 1<<20:
+		return strconv.FormatInt((n+1<<9)>>10, 10) + " KiB"
+	}
+	return mib(n)
+}
+
 // downloadTotal returns the true number of bytes the browser will hand
 // over for a Viewer response: rerun-final-length (the uncompressed size,
 // which our server and upstream's send) when present, else Content-Length

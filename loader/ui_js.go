@@ -161,7 +161,8 @@ func (ui *widgetUI) suspend(text string, resume func()) {
 	label.Set("className", "rerun-loader-paused-text")
 	label.Set("textContent", text)
 	styles(label, "position", "absolute", "left", "0", "right", "0", "bottom", "0", "padding", "8px 12px",
-		"background", "rgba(0, 0, 0, 0.7)", "color", "#fff", "font-family", "sans-serif", "font-size", "13px")
+		"background", "rgba(0, 0, 0, 0.7)", "color", "#fff", "font-family", "sans-serif", "font-size", "13px",
+		"white-space", "pre-line", "overflow-wrap", "anywhere")
 	pause.Call("append", label)
 	ui.mu.Lock()
 	if ui.onPauseTap == nil {

@@ -508,7 +508,7 @@ func (w *widget) handleControl(c control) {
 			return
 		}
 		w.saved = w.viewer.state()
-		w.ui.suspend(suspendedText, w.askResume)
+		w.ui.suspend(suspendedText+w.holdings(), w.askResume)
 		w.closeViewer()
 		w.dormant = suspended
 		w.notify(names.EventSuspended)
@@ -554,6 +554,39 @@ const (
 	lostDetail = "The browser took away its WebGL context: too many Viewers on the page, or the GPU process restarted. " +
 		"Restore it to start it again with its data."
 )
+
+// holdings says what a paused widget holds, so a page of placeholders
+// still tells its Viewers apart: the recording it showed and where, the
+// data it keeps for its return, the URLs it opens again. "" when it holds
+// nothing to name.
+func (w *widget) holdings() string {
+	var parts []string
+	if id := w.saved.recordingID; id != "" {
+		part := "the recording " + quote(id)
+		if w.saved.timeline != "" {
+			part += " on the timeline " + quote(w.saved.timeline)
+		}
+		parts = append(parts, part)
+	}
+	switch r := w.replay; {
+	case r.dropped > 0:
+		parts = append(parts, amount(r.dropped)+" of data too large to keep while paused (run the cell again to see it)")
+	case r.size > 0:
+		parts = append(parts, amount(r.size)+" of data kept for its return")
+	}
+	const shown = 3
+	for i, o := range w.opened {
+		if i == shown {
+			parts = append(parts, strconv.Itoa(len(w.opened)-shown)+" more URLs")
+			break
+		}
+		parts = append(parts, o.url)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "\nIt holds " + strings.Join(parts, "; ") + "."
+}
 
 // notify tells the page a Viewer of its own (not a notebook's kernel,
 // which knows only the Viewer's events) suspended, resumed, lost its
