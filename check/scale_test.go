@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,4 +283,35 @@ func trimTimes(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// TestBrowserDiesMidRun kills the whole browser while a recording is
+// being checked: it is started again, that recording is checked again in
+// the new one and passes, the ones before and after it too, and the
+// report says so.
+func TestBrowserDiesMidRun(t *testing.T) {
+	opts := options(t)
+	for _, name := range []string{"before", "dies", "after"} {
+		opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, textLog), Name: name})
+	}
+	var killed sync.Once
+	opts.sabotage = func(tab *headless.Tab, j *job, attempt int) {
+		if j.scenario.Name != "dies" {
+			return
+		}
+		killed.Do(func() {
+			if p := chromedp.FromContext(tab.Ctx).Browser.Process(); p != nil {
+				p.Kill()
+			}
+		})
+	}
+	rep := run(t, opts)
+	var got []string
+	for _, res := range rep.Results {
+		got = append(got, fmt.Sprintf("%s failed=%v restarted=%v", res.Name, res.Failed(), res.Candidate.BrowserRestarted))
+	}
+	want := []string{"before failed=false restarted=false", "dies failed=false restarted=true", "after failed=false restarted=false"}
+	if !slices.Equal(got, want) {
+		t.Errorf("results\n%q\nwant\n%q", got, want)
+	}
 }
