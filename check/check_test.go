@@ -52,6 +52,11 @@ func options(t *testing.T, recordings ...string) Options {
 		Recordings: recordings, Out: t.TempDir(), Width: 800, Height: 600,
 		Timeout: 90 * time.Second, MaxDiff: DefaultMaxDiff, Cache: cache,
 		Workers: 1, PlayFor: 500 * time.Millisecond, Progress: testLog{t},
+		// `make test` runs packages side by side on two cores, where
+		// SwiftShader's shader compiles for a 3D view held a page's main
+		// thread past the default 30 s once: only the hang test wants a
+		// short wait, and it sets its own.
+		HangAfter: 80 * time.Second,
 	}
 }
 
