@@ -117,3 +117,32 @@ func TestShardsAreStable(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEScenarioExample holds the README's scenario file example to
+// what ReadScenarios accepts.
+func TestREADMEScenarioExample(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "### Scenarios, moments, workers, shards\n")
+	_, example, ok2 := strings.Cut(section, "```json\n")
+	example, _, ok3 := strings.Cut(example, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no JSON example under \"### Scenarios, moments, workers, shards\"")
+	}
+	file := filepath.Join(t.TempDir(), "scenarios.json")
+	if err := os.WriteFile(file, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scs, err := ReadScenarios(file)
+	if err != nil {
+		t.Fatalf("the README's example: %v", err)
+	}
+	d := defaults{size: Size{1024, 768}, maxDiff: DefaultMaxDiff, timeout: time.Minute}
+	for i, s := range scs {
+		if _, err := s.resolve(d, fmt.Sprintf("scenario %d", i+1)); err != nil {
+			t.Errorf("the README's example: %v", err)
+		}
+	}
+}
