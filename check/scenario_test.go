@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorerun/loader/internal/readme"
 )
 
 // TestReadScenarios checks the scenario file a CI script writes: good
@@ -121,15 +123,9 @@ func TestShardsAreStable(t *testing.T) {
 // TestREADMEScenarioExample holds the README's scenario file example to
 // what ReadScenarios accepts.
 func TestREADMEScenarioExample(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "README.md"))
+	example, err := readme.Block("### Scenarios, moments, workers, shards", "json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(raw), "### Scenarios, moments, workers, shards\n")
-	_, example, ok2 := strings.Cut(section, "```json\n")
-	example, _, ok3 := strings.Cut(example, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README has no JSON example under \"### Scenarios, moments, workers, shards\"")
 	}
 	file := filepath.Join(t.TempDir(), "scenarios.json")
 	if err := os.WriteFile(file, []byte(example), 0o644); err != nil {

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/internal/readme"
 )
 
 func TestRunRejectsBadInput(t *testing.T) {
@@ -160,15 +161,9 @@ func TestRunUsage(t *testing.T) {
 // TestREADMEShowsTheCommands holds the README's command block to the
 // synopses `loader -h` prints, so the two cannot drift.
 func TestREADMEShowsTheCommands(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	block, err := readme.Block("## The `loader` program", "")
 	if err != nil {
 		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(raw), "## The `loader` program\n")
-	_, block, ok2 := strings.Cut(section, "```\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README has no code block under \"## The `loader` program\"")
 	}
 	var want []string
 	for _, c := range commands {
