@@ -1,7 +1,10 @@
 // Package assets composes the notebook bundle: widget.js (a small
-// bootstrap, Go's wasm_exec.js, the Viewer's wasm-bindgen glue and the Go
-// loader Wasm, minified into one ES module) next to the Viewer's
-// re_viewer_bg.wasm. It knows how the bundle is made, not how it is served.
+// bootstrap, Go's wasm_exec.js and the Viewer's wasm-bindgen glue,
+// minified into one ES module) next to the Go loader Wasm it fetches,
+// rerun-loader.wasm, and the Viewer's re_viewer_bg.wasm; and
+// widget.standalone.js, the same module with the loader inside, for where
+// one file travels alone. It knows how the bundle is made, not how it is
+// served.
 package assets
 
 import (
@@ -37,6 +40,8 @@ type File struct {
 // manifest, the server and the generated server configurations follow.
 var Files = []File{
 	{names.WidgetFile, "text/javascript; charset=utf-8"},
+	{names.LoaderFile, "application/wasm"},
+	{names.StandaloneWidgetFile, "text/javascript; charset=utf-8"},
 	{names.ElementFile, "text/javascript; charset=utf-8"},
 	{names.ViewerFile, "application/wasm"},
 }
@@ -54,6 +59,8 @@ type Options struct {
 	// ViewerURL, when set, is the absolute http(s) URL widget.js fetches
 	// the Viewer Wasm from, instead of the file next to itself: for hosts
 	// that import the module from a blob:, data: or virtual-file URL.
+	// Since nothing is next to such a module, widget.js is then the
+	// standalone build, the Go loader inside.
 	ViewerURL string
 	// ServedFrom, when set, is the folder the generated nginx.conf names
 	// as the bundle's place: for a bundle built in one place and served
@@ -96,6 +103,7 @@ type Result struct {
 	Loader        []byte // the Go loader Wasm
 	LoaderWasm    int    // bytes of the Go loader Wasm, uncompressed
 	WidgetJS      int    // bytes of widget.js
+	StandaloneJS  int    // bytes of widget.standalone.js
 	ViewerWasm    int64
 }
 
@@ -142,10 +150,12 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		Loader:        in.loader.wasm,
 		LoaderWasm:    len(in.loader.wasm),
 		WidgetJS:      len(b.files[names.WidgetFile]),
+		StandaloneJS:  len(b.files[names.StandaloneWidgetFile]),
 		ViewerWasm:    st.viewerSize,
 	}
-	fmt.Fprintf(log, "built %s (viewer %s, build %s): widget.js %d bytes, loader Wasm %d bytes, %s %d bytes\n",
-		opts.OutDir, res.ViewerVersion, res.BuildID, res.WidgetJS, res.LoaderWasm, names.ViewerFile, res.ViewerWasm)
+	fmt.Fprintf(log, "built %s (viewer %s, build %s): %s %d bytes, %s %d bytes, %s %d bytes, %s %d bytes\n",
+		opts.OutDir, res.ViewerVersion, res.BuildID, names.WidgetFile, res.WidgetJS, names.LoaderFile, res.LoaderWasm,
+		names.StandaloneWidgetFile, res.StandaloneJS, names.ViewerFile, res.ViewerWasm)
 	return res, nil
 }
 
@@ -185,12 +195,16 @@ type composed struct {
 	files map[string][]byte
 }
 
-// compose makes widget.js, the element, package.json and the types, and
-// the build id that names them.
+// compose makes widget.js in its two builds, the loader file, the
+// element, package.json and the types, and the build id that names them.
 func compose(in *inputs, viewerURL string) (*composed, error) {
-	draft, err := composeWidget(buildIDPlaceholder, in.viewer, in.viewerSum, viewerURL, in.loader.wasmExec, in.loader.wasm)
+	w, err := composeWidget(buildIDPlaceholder, in.viewer, in.viewerSum, viewerURL, in.loader.wasmExec, in.loader.wasm)
 	if err != nil {
 		return nil, err
+	}
+	served := w.split
+	if viewerURL != "" {
+		served = w.standalone
 	}
 	element, err := minifyJS(fillJS(esm.Element))
 	if err != nil {
@@ -198,20 +212,23 @@ func compose(in *inputs, viewerURL string) (*composed, error) {
 	}
 	// The id names every byte served: widget.js as it will be but for the
 	// id itself, the element, and the Viewer Wasm by its hash.
-	if !bytes.Contains(draft, []byte(buildIDPlaceholder)) {
+	if !bytes.Contains(served, []byte(buildIDPlaceholder)) {
 		return nil, errors.New("compose widget.js: the minifier dropped the build id")
 	}
-	id := buildIDOf(draft, element, []byte(in.viewerSum))
+	id := buildIDOf(served, in.loader.wasm, element, []byte(in.viewerSum))
+	withID := func(draft []byte) []byte { return bytes.ReplaceAll(draft, []byte(buildIDPlaceholder), []byte(id)) }
 	pkg, err := packageJSON(in.viewer.version, id)
 	if err != nil {
 		return nil, err
 	}
 	return &composed{id: id, files: map[string][]byte{
-		names.WidgetFile:    bytes.ReplaceAll(draft, []byte(buildIDPlaceholder), []byte(id)),
-		names.ElementFile:   element,
-		PackageFile:         pkg,
-		"widget.d.ts":       []byte(esm.WidgetTypes),
-		"rerun-viewer.d.ts": []byte(esm.ElementTypes),
+		names.WidgetFile:           withID(served),
+		names.StandaloneWidgetFile: withID(w.standalone),
+		names.LoaderFile:           in.loader.wasm,
+		names.ElementFile:          element,
+		PackageFile:                pkg,
+		"widget.d.ts":              []byte(esm.WidgetTypes),
+		"rerun-viewer.d.ts":        []byte(esm.ElementTypes),
 	}}, nil
 }
 
@@ -419,9 +436,14 @@ func glueFactory(src string) (string, error) {
 	return strings.TrimSpace(expr), nil
 }
 
-// composeWidget fills the bootstrap, minifies it, and checks that the
-// inline markers still enclose the fetch.
-func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, wasmExec string, loaderWasm []byte) ([]byte, error) {
+// widgetBuilds are widget.js's two builds: split fetches the Go loader
+// from next to itself, standalone carries it inside.
+type widgetBuilds struct{ split, standalone []byte }
+
+// composeWidget fills the bootstrap, minifies it, joins it to each way of
+// finding the Go loader, and checks that the inline markers still enclose
+// the fetch.
+func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, wasmExec string, loaderWasm []byte) (*widgetBuilds, error) {
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
@@ -440,19 +462,26 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 		return nil, fmt.Errorf("minify widget.js: %w", err)
 	}
 
-	// The loader Wasm travels as hex in a string literal that a function
-	// returns, so the string is made only when the loader boots. Hex keeps
-	// every byte of the Wasm on a two-character boundary, so brotli on the
-	// wire finds the Wasm's own repetitions (base64's 3-byte groups hide
-	// them), and browsers decode it natively (Uint8Array.fromHex). A
-	// string, unlike the comment it once was, survives bundlers' minifiers.
-	// Like fetchViewer, it stays outside the minifier.
-	carrier := "function loaderWasmHex(){return\"" + hex.EncodeToString(loaderWasm) + "\"}\n"
-	widget := []byte(fillJS(esm.FetchViewer) + carrier + string(out))
-	if err := CheckMarkers(widget); err != nil {
-		return nil, fmt.Errorf("minified widget.js: %w", err)
+	// In the standalone build the loader Wasm travels as hex in a string
+	// literal that a function returns, so the string is made only when the
+	// loader boots. Hex keeps every byte of the Wasm on a two-character
+	// boundary, so brotli on the wire finds the Wasm's own repetitions
+	// (base64's 3-byte groups hide them), and browsers decode it natively
+	// (Uint8Array.fromHex). A string, unlike the comment it once was,
+	// survives bundlers' minifiers. Like fetchViewer, it stays outside the
+	// minifier.
+	carrier := "function loaderSource(){return{hex:\"" + hex.EncodeToString(loaderWasm) + "\"}}\n"
+	marker := fillJS(esm.FetchViewer)
+	w := &widgetBuilds{
+		split:      []byte(marker + fillJS(esm.LoaderFromFile) + string(out)),
+		standalone: []byte(marker + carrier + string(out)),
 	}
-	return widget, nil
+	for _, b := range [][]byte{w.split, w.standalone} {
+		if err := CheckMarkers(b); err != nil {
+			return nil, fmt.Errorf("minified widget.js: %w", err)
+		}
+	}
+	return w, nil
 }
 
 // fillJS fills the placeholders of the loader's JavaScript in one pass:
@@ -462,6 +491,8 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 func fillJS(src string, build ...string) string {
 	pairs := append([]string{
 		"__WIDGET_FILE__", names.WidgetFile,
+		"__LOADER_FILE__", names.LoaderFile,
+		"__STANDALONE_WIDGET_FILE__", names.StandaloneWidgetFile,
 		"__VIEWER_FILE__", names.ViewerFile,
 		"__MARKER_OPEN__", names.MarkerOpen,
 		"__MARKER_CLOSE__", names.MarkerClose,
@@ -522,12 +553,14 @@ func packageJSON(viewerVersion, buildID string) ([]byte, error) {
 		Types:       "./widget.d.ts",
 		Exports: map[string]any{
 			".":                     entry{"./widget.d.ts", "./" + names.WidgetFile},
+			"./standalone":          entry{"./widget.d.ts", "./" + names.StandaloneWidgetFile},
 			"./element":             entry{"./rerun-viewer.d.ts", "./" + names.ElementFile},
+			"./" + names.LoaderFile: "./" + names.LoaderFile,
 			"./" + names.ViewerFile: "./" + names.ViewerFile,
 			"./package.json":        "./package.json",
 		},
 		SideEffects: []string{"./" + names.ElementFile},
-		Files:       []string{names.WidgetFile, names.ElementFile, names.ViewerFile, "widget.d.ts", "rerun-viewer.d.ts"},
+		Files:       []string{names.WidgetFile, names.LoaderFile, names.StandaloneWidgetFile, names.ElementFile, names.ViewerFile, "widget.d.ts", "rerun-viewer.d.ts"},
 	}
 	b, err := json.MarshalIndent(pkg, "", "  ")
 	if err != nil {

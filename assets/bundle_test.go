@@ -3,6 +3,7 @@ package assets
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"maps"
@@ -68,40 +69,58 @@ func TestGlueFactory(t *testing.T) {
 }
 
 // TestComposeWidgetKeepsMarkersThroughMinification checks the property
-// inline mode relies on, on the real bootstrap and minifier: the markers
-// enclose the fetch, inside an async function, once.
+// inline mode relies on, on the real bootstrap and minifier, in both
+// builds of widget.js: the markers enclose the fetch, inside an async
+// function, once. The split build finds the loader next to itself, in the
+// literal bundlers rewrite, and carries none of its bytes; the standalone
+// build carries them and no reference to the file, which a bundler would
+// fail to find.
 func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	glue := "function () { const exports = {}; /* a comment */ return Object.assign(async () => {}, exports); }"
 	wasmExec := `"use strict"; (() => { globalThis.Go = class { constructor() { this.importObject = {}; } }; })();`
 	viewer := &viewerPackage{version: "0.33.0", glue: glue, initTakesObject: true}
-	widget, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), "", wasmExec, []byte("\x00asm fake loader"))
+	w, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), "", wasmExec, []byte("\x00asm fake loader"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckMarkers(widget); err != nil {
-		t.Error(err)
+	const hexLoader = `"0061736d2066616b65206c6f61646572"`
+	fileLoader := `new URL("./` + names.LoaderFile + `", import.meta.url)`
+	tests := []struct {
+		name          string
+		widget        []byte
+		want, notWant string
+	}{
+		{names.WidgetFile, w.split, fileLoader, hexLoader},
+		{names.StandaloneWidgetFile, w.standalone, hexLoader, names.LoaderFile + `"`},
 	}
-	s := string(widget)
-	for _, want := range []string{`"0123456789abcdef"`, `"0.33.0"`, "export default{initialize,render}",
-		`function loaderWasmHex(){return"0061736d2066616b65206c6f61646572"}`, "fromHex"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("widget.js lacks %q", want)
+	for _, tt := range tests {
+		if err := CheckMarkers(tt.widget); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
 		}
-	}
-	if strings.Contains(s, "a comment") {
-		t.Error("widget.js was not minified")
+		s := string(tt.widget)
+		for _, want := range []string{`"0123456789abcdef"`, `"0.33.0"`, "export default{initialize,render}", tt.want} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q", tt.name, want)
+			}
+		}
+		if strings.Contains(s, tt.notWant) {
+			t.Errorf("%s holds %q", tt.name, tt.notWant)
+		}
+		if strings.Contains(s, "a comment") {
+			t.Errorf("%s was not minified", tt.name)
+		}
 	}
 }
 
 func TestComposeWidgetBakesTheViewerURL(t *testing.T) {
 	viewer := &viewerPackage{version: "0.33.0", glue: "function () { return async () => {}; }"}
 	const u = `https://cdn.example/r/re_viewer_bg.wasm?sig="x"`
-	widget, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), u, "", nil)
+	w, err := composeWidget("0123456789abcdef", viewer, strings.Repeat("ab", 32), u, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The minifier may pick the quotes that need no escapes.
-	if !strings.Contains(string(widget), jsValue(u)) && !strings.Contains(string(widget), "'"+u+"'") {
+	if widget := string(w.standalone); !strings.Contains(widget, jsValue(u)) && !strings.Contains(widget, "'"+u+"'") {
 		t.Errorf("widget.js lacks the viewer URL %s", u)
 	}
 }
@@ -146,6 +165,24 @@ func TestBuild(t *testing.T) {
 
 	if !strings.Contains(string(widget), `"`+res.BuildID+`"`) || strings.Contains(string(widget), buildIDPlaceholder) {
 		t.Error("widget.js does not carry its build id")
+	}
+	// widget.js fetches the loader the folder holds; the standalone build
+	// is the same build, the loader inside.
+	if loader, err := os.ReadFile(filepath.Join(out, names.LoaderFile)); err != nil || !bytes.Equal(loader, res.Loader) {
+		t.Errorf("%s is not the loader Wasm (%v)", names.LoaderFile, err)
+	}
+	standalone, err := os.ReadFile(filepath.Join(out, names.StandaloneWidgetFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckMarkers(standalone); err != nil {
+		t.Errorf("%s: %v", names.StandaloneWidgetFile, err)
+	}
+	if !strings.Contains(string(standalone), `"`+res.BuildID+`"`) || !strings.Contains(string(standalone), hex.EncodeToString(res.Loader[:64])) {
+		t.Errorf("%s does not carry the build id and the loader", names.StandaloneWidgetFile)
+	}
+	if len(widget) > len(standalone)/4 {
+		t.Errorf("widget.js is %d bytes, the standalone build %d: widget.js should not carry the loader", len(widget), len(standalone))
 	}
 
 	// A second build of the same inputs, elsewhere, is the same build,
@@ -262,9 +299,11 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestBuildInterrupted cancels a build in the middle of its first brotli
-// compression (widget.js, 5 MB at quality 11): it must return within a second, leave the earlier build in
-// the folder whole and untouched, and leave no temporary files behind.
+// TestBuildInterrupted cancels a build in the middle of the brotli
+// compression of the loader Wasm (3 MB at quality 11): it must return
+// within a second, leave the earlier build in the folder whole and
+// untouched, and leave in the cache only what it compressed whole before
+// (widget.js).
 func TestBuildInterrupted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the loader Wasm")
@@ -281,7 +320,7 @@ func TestBuildInterrupted(t *testing.T) {
 	cache := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	log := &signalWriter{want: "compressing widget.js (br", ch: make(chan struct{})}
+	log := &signalWriter{want: "compressing " + names.LoaderFile + " (br", ch: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
 		_, err := Build(ctx, Options{ViewerDir: pkg, OutDir: out, Log: log, Compression: &Compression{Quality: 11, Cache: cache, Log: log}})
@@ -313,8 +352,16 @@ func TestBuildInterrupted(t *testing.T) {
 	if err != nil || m.BuildID != first.BuildID {
 		t.Errorf("manifest after the interruption: %+v, %v", m, err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(cache, "compressed", "*")); len(left) > 0 {
-		t.Errorf("the compression cache kept %q", left)
+	left, _ := filepath.Glob(filepath.Join(cache, "compressed", "*"))
+	for _, f := range left {
+		sum, enc, _ := strings.Cut(filepath.Base(f), ".")
+		enc, _, _ = strings.Cut(enc, "-q")
+		if _, err := verifiedCache(f, sum, enc); err != nil {
+			t.Errorf("the compression cache kept a broken %s: %v", filepath.Base(f), err)
+		}
+	}
+	if len(left) > len(Encodings) {
+		t.Errorf("the compression cache kept %q, want widget.js's variants at most", left)
 	}
 }
 

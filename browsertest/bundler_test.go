@@ -15,6 +15,7 @@ import (
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/internal/npmlock"
+	"github.com/gorerun/loader/names"
 )
 
 // viteApp is a web app that imports the build folder as an npm package;
@@ -85,9 +86,11 @@ func TestViteProductionBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("vite build: %v\n%s", err, out)
 	}
-	wasm, _ := filepath.Glob(filepath.Join(app, "dist", "assets", "*.wasm"))
-	if len(wasm) != 1 {
-		t.Fatalf("Vite emitted %v, want the Viewer Wasm once\n%s", wasm, out)
+	for _, name := range []string{names.ViewerFile, names.LoaderFile} {
+		stem := strings.TrimSuffix(name, ".wasm")
+		if wasm, _ := filepath.Glob(filepath.Join(app, "dist", "assets", stem+"*.wasm")); len(wasm) != 1 {
+			t.Fatalf("Vite emitted %v, want %s once\n%s", wasm, name, out)
+		}
 	}
 
 	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(app, "dist"))))
@@ -107,7 +110,7 @@ func TestViteProductionBuild(t *testing.T) {
 		t.Errorf("events %q, want both recording_open", events)
 	}
 	reqs := pageRequests(t, tab, ".wasm")
-	if len(reqs) != 1 || !strings.HasPrefix(reqs[0], srv.URL+"/assets/") {
-		t.Errorf("Wasm requests %v, want the one Vite emitted under /assets/", reqs)
+	if len(reqs) != 2 || !strings.HasPrefix(reqs[0], srv.URL+"/assets/") || !strings.HasPrefix(reqs[1], srv.URL+"/assets/") {
+		t.Errorf("Wasm requests %v, want the Viewer's and the loader's, as Vite emitted them under /assets/", reqs)
 	}
 }

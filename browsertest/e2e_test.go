@@ -341,7 +341,7 @@ func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 			await new Promise((r) => setTimeout(r, 50));
 		}
 		return "no error shown: " + el.textContent;
-	})()`, headless.JS(realURL(t))))
+	})()`, headless.JS(standalone(realURL(t)))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,25 +160,40 @@ func runUpstreamPage(t *testing.T, module string) {
 
 // TestBlobModuleWithViewerOption imports widget.js from a blob: URL (as
 // marimo and anywidget's inline ESM do), where nothing is next to the
-// module: the viewer option says where the Viewer is.
+// module: widget.js says its Go loader cannot be found there and names the
+// standalone build, which carries the loader inside and, told by the
+// viewer option where the Viewer is, opens the recording.
 func TestBlobModuleWithViewerOption(t *testing.T) {
 	t.Parallel()
-	tab := openTab(t)
+	tab := openTab(t, names.LoaderFile)
 	viewer := must(t, serveReal) + "/" + names.ViewerFile + "?from-option"
-	got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
-		const source = await (await fetch(%s)).text();
-		const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-		const { mount } = await import(url);
-		const el = document.createElement("div");
-		document.body.append(el);
-		const viewer = await mount(el, { viewer: %s, recording: %s });
-		return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source)));
-	})()`, headless.JS(realURL(t)), headless.JS(viewer), headless.JS(rrdURL(t, fixtureRRD))))
-	if err != nil {
-		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	tests := []struct {
+		module, want string
+	}{
+		{realURL(t), "error: this module was imported from a blob: URL, with nothing next to it, so its Go loader, " + names.LoaderFile +
+			", cannot be found: import " + names.WidgetFile + " by its http(s) URL, or use " + names.StandaloneWidgetFile},
+		{standalone(realURL(t)), "recording_open"},
 	}
-	if got == "" {
-		t.Error("no recording_open")
+	for _, tt := range tests {
+		got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
+			const source = await (await fetch(%s)).text();
+			const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+			const { mount } = await import(url);
+			const el = document.createElement("div");
+			document.body.append(el);
+			try {
+				const viewer = await mount(el, { viewer: %s, recording: %s });
+				return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source && "recording_open")));
+			} catch (e) {
+				return "error: " + e.message;
+			}
+		})()`, headless.JS(tt.module), headless.JS(viewer), headless.JS(rrdURL(t, fixtureRRD))))
+		if err != nil {
+			t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+		}
+		if !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s from a blob: URL: %q, want %q", tt.module, got, tt.want)
+		}
 	}
 	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) != 1 || reqs[0] != viewer {
 		t.Errorf("Viewer requests %v, want one of %s", reqs, viewer)

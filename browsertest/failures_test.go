@@ -156,7 +156,7 @@ func TestBootFailureShowsInTheWidget(t *testing.T) {
 	tab := openTab(t, "rerun loader:")
 	// A page whose WebAssembly.instantiate is broken cannot boot the Go
 	// loader; render must say so in its element and reject nothing.
-	if _, err := headless.Eval[bool](tab, `(WebAssembly.instantiate = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
+	if _, err := headless.Eval[bool](tab, `(WebAssembly.instantiate = WebAssembly.instantiateStreaming = () => Promise.reject(new Error("instantiate disabled by policy")), true)`); err != nil {
 		t.Fatal(err)
 	}
 	idx := mountNoWait(t, tab, fakeURL(t)+"?boot")

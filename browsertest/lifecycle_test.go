@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
 
@@ -349,7 +350,7 @@ func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
 	var reached atomic.Bool
 	sent := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, ".wasm") {
+		if !strings.HasSuffix(r.URL.Path, names.ViewerFile) {
 			h.ServeHTTP(w, r)
 			return
 		}

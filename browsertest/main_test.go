@@ -226,6 +226,13 @@ func realURL(t testing.TB) string { return must(t, serveReal) + "/widget.js" }
 // fakeURL is the widget.js of the stand-in Viewer.
 func fakeURL(t testing.TB) string { return must(t, serveFake) + "/widget.js" }
 
+// standalone is the standalone build next to the widget.js at url: the
+// one to import from a blob: URL, as loader install puts it where
+// anywidget does that (inline mode).
+func standalone(url string) string {
+	return strings.TrimSuffix(url, names.WidgetFile) + names.StandaloneWidgetFile
+}
+
 func slowURL(t testing.TB) string     { return must(t, serveSlow) + "/widget.js" }
 func slowMIMEURL(t testing.TB) string { return must(t, serveSlowMIME) + "/widget.js" }
 
@@ -362,7 +369,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // inlineSource applies rerun-notebook's inline transformation
-// (PROTOCOL.md §1) to the built widget.js: the text between the markers
+// (PROTOCOL.md §1) to the built widget.js as loader install puts it in the
+// package (the standalone build): the text between the markers
 // becomes code that returns the gzipped, base64-inlined Viewer. It is made
 // once and served as /inline.js for the page to import from a blob: URL,
 // as anywidget does with a string _esm.
@@ -371,7 +379,7 @@ var inlineSource = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	widget, err := os.ReadFile(filepath.Join(dir, names.WidgetFile))
+	widget, err := os.ReadFile(filepath.Join(dir, names.StandaloneWidgetFile))
 	if err != nil {
 		return "", err
 	}

@@ -124,13 +124,13 @@ func TestHostInputNeverStopsTheRuntime(t *testing.T) {
 			view, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => {
 				window.views ??= [];
 				const fakeURL = %s;
-				const source = async () => (await fetch(fakeURL)).text();
+				const source = async () => (await fetch(%s)).text();
 				const withMarkerBody = (src, body) =>
 					src.replace(/(\/\/!<INLINE-MARKER-OPEN>)[\s\S]*?(\/\/!<INLINE-MARKER-CLOSE>)/, "$1\n" + body + "\n$2");
 				const traits = %s;
 				const w = await host.load({ url: fakeURL });
 				%s
-			})()`, headless.JS(fakeURL(t)), headless.JS(defaultTraits()), tt.js))
+			})()`, headless.JS(fakeURL(t)), headless.JS(standalone(fakeURL(t))), headless.JS(defaultTraits()), tt.js))
 			if err != nil {
 				t.Fatal(err)
 			}

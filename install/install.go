@@ -25,14 +25,24 @@ const recordFile = "install.json"
 // always, the Viewer Wasm when ours differs from the package's.
 var replaceable = []string{names.WidgetFile, names.ViewerFile}
 
-// Bundle is a loader build to install: a folder holding widget.js and the
-// Viewer Wasm it was built for.
+// Bundle is a loader build to install: a folder holding widget.js's
+// standalone build and the Viewer Wasm it was built for.
 type Bundle struct {
 	Dir           string
 	BuildID       string
 	ViewerVersion string
 	// Loader is the version of the loader that built it.
 	Loader string
+}
+
+// source is the bundle's file that becomes name in static/: widget.js is
+// the standalone build, since rerun_notebook hands the browser widget.js
+// and the Viewer only, nothing next to them.
+func (b Bundle) source(name string) string {
+	if name == names.WidgetFile {
+		name = names.StandaloneWidgetFile
+	}
+	return filepath.Join(b.Dir, name)
 }
 
 // record is what an install wrote: enough to tell our files from
@@ -139,7 +149,7 @@ func (p *Package) Install(b Bundle) ([]string, error) {
 	}
 	next := &record{Loader: b.Loader, BuildID: b.BuildID, ViewerVersion: b.ViewerVersion, PackageVersion: p.Version, Installed: time.Now().UTC().Truncate(time.Second)}
 	for _, name := range replaceable {
-		ours, err := sha256File(filepath.Join(b.Dir, name))
+		ours, err := sha256File(b.source(name))
 		if err != nil {
 			return nil, fmt.Errorf("read the bundle: %w", err)
 		}
@@ -178,7 +188,7 @@ func (p *Package) Install(b Bundle) ([]string, error) {
 		return nil, writeError(static, err)
 	}
 	for _, f := range next.Files {
-		if err := copyAtomic(filepath.Join(b.Dir, f.Name), filepath.Join(static, f.Name), f.Ours); err != nil {
+		if err := copyAtomic(b.source(f.Name), filepath.Join(static, f.Name), f.Ours); err != nil {
 			return nil, writeError(static, err)
 		}
 		replaced = append(replaced, f.Name)

@@ -40,9 +40,13 @@ func upstreamFiles() map[string]string {
 	return map[string]string{names.WidgetFile: "upstream widget", names.ViewerFile: "upstream viewer", "widget.css": "css"}
 }
 
+// bundle is a build folder whose standalone widget.js is widget; its
+// split widget.js, which needs a file rerun_notebook never serves, is
+// another.
 func bundle(t *testing.T, widget, viewer string) Bundle {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, names.WidgetFile), widget)
+	write(t, filepath.Join(dir, names.WidgetFile), "split "+widget)
+	write(t, filepath.Join(dir, names.StandaloneWidgetFile), widget)
 	write(t, filepath.Join(dir, names.ViewerFile), viewer)
 	return Bundle{Dir: dir, BuildID: "b-" + widget, ViewerVersion: "0.33.0", Loader: "test"}
 }

@@ -6,11 +6,19 @@
 // so any package can use it.
 package names
 
-// The files of a bundle that are served.
+// The files of a bundle.
 const (
-	// WidgetFile is the anywidget ES module: the bootstrap, wasm_exec.js,
-	// the Viewer's glue and the Go loader.
+	// WidgetFile is the anywidget ES module: the bootstrap, wasm_exec.js
+	// and the Viewer's glue. It fetches the Go loader, LoaderFile, from
+	// next to itself, in parallel with the Viewer.
 	WidgetFile = "widget.js"
+	// LoaderFile is the Go loader Wasm that WidgetFile fetches.
+	LoaderFile = "rerun-loader.wasm"
+	// StandaloneWidgetFile is WidgetFile with the Go loader inside: the one
+	// file for where nothing travels next to it (what loader install puts
+	// in rerun_notebook, whose inline and serve-local modes hand the
+	// browser widget.js and the Viewer only; blob: imports).
+	StandaloneWidgetFile = "widget.standalone.js"
 	// ElementFile defines the <rerun-viewer> element; it imports WidgetFile.
 	ElementFile = "rerun-viewer.js"
 	// ViewerFile is the Viewer Wasm, found next to WidgetFile.

@@ -31,6 +31,8 @@ func bigBundle(t *testing.T, size int) string {
 	copy(wasm, "\x00asm\x01\x00\x00\x00")
 	os.WriteFile(filepath.Join(dir, names.WidgetFile), widgetJS, 0o644)
 	os.WriteFile(filepath.Join(dir, names.ViewerFile), wasm, 0o644)
+	os.WriteFile(filepath.Join(dir, names.LoaderFile), loaderBody, 0o644)
+	os.WriteFile(filepath.Join(dir, names.StandaloneWidgetFile), widgetJS, 0o644)
 	os.WriteFile(filepath.Join(dir, names.ElementFile), []byte(`import "./widget.js";`), 0o644)
 	if _, err := assets.WriteManifest(dir, "0123456789abcdef", "0.33.0", &assets.Compression{Quality: 1, Cache: t.TempDir()}); err != nil {
 		t.Fatal(err)

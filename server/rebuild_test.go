@@ -26,9 +26,11 @@ import (
 func rebuild(t *testing.T, dir string, n int) *assets.Manifest {
 	t.Helper()
 	files := map[string][]byte{
-		names.WidgetFile:  []byte(fmt.Sprintf("export default {render() {}}; // build %d\n%s", n, bytes.Repeat([]byte("x"), 1000*n))),
-		names.ElementFile: []byte(fmt.Sprintf(`import "./widget.js"; // build %d`, n)),
-		names.ViewerFile:  append(append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte(fmt.Sprintf("viewer %d ", n)), 4000+500*n)...), byte(n)),
+		names.WidgetFile:           []byte(fmt.Sprintf("export default {render() {}}; // build %d\n%s", n, bytes.Repeat([]byte("x"), 1000*n))),
+		names.ElementFile:          []byte(fmt.Sprintf(`import "./widget.js"; // build %d`, n)),
+		names.LoaderFile:           []byte(fmt.Sprintf("\x00asm\x01\x00\x00\x00 loader %d", n)),
+		names.StandaloneWidgetFile: []byte(fmt.Sprintf("export default {render() {}}; // standalone build %d", n)),
+		names.ViewerFile:           append(append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte(fmt.Sprintf("viewer %d ", n)), 4000+500*n)...), byte(n)),
 	}
 	for name, b := range files {
 		tmp := filepath.Join(dir, "."+name+".tmp")

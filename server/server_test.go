@@ -25,8 +25,9 @@ import (
 
 // Contents of the test bundle: big enough that compression pays.
 var (
-	widgetJS = []byte(strings.Repeat("export default {render() {}};\n", 200))
-	wasmBody = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("viewer code "), 5000)...)
+	widgetJS   = []byte(strings.Repeat("export default {render() {}};\n", 200))
+	wasmBody   = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("viewer code "), 5000)...)
+	loaderBody = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("loader code "), 500)...)
 )
 
 // bundle writes a precompressed test bundle with its manifest, as
@@ -36,6 +37,8 @@ func bundle(t *testing.T, version string) string {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, names.WidgetFile), widgetJS, 0o644)
 	os.WriteFile(filepath.Join(dir, names.ViewerFile), wasmBody, 0o644)
+	os.WriteFile(filepath.Join(dir, names.LoaderFile), loaderBody, 0o644)
+	os.WriteFile(filepath.Join(dir, names.StandaloneWidgetFile), widgetJS, 0o644)
 	os.WriteFile(filepath.Join(dir, names.ElementFile), []byte(`import "./widget.js";`), 0o644)
 	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("nope"), 0o644)
 	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)

@@ -201,7 +201,9 @@ func (o *ourBuild) variant(viewerGzip []byte) (*variant, error) {
 	if err != nil {
 		return nil, err
 	}
-	widget, err := os.ReadFile(filepath.Join(o.dir, names.WidgetFile))
+	// Inline mode hands the browser widget.js alone: loader install puts
+	// the standalone build there.
+	widget, err := os.ReadFile(filepath.Join(o.dir, names.StandaloneWidgetFile))
 	if err != nil {
 		return nil, err
 	}

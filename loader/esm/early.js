@@ -15,15 +15,19 @@ function adjacentViewerURL() {
 
 // viewerURL is where a Viewer of this module comes from, decided here
 // only (the Go side fetches what it is given): the page's viewer option,
-// else the URL baked in by --viewer-url, else next to this module with the
-// module's query (access tokens and signed URLs live there) unless a
-// bundler gave the file one of its own. "" when the module has no http(s)
-// directory (a blob: or data: URL, as in inline mode): the marker function
-// may inline the Viewer.
+// else the URL baked in by --viewer-url, else next to this module. "" when
+// the module has no http(s) directory (a blob: or data: URL, as in inline
+// mode): the marker function may inline the Viewer.
 function viewerURL(option) {
   if (option) return option;
   if (VIEWER_URL) return VIEWER_URL;
-  const url = adjacentViewerURL();
+  return nextToModule(adjacentViewerURL());
+}
+
+// nextToModule returns url, a file resolved next to this module, with the
+// module's query (access tokens and signed URLs live there) unless a
+// bundler gave the file one of its own; "" unless it is http(s).
+function nextToModule(url) {
   if (!/^https?:/i.test(url)) return "";
   const href = import.meta.url.split("#")[0];
   const query = href.indexOf("?");
@@ -120,9 +124,10 @@ async function keepViewer(cache, bytes, headers) {
 function prepare(url) {
   let rt = runtimes.get(BUILD_ID);
   if (rt && (rt.ready || rt.early !== undefined)) return rt;
-  // A browser without Wasm SIMD cannot run the Viewer: the Go side says so
-  // instead of downloading it.
-  const early = simdSupported() ? startEarlyFetch(url) : null;
+  // A browser without Wasm SIMD cannot run the Viewer, nor can a module
+  // whose Go loader cannot be found: the boot says so instead of
+  // downloading it.
+  const early = simdSupported() && loaderLocated() ? startEarlyFetch(url) : null;
   rt ??= runtime();
   rt.early = early;
   return rt;

@@ -46,6 +46,14 @@ var Element string
 //go:embed fetchviewer.js
 var FetchViewer string
 
+// LoaderFromFile is widget.js's loaderSource: the Go loader is the file
+// next to the module. widget.standalone.js's loaderSource, which returns
+// the loader itself, is made by the build. Like FetchViewer, it stays out
+// of the minified part, so that the name stays the one the bootstrap uses.
+//
+//go:embed loaderfile.js
+var LoaderFromFile string
+
 // The type declarations of widget.js and rerun-viewer.js, for the
 // package.json a build writes.
 var (

@@ -3,7 +3,7 @@
 // module compiles and fetches nothing: the loader boots at the first
 // initialize or render on the page, once per build, and is shared by every
 // widget and every module instance of the same build.
-// fetchViewer and loaderWasmHex are defined ahead of this code, outside the
+// fetchViewer and loaderSource are defined ahead of this code, outside the
 // minified part.
 const BUILD_ID = "__BUILD_ID__";
 const VIEWER_VERSION = "__VIEWER_VERSION__";
@@ -33,9 +33,49 @@ function installGo() {
 
 const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
 
-// loaderWasm returns the Go loader Wasm, which loaderWasmHex returns as hex.
-function loaderWasm() {
-  const hex = loaderWasmHex();
+// instantiateLoader compiles and instantiates the Go loader Wasm. Where
+// it comes from is all that the two builds of this module differ in:
+// loaderSource, defined ahead of this code outside the minified part,
+// returns {url} in widget.js (the loader next to the module, fetched in
+// parallel with the Viewer and compiled as it arrives, so V8 caches its
+// code for the next page) and {hex} in widget.standalone.js (the loader
+// inside, for where nothing travels next to the module).
+async function instantiateLoader(go) {
+  const source = loaderSource();
+  if (source.hex !== undefined) {
+    return (await WebAssembly.instantiate(hexBytes(source.hex), go.importObject)).instance;
+  }
+  const url = nextToModule(source.url);
+  if (!url) {
+    throw new Error("this module was imported from a " + String(import.meta.url).split(":")[0] +
+      ": URL, with nothing next to it, so its Go loader, __LOADER_FILE__, cannot be found: import __WIDGET_FILE__ by its http(s) URL, " +
+      "or use __STANDALONE_WIDGET_FILE__ (loader build writes it next to __WIDGET_FILE__), which carries the Go loader inside");
+  }
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error("could not fetch the Go loader " + url + ": " + (e && e.message ? e.message : e));
+  }
+  if (!response.ok) {
+    throw new Error("the Go loader " + url + " answered HTTP " + response.status +
+      ": __LOADER_FILE__ must be served next to __WIDGET_FILE__ (copy the whole build folder)");
+  }
+  // instantiateStreaming refuses any other Content-Type.
+  if (/^application\/wasm\b/i.test(response.headers.get("Content-Type") ?? "")) {
+    return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
+  }
+  return (await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject)).instance;
+}
+
+// loaderLocated reports whether this module knows where its Go loader is.
+function loaderLocated() {
+  const source = loaderSource();
+  return source.hex !== undefined || nextToModule(source.url) !== "";
+}
+
+// hexBytes decodes hex, natively where the browser can.
+function hexBytes(hex) {
   if (Uint8Array.fromHex) return Uint8Array.fromHex(hex);
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
@@ -46,7 +86,7 @@ async function boot(rt) {
   const start = performance.now();
   const Go = installGo();
   const go = new Go();
-  const { instance } = await WebAssembly.instantiate(loaderWasm(), go.importObject);
+  const instance = await instantiateLoader(go);
   rt.go = go;
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
