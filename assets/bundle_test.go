@@ -2,14 +2,17 @@ package assets
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
+	"io"
 	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -83,15 +86,17 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const hexLoader = `"0061736d2066616b65206c6f61646572"`
+	if got, err := carriedLoader(w.standalone); err != nil || string(got) != "\x00asm fake loader" {
+		t.Errorf("the standalone build carries the loader %q (%v), want the one it was given", got, err)
+	}
 	fileLoader := `new URL("./` + names.LoaderFile + `", import.meta.url)`
 	tests := []struct {
 		name          string
 		widget        []byte
 		want, notWant string
 	}{
-		{names.WidgetFile, w.split, fileLoader, hexLoader},
-		{names.StandaloneWidgetFile, w.standalone, hexLoader, names.LoaderFile + `"`},
+		{names.WidgetFile, w.split, fileLoader, "{gzip:"},
+		{names.StandaloneWidgetFile, w.standalone, "{gzip:", names.LoaderFile + `"`},
 	}
 	for _, tt := range tests {
 		if err := CheckMarkers(tt.widget); err != nil {
@@ -110,6 +115,23 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 			t.Errorf("%s was not minified", tt.name)
 		}
 	}
+}
+
+// carriedLoader returns the loader Wasm a standalone widget.js carries.
+func carriedLoader(widget []byte) ([]byte, error) {
+	m := regexp.MustCompile(`function loaderSource\(\)\{return\{gzip:"([A-Za-z0-9+/=]*)"\}\}`).FindSubmatch(widget)
+	if m == nil {
+		return nil, errors.New("no loaderSource returning {gzip}")
+	}
+	packed, err := base64.StdEncoding.DecodeString(string(m[1]))
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(packed))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 func TestComposeWidgetBakesTheViewerURL(t *testing.T) {
@@ -178,8 +200,11 @@ func TestBuild(t *testing.T) {
 	if err := CheckMarkers(standalone); err != nil {
 		t.Errorf("%s: %v", names.StandaloneWidgetFile, err)
 	}
-	if !strings.Contains(string(standalone), `"`+res.BuildID+`"`) || !strings.Contains(string(standalone), hex.EncodeToString(res.Loader[:64])) {
-		t.Errorf("%s does not carry the build id and the loader", names.StandaloneWidgetFile)
+	if !strings.Contains(string(standalone), `"`+res.BuildID+`"`) {
+		t.Errorf("%s does not carry the build id", names.StandaloneWidgetFile)
+	}
+	if loader, err := carriedLoader(standalone); err != nil || !bytes.Equal(loader, res.Loader) {
+		t.Errorf("%s does not carry the loader Wasm (%v)", names.StandaloneWidgetFile, err)
 	}
 	if len(widget) > len(standalone)/4 {
 		t.Errorf("widget.js is %d bytes, the standalone build %d: widget.js should not carry the loader", len(widget), len(standalone))

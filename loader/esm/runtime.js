@@ -38,12 +38,15 @@ const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
 // loaderSource, defined ahead of this code outside the minified part,
 // returns {url} in widget.js (the loader next to the module, fetched in
 // parallel with the Viewer and compiled as it arrives, so V8 caches its
-// code for the next page) and {hex} in widget.standalone.js (the loader
-// inside, for where nothing travels next to the module).
+// code for the next page) and {gzip} in widget.standalone.js (the loader
+// inside, gzipped, in base64, for where nothing travels next to the
+// module), decompressed into a streaming compile.
 async function instantiateLoader(go) {
   const source = loaderSource();
-  if (source.hex !== undefined) {
-    return (await WebAssembly.instantiate(hexBytes(source.hex), go.importObject)).instance;
+  if (source.gzip !== undefined) {
+    const wasm = new Blob([base64Bytes(source.gzip)]).stream().pipeThrough(new DecompressionStream("gzip"));
+    const response = new Response(wasm, { headers: { "Content-Type": "application/wasm" } });
+    return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
   }
   const url = nextToModule(source.url);
   if (!url) {
@@ -71,14 +74,15 @@ async function instantiateLoader(go) {
 // loaderLocated reports whether this module knows where its Go loader is.
 function loaderLocated() {
   const source = loaderSource();
-  return source.hex !== undefined || nextToModule(source.url) !== "";
+  return source.gzip !== undefined || nextToModule(source.url) !== "";
 }
 
-// hexBytes decodes hex, natively where the browser can.
-function hexBytes(hex) {
-  if (Uint8Array.fromHex) return Uint8Array.fromHex(hex);
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+// base64Bytes decodes base64, natively where the browser can.
+function base64Bytes(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
 
@@ -87,6 +91,7 @@ async function boot(rt) {
   const Go = installGo();
   const go = new Go();
   const instance = await instantiateLoader(go);
+  performance.measure("rerun-loader:loader-instantiated", { start });
   rt.go = go;
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
