@@ -91,7 +91,6 @@ async function boot(rt) {
   const Go = installGo();
   const go = new Go();
   const instance = await instantiateLoader(go);
-  performance.measure("rerun-loader:loader-instantiated", { start });
   rt.go = go;
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
