@@ -165,3 +165,31 @@ func TestBootFailureShowsInTheWidget(t *testing.T) {
 		t.Errorf("widget shows %q", msg)
 	}
 }
+
+// TestMissingLoaderFileSaysWhatToDo serves widget.js without the Go
+// loader next to it (widget.js copied alone to a static host): the widget
+// names the URL it tried, with the module's query, and says the file
+// belongs next to widget.js.
+func TestMissingLoaderFileSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	h, err := server.New(server.Config{Dir: fakeDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/"+names.LoaderFile) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	tab := openTab(t, "rerun loader:", "404")
+	msg := waitErrorText(t, tab, mountNoWait(t, tab, srv.URL+"/"+names.WidgetFile+"?token=t"))
+	for _, want := range []string{srv.URL + "/" + names.LoaderFile + "?token=t", "HTTP 404", names.LoaderFile + " must be served next to " + names.WidgetFile} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("widget shows %q, want it to mention %q", msg, want)
+		}
+	}
+}
