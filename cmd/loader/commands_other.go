@@ -33,10 +33,13 @@ type command struct {
 var commands = []command{
 	{
 		name: "build", required: []string{"viewer", "out"}, define: defineBuild,
-		about: `Write OUT/widget.js (the notebook widget, WebViewer and mount()),
+		about: `Write OUT/widget.js (the notebook widget, WebViewer and mount()), the
+Go loader it fetches from next to itself (OUT/rerun-loader.wasm),
 OUT/rerun-viewer.js (the <rerun-viewer> element) and OUT/re_viewer_bg.wasm
-for the unpacked @rerun-io/web-viewer package in DIR, their .br, .zst and
-.gz siblings, manifest.json, and package.json with types (npm install OUT).
+for the unpacked @rerun-io/web-viewer package in DIR; OUT/widget.standalone.js,
+widget.js with the loader inside, for where one file travels alone (loader
+install puts it into rerun_notebook; blob: imports); their .br, .zst and .gz
+siblings, manifest.json, and package.json with types (npm install OUT).
 Compression is cached by content hash ($LOADER_CACHE).`,
 	},
 	{

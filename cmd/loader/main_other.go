@@ -107,7 +107,7 @@ func defineBuild(fs *flag.FlagSet, _, stderr io.Writer) func(context.Context, []
 	out := fs.String("out", "", "output `DIR`")
 	quality := fs.Int("quality", 11, "brotli `quality` 0–11 (11: smallest, slowest; paid once per Viewer)")
 	precompress := fs.Bool("precompress", true, "write .br, .zst and .gz siblings")
-	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+names.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL (default: next to widget.js)")
+	viewerURL := fs.String("viewer-url", "", "absolute `URL` of "+names.ViewerFile+" baked into widget.js, for hosts that import it from a blob:, data: or virtual-file URL; widget.js is then the standalone build, the Go loader inside (default: next to widget.js)")
 	servedFrom := fs.String("served-from", "", "the absolute `DIR` nginx.conf names as the bundle's place, when it is served from elsewhere than --out (default: --out)")
 	return func(ctx context.Context, _ []string) error {
 		if *viewer == "" || *out == "" {
