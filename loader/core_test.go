@@ -328,8 +328,7 @@ func TestStalledDownloadOffersRetry(t *testing.T) {
 	c := tp.compiler.next(t)
 	tp.waitWaiters(t, 2)
 	c.report(loadProgress{Phase: phaseDownload, Received: 3 << 20, Total: 40 << 20})
-	waitFor(t, "the watchdog", func() bool { return tp.clock.pending() == 1 })
-	tp.clock.fire()
+	tp.stepWatchdog(t, stallMS/stallStepMS)
 	for _, w := range []*testWidget{a, b} {
 		waitFor(t, "the stall message", func() bool { return w.ui.failure() != "" })
 		msg := w.ui.failure()
@@ -360,6 +359,71 @@ func TestStalledDownloadOffersRetry(t *testing.T) {
 	a.cancel()
 	b.cancel()
 	tp.waitGone(t)
+}
+
+// stepWatchdog runs n steps of the stall watchdog, each once it is armed.
+func (tp *testPage) stepWatchdog(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		waitFor(t, "the watchdog", func() bool { return tp.clock.pending() == 1 })
+		tp.clock.fire()
+	}
+}
+
+// TestBytesBetweenStepsKeepTheDownloadAlive: the stall time is counted in
+// steps, so bytes counted after a late step (a busy main thread delays
+// timers and reads alike) start the count again.
+func TestBytesBetweenStepsKeepTheDownloadAlive(t *testing.T) {
+	tp := newTestPage()
+	w := tp.mount(t, nil, nil)
+	c := tp.compiler.next(t)
+	c.report(loadProgress{Phase: phaseDownload, Received: 1 << 20, Total: 40 << 20})
+	tp.stepWatchdog(t, stallMS/stallStepMS-1)
+	c.report(loadProgress{Phase: phaseDownload, Received: 2 << 20, Total: 40 << 20})
+	tp.stepWatchdog(t, stallMS/stallStepMS-1)
+	if f := w.ui.failure(); f != "" {
+		t.Fatalf("a download that moved within the stall time failed: %q", f)
+	}
+	tp.stepWatchdog(t, 1)
+	waitFor(t, "the stall message", func() bool { return strings.Contains(w.ui.failure(), "stalled") })
+	w.cancel()
+	tp.waitGone(t)
+}
+
+// TestBytesInThePageNeverStall: the inlined Viewer, a blob: or a data: URL
+// is not watched for a stall however long it takes (a busy main thread
+// decoding 47 MB), and the inlined one says it is being decoded.
+func TestBytesInThePageNeverStall(t *testing.T) {
+	for _, tc := range []struct {
+		url   string
+		phase phase
+	}{
+		{"", phaseDecode},
+		{"blob:https://notebook.example/8a1c", phaseDownload},
+		{"data:application/wasm;base64,AGFzbQ==", phaseDownload},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			tp := newTestPage()
+			tp.url = tc.url
+			w := tp.mount(t, nil, nil)
+			c := tp.compiler.next(t)
+			tp.waitWaiters(t, 1)
+			c.report(loadProgress{Phase: phaseDownload, Received: 1 << 20})
+			if n := tp.clock.pending(); n != 0 {
+				t.Errorf("%d timers armed for bytes the page holds, want no watchdog", n)
+			}
+			w.ui.mu.Lock()
+			shown := slices.Clone(w.ui.phases)
+			w.ui.mu.Unlock()
+			if !slices.Contains(shown, tc.phase) || tc.phase == phaseDecode && slices.Contains(shown, phaseDownload) {
+				t.Errorf("the widget showed phases %v, want %q (%v) and no other way of getting the Viewer", shown, loadProgress{Phase: tc.phase}.title(), tc.phase)
+			}
+			c.finish(fakeModule{}, nil)
+			w.waitReady(t)
+			w.cancel()
+			tp.waitGone(t)
+		})
+	}
 }
 
 func TestFailuresOtherThanTheNetworkOfferNoRetry(t *testing.T) {

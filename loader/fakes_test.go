@@ -526,12 +526,13 @@ type testPage struct {
 	*page
 	clock    *fakeClock
 	compiler *fakeCompiler
+	url      string // the Viewer URL widgets mount with
 	logMu    sync.Mutex
 	logs     []string
 }
 
 func newTestPage() *testPage {
-	tp := &testPage{clock: &fakeClock{}, compiler: newFakeCompiler()}
+	tp := &testPage{clock: &fakeClock{}, compiler: newFakeCompiler(), url: testViewerURL}
 	tp.page = newPage(tp.clock, func(msg string) {
 		tp.logMu.Lock()
 		tp.logs = append(tp.logs, msg)
@@ -554,7 +555,7 @@ func (tp *testPage) mountWith(t *testing.T, w *testWidget, early *earlyFetch) *t
 	w.ctx, w.cancel = wasmjs.WithCancel(wasmjs.Background())
 	err := tp.startWidget(w.ctx, w.cancel, widgetParts{
 		model: w.model, ui: w.ui, starter: w.starter,
-		src: viewerSource{url: testViewerURL, compiler: tp.compiler, early: early},
+		src: viewerSource{url: tp.url, compiler: tp.compiler, early: early},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package loader
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gorerun/loader/names"
@@ -10,8 +11,16 @@ import (
 )
 
 // stallMS is how long a Viewer download may go without a byte before the
-// widgets waiting for it say it stalled and offer to retry.
-const stallMS = 10_000
+// widgets waiting for it say it stalled and offer to retry. The watchdog
+// counts it in steps of stallStepMS, each a timer of its own: a main
+// thread busy for longer than stallMS (decoding, other widgets, a starved
+// CPU) delays the timers and lets the bytes that arrived meanwhile be
+// counted between two steps, so only a download that sends nothing while
+// the page could have seen it stalls.
+const (
+	stallMS     = 10_000
+	stallStepMS = 1_000
+)
 
 // page is the loader of one page and one build: widget.js boots one Go
 // runtime per page per build id, and every widget of that build, from
@@ -209,6 +218,15 @@ func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSour
 	}
 	p.mu.Unlock()
 
+	if !overNetwork(url) {
+		// Bytes already in the page (the inlined Viewer, a blob: or data:
+		// URL) cannot stall, however long a busy main thread takes over
+		// them.
+		if url == "" {
+			p.report(l, loadProgress{Phase: phaseDecode})
+		}
+		return src.compiler.compile(ctx, url, early, func(pr loadProgress) { p.report(l, pr) })
+	}
 	watchdog := p.watch(l, url)
 	defer watchdog.stop()
 	p.report(l, loadProgress{Phase: phaseDownload})
@@ -217,6 +235,15 @@ func (p *page) fetchAndCompile(ctx wasmjs.Context, l *viewerLoad, src viewerSour
 			watchdog.reset(pr)
 		}
 	})
+}
+
+// overNetwork reports whether the Viewer at url comes over a network, the
+// one source that can stall: "" is the inlined Viewer, and blob: and
+// data: URLs are bytes the page holds.
+func overNetwork(url string) bool {
+	scheme, _, found := strings.Cut(url, ":")
+	scheme = lowerASCII(scheme)
+	return found && (scheme == "http" || scheme == "https")
 }
 
 // watchdog gives up on a download that makes no progress for the page's
@@ -229,6 +256,8 @@ type watchdog struct {
 
 	mu       sync.Mutex
 	stopTime func() bool
+	idle     int // steps of stallStepMS without progress
+	step     int // the armed step's number: a step that fired as it was replaced does nothing
 	done     bool
 }
 
@@ -255,13 +284,27 @@ func (w *watchdog) reset(pr loadProgress) {
 		w.done = true
 		return
 	}
-	received := pr.Received
-	w.stopTime = w.p.clock.afterMS(w.p.stallMS, func() { w.fire(received) })
+	w.idle = 0
+	w.arm(pr.Received)
 }
 
-func (w *watchdog) fire(received int64) {
+// arm starts the next step; w.mu is held.
+func (w *watchdog) arm(received int64) {
+	w.step++
+	step := w.step
+	w.stopTime = w.p.clock.afterMS(stallStepMS, func() { w.fire(step, received) })
+}
+
+// fire ends a step of stallStepMS without progress: the download stalled
+// once they add up to the page's stall time.
+func (w *watchdog) fire(step int, received int64) {
 	w.mu.Lock()
-	if w.done {
+	if w.done || step != w.step {
+		w.mu.Unlock()
+		return
+	}
+	if w.idle++; w.idle*stallStepMS < w.p.stallMS {
+		w.arm(received)
 		w.mu.Unlock()
 		return
 	}

@@ -12,6 +12,7 @@ type phase int
 const (
 	phaseBoot phase = iota
 	phaseDownload
+	phaseDecode // the Viewer the marker function inlines
 	phaseCompile
 	phaseStart
 	phaseRestart
@@ -29,6 +30,8 @@ func (p loadProgress) title() string {
 	switch p.Phase {
 	case phaseDownload:
 		return "Downloading the Rerun Viewer…"
+	case phaseDecode:
+		return "Decoding the inlined Rerun Viewer…"
 	case phaseCompile:
 		return "Compiling the Rerun Viewer…"
 	case phaseStart:
