@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gorerun/loader/internal/atomicdir"
 	"github.com/gorerun/loader/names"
 )
 
@@ -154,17 +155,17 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	if _, err := os.Stat(filepath.Join(unpacked, "package", names.ViewerFile)); err != nil {
 		return "", fmt.Errorf("unpack %s: no package/%s in the tarball", spec, names.ViewerFile)
 	}
-	if err := os.RemoveAll(root); err != nil {
+	// The stamp is written before the folder takes its place, so a reader
+	// finds the package stamped or not at all.
+	if err := writeUnpackedStamp(unpacked, pin); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
-		return "", err
+		return "", fmt.Errorf("create cache: %w", err)
 	}
-	if err := os.Rename(unpacked, root); err != nil {
+	err = atomicdir.Publish(unpacked, root, func(dir string) error { return checkUnpacked(dir, pin) })
+	if err != nil {
 		return "", fmt.Errorf("move %s into the cache: %w", spec, err)
-	}
-	if err := writeUnpackedStamp(root, pin); err != nil {
-		return "", err
 	}
 	fmt.Fprintf(log, "%s verified and unpacked in %s\n", spec, pkgDir)
 	return pkgDir, nil

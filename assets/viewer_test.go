@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gorerun/loader/names"
@@ -171,5 +173,99 @@ func TestFetchViewerReplacesAChangedCache(t *testing.T) {
 	}
 	if again, err := hashFile(wasm); err != nil || again.SHA256 != good.SHA256 {
 		t.Errorf("the Viewer Wasm was not restored: %v", err)
+	}
+}
+
+// fakeNpm puts an npm on PATH whose `npm pack` and `npm ci` wait until
+// writers of them run at once (each leaves a file in a barrier folder and
+// waits for the others'), then do their work: pack copies the tarball
+// $FAKE_NPM_TGZ into --pack-destination. So concurrent fetches all find
+// the cache empty and all publish.
+func fakeNpm(t *testing.T, writers int, tgz string) {
+	t.Helper()
+	bin, barrier := t.TempDir(), t.TempDir()
+	script := `#!/bin/sh
+touch "$FAKE_NPM_BARRIER/$$"
+i=0
+while [ "$(ls "$FAKE_NPM_BARRIER" | wc -l)" -lt "$FAKE_NPM_WRITERS" ]; do
+	i=$((i+1)); [ $i -gt 6000 ] && { echo "fake npm: the other writers never came" >&2; exit 1; }
+	sleep 0.01
+done
+cp "$FAKE_NPM_TGZ" "$4/package.tgz"
+`
+	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_NPM_BARRIER", barrier)
+	t.Setenv("FAKE_NPM_WRITERS", strconv.Itoa(writers))
+	t.Setenv("FAKE_NPM_TGZ", tgz)
+}
+
+// TestFetchViewerConcurrently runs fetches of one pin into an empty cache
+// at once, as two `make test` runs on a fresh machine do: every one
+// succeeds, and the package each returns is whole and stamped.
+func TestFetchViewerConcurrently(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake npm is a shell script")
+	}
+	tgz := writeTgz(t, map[string]string{
+		"package/" + names.ViewerFile: "\x00asm\x01\x00\x00\x00",
+		"package/re_viewer.js":        "export default function() {}",
+	})
+	info, err := hashFile(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := PinnedViewer{Version: "0.99.0", SHA256: info.SHA256}
+	tests := []struct {
+		name  string
+		stale bool // the cache holds a changed copy of the package
+	}{
+		{"empty cache", false},
+		{"over a changed package", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const writers = 4
+			fakeNpm(t, writers, tgz)
+			cache := t.TempDir()
+			root := filepath.Join(cache, "web-viewer", pin.Version)
+			if tt.stale {
+				if err := untar(tgz, root); err != nil {
+					t.Fatal(err)
+				}
+				if err := writeUnpackedStamp(root, pin); err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(root, "package", "re_viewer.js"), []byte("changed"), 0o644)
+			}
+			dirs := make([]string, writers)
+			errs := make([]error, writers)
+			var wg sync.WaitGroup
+			for i := range writers {
+				wg.Go(func() { dirs[i], errs[i] = FetchViewer(context.Background(), pin, cache, nil) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("fetch %d: %v", i, err)
+				} else if dirs[i] != filepath.Join(root, "package") {
+					t.Errorf("fetch %d returned %s", i, dirs[i])
+				}
+			}
+			if err := checkUnpacked(root, pin); err != nil {
+				t.Errorf("the cached package: %v", err)
+			}
+			// No temporary or stale folder is left in the cache.
+			for _, d := range []string{cache, filepath.Dir(root)} {
+				entries, _ := os.ReadDir(d)
+				for _, e := range entries {
+					if strings.HasPrefix(e.Name(), ".") {
+						t.Errorf("%s is left in %s", e.Name(), d)
+					}
+				}
+			}
+		})
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/gorerun/loader/internal/atomicdir"
 )
 
 // stampFile records the SHA-256 of the files checked before use.
@@ -68,11 +70,8 @@ func Install(ctx context.Context, lockDir, cache, name string, log io.Writer, ch
 	if err := writeStamp(tmp, check); err != nil {
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return "", err
+	if err := atomicdir.Publish(tmp, dir, func(dir string) error { return verify(dir, check) }); err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	return dir, nil
 }

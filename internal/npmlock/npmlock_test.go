@@ -6,7 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -55,5 +58,62 @@ func TestInstallChecksWhatItRuns(t *testing.T) {
 	}
 	if _, err := Install(context.Background(), t.TempDir(), cache, "esbuild", nil, bin); err == nil || !strings.Contains(err.Error(), "package-lock.json") {
 		t.Errorf("a folder without a lockfile: %v", err)
+	}
+}
+
+// TestInstallConcurrently runs installs of one lockfile into an empty
+// cache at once, as two `make test` runs on a fresh machine do, with an
+// npm whose `npm ci` waits until all of them have begun: every install
+// succeeds and returns the one whole install.
+func TestInstallConcurrently(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake npm is a shell script")
+	}
+	const writers = 4
+	bin, barrier := t.TempDir(), t.TempDir()
+	script := `#!/bin/sh
+touch "$FAKE_NPM_BARRIER/$$"
+i=0
+while [ "$(ls "$FAKE_NPM_BARRIER" | wc -l)" -lt ` + strconv.Itoa(writers) + ` ]; do
+	i=$((i+1)); [ $i -gt 6000 ] && { echo "fake npm: the other installs never came" >&2; exit 1; }
+	sleep 0.01
+done
+mkdir -p node_modules/.bin && echo "tool $$" > node_modules/.bin/tool
+`
+	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_NPM_BARRIER", barrier)
+	lockDir := t.TempDir()
+	os.WriteFile(filepath.Join(lockDir, "package.json"), []byte(`{"name": "x"}`), 0o644)
+	os.WriteFile(filepath.Join(lockDir, "package-lock.json"), []byte(`{"lockfileVersion": 3}`), 0o644)
+
+	cache := t.TempDir()
+	const tool = "node_modules/.bin/tool"
+	dirs := make([]string, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() { dirs[i], errs[i] = Install(context.Background(), lockDir, cache, "tool", nil, tool) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("install %d: %v", i, err)
+		}
+		if dirs[i] != dirs[0] {
+			t.Errorf("install %d returned %s, install 0 %s", i, dirs[i], dirs[0])
+		}
+	}
+	if err := verify(dirs[0], []string{tool}); err != nil {
+		t.Errorf("the cached install: %v", err)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the cache holds %v, want the one install", names)
 	}
 }
