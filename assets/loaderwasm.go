@@ -103,8 +103,10 @@ const EmbedDir = "loaderwasm"
 // loader.wasm and copies the toolchain's wasm_exec.js beside it, for a
 // build with the loaderwasm tag. Files that are up to date are left as
 // they are (the go command skips a link whose output is current), so
-// neither the Wasm nor a binary embedding it is rebuilt for nothing. It
-// reports whether anything changed.
+// neither the Wasm nor a binary embedding it is rebuilt for nothing. A
+// file that changes is replaced in one rename: two `make loader` at once,
+// or a binary built meanwhile, never see half of it. It reports whether
+// anything changed.
 func WriteLoaderWasm(ctx context.Context, root string) (bool, error) {
 	dir := filepath.Join(root, "assets", EmbedDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -112,23 +114,39 @@ func WriteLoaderWasm(ctx context.Context, root string) (bool, error) {
 	}
 	wasmPath := filepath.Join(dir, "loader.wasm")
 	before, _ := os.ReadFile(wasmPath)
-	if err := goBuildWasm(ctx, root, wasmPath); err != nil {
+	// go build writes its output in place when its work folder is on
+	// another file system: it builds into a copy of the current Wasm
+	// beside it instead, which it leaves alone when that is up to date.
+	tmp, err := os.CreateTemp(dir, ".loader.wasm-")
+	if err != nil {
+		return false, fmt.Errorf("write the loader Wasm: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(before)
+	if err := errors.Join(err, tmp.Chmod(0o644), tmp.Close()); err != nil {
+		return false, fmt.Errorf("write the loader Wasm: %w", err)
+	}
+	if err := goBuildWasm(ctx, root, tmp.Name()); err != nil {
 		return false, err
 	}
-	after, err := os.ReadFile(wasmPath)
+	after, err := os.ReadFile(tmp.Name())
 	if err != nil {
 		return false, err
+	}
+	changed := !bytes.Equal(before, after)
+	if changed {
+		if err := os.Rename(tmp.Name(), wasmPath); err != nil {
+			return false, fmt.Errorf("write the loader Wasm: %w", err)
+		}
 	}
 	wasmExec, err := WasmExecJS(ctx)
 	if err != nil {
 		return false, err
 	}
 	execPath := filepath.Join(dir, "wasm_exec.js")
-	old, _ := os.ReadFile(execPath)
-	changed := !bytes.Equal(before, after)
-	if !bytes.Equal(old, wasmExec) {
+	if old, _ := os.ReadFile(execPath); !bytes.Equal(old, wasmExec) {
 		changed = true
-		if err := os.WriteFile(execPath, wasmExec, 0o644); err != nil {
+		if err := writeFileAtomic(execPath, bytes.NewReader(wasmExec)); err != nil {
 			return false, err
 		}
 	}
