@@ -139,6 +139,9 @@ type Tab struct {
 	done    chan struct{}
 	// crashed is closed when the tab's renderer crashes.
 	crashed chan struct{}
+
+	pidMu sync.Mutex
+	pid   int64 // of the renderer process, once found
 }
 
 // NewTab opens a tab in a new browser context and records its console.

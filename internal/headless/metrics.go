@@ -10,21 +10,18 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
-	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
 )
 
 // RendererRSS sums the resident memory of the browser's renderer
 // processes, read from /proc (the browser runs on this machine).
 func (t *Tab) RendererRSS() (int64, error) {
-	info, err := chromedp.Run(t.Ctx, func(ctx context.Context, _ *chromedp.Target) (systeminfo.GetProcessInfoResult, error) {
-		return cdp.Call(ctx, chromedp.FromContext(ctx).Browser, systeminfo.GetProcessInfo, cdp.Empty{})
-	})
+	procs, err := processes(t.Ctx)
 	if err != nil {
 		return 0, fmt.Errorf("renderer processes: %w", err)
 	}
 	var total int64
-	for _, p := range info.ProcessInfo {
+	for _, p := range procs {
 		if p.Type != "renderer" {
 			continue
 		}
