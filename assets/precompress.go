@@ -171,7 +171,9 @@ func compressTo(ctx context.Context, src, dst, encoding string, c Compression) e
 			done <- err
 			return
 		}
-		done <- tmp.Sync()
+		// Readable by all, as every other file of a bundle: the entry is
+		// linked into bundles that a server of another user may serve.
+		done <- errors.Join(tmp.Chmod(0o644), tmp.Sync())
 	}()
 	select {
 	case <-ctx.Done():

@@ -85,9 +85,10 @@ func TestConcurrentDownloads(t *testing.T) {
 }
 
 // TestSlowClientsDoNotStarveOthers opens 300 connections that trickle
-// their headers a byte at a time, and 300 that connect and say nothing:
-// a normal client is still answered promptly, and the server's memory
-// stays bounded.
+// their headers a byte at a time, and 300 that connect and say nothing: a
+// normal client is answered while they are held (not once the server has
+// cut them off), and the server's memory stays bounded. How promptly it is
+// answered is measured by bench/server, not asserted here.
 func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("holds 600 connections for seconds")
@@ -107,21 +108,23 @@ func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 	}
 	defer slow.Close()
 
-	client := &http.Client{Timeout: 5 * time.Second}
 	var worst time.Duration
 	for range 20 {
 		start := time.Now()
-		res, err := client.Get(srv.URL + "/widget.js")
+		res, err := http.Get(srv.URL + "/widget.js")
 		if err != nil {
 			t.Fatalf("a normal client among slow ones: %v", err)
 		}
 		io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 		worst = max(worst, time.Since(start))
-		time.Sleep(50 * time.Millisecond)
 	}
-	if worst > time.Second {
-		t.Errorf("a normal client waited %v", worst)
+	// The slow clients were still held when the last answer came: a
+	// trickler's connection is open, with nothing to read.
+	c := slow.Trickler()
+	c.SetReadDeadline(time.Now().Add(time.Millisecond))
+	if _, err := c.Read(make([]byte, 1)); !isTimeout(err) {
+		t.Errorf("the slow clients were cut off before the normal one was answered (%v)", err)
 	}
 	var after runtime.MemStats
 	runtime.GC()
@@ -132,12 +135,17 @@ func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 	}
 	t.Logf("worst normal request %v; heap %+d KB for 600 slow connections", worst.Round(time.Millisecond), grown>>10)
 
-	// The trickling ones are cut off by ReadHeaderTimeout, not held: the
-	// server answers or closes, and the read ends before our deadline.
-	c := slow.Trickler()
-	c.SetReadDeadline(time.Now().Add(15 * time.Second))
-	_, err = bufio.NewReader(c).ReadByte()
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		t.Error("a client trickling its headers was held for 15 s")
+	// The trickling ones are cut off by ReadHeaderTimeout (10 s), not held:
+	// the server answers or closes, and the read ends well before a
+	// deadline of minutes.
+	c.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	if _, err = bufio.NewReader(c).ReadByte(); isTimeout(err) {
+		t.Error("a client trickling its headers was held for 2 minutes")
 	}
+}
+
+// isTimeout reports whether err is a network timeout.
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
 }

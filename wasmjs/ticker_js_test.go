@@ -16,7 +16,7 @@ func TestTicker(t *testing.T) {
 	for i := range 3 {
 		select {
 		case <-tick.C:
-		case <-time.After(time.Second):
+		case <-time.After(time.Minute):
 			t.Fatalf("tick %d did not come", i+1)
 		}
 	}
@@ -29,10 +29,26 @@ func TestTicker(t *testing.T) {
 	case <-tick.C: // at most the one tick buffered before Stop
 	default:
 	}
+	// A timer due after the next tick would have been: once it has fired,
+	// so would that tick (the page runs due timers in order).
+	waitTimer(t, 20)
 	select {
 	case <-tick.C:
 		t.Error("ticked after Stop")
-	case <-time.After(50 * time.Millisecond):
+	default:
+	}
+}
+
+// waitTimer waits for a page timer of ms to fire (its Func is released
+// by then).
+func waitTimer(t *testing.T, ms int) {
+	t.Helper()
+	fired := make(chan struct{})
+	AfterMS(ms, func() { close(fired) })
+	select {
+	case <-fired:
+	case <-time.After(time.Minute):
+		t.Fatalf("a timer of %d ms did not fire", ms)
 	}
 }
 
@@ -47,7 +63,7 @@ func TestAfterMS(t *testing.T) {
 	if !stop() || stop() {
 		t.Error("stop did not report that it prevented the call exactly once")
 	}
-	time.Sleep(30 * time.Millisecond)
+	waitTimer(t, 20) // past the stopped timer's time: it would have run
 	if LiveFuncs() != before {
 		t.Errorf("live Funcs %d, want %d", LiveFuncs(), before)
 	}

@@ -174,9 +174,12 @@ func (r *report) summarize() {
 			row{Metric: "Go boot alone: the loader", Unit: "ms", B: median(loader), N: len(loader)})
 	}
 	kb := float64(r.Loader.Brotli) / 1000
-	r.Summary = append(r.Summary,
-		row{Metric: "loader Wasm, raw", Unit: "KB", B: float64(r.Loader.Raw) / 1000, N: 1},
-		row{Metric: "loader Wasm, brotli q11", Unit: "KB", B: kb, N: 1, Goal: loaderBrotliGoalKB, Met: ptr(kb <= loaderBrotliGoalKB)})
+	br := row{Metric: fmt.Sprintf("loader Wasm, brotli q%d", r.Loader.Quality), Unit: "KB", B: kb, N: 1}
+	if r.Loader.Quality == 11 {
+		// The goal is for what ships.
+		br.Goal, br.Met = loaderBrotliGoalKB, ptr(kb <= loaderBrotliGoalKB)
+	}
+	r.Summary = append(r.Summary, row{Metric: "loader Wasm, raw", Unit: "KB", B: float64(r.Loader.Raw) / 1000, N: 1}, br)
 }
 
 func ptr[T any](v T) *T { return &v }
