@@ -26,7 +26,7 @@ func Gzip(b []byte) []byte {
 // code that returns the gzipped Viewer from a base64 data URL. The result
 // also counts its runs in globalThis.inlineFetches.
 func Inline(widget string, gzippedViewer []byte) (string, error) {
-	dataURL := "data:application/octet-stream;gzip;base64," + base64.StdEncoding.EncodeToString(gzippedViewer)
+	dataURL := DataURL(gzippedViewer)
 	body := `
     globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
     async function compressed_data_url_to_buffer(dataUrl) {
@@ -40,6 +40,17 @@ func Inline(widget string, gzippedViewer []byte) (string, error) {
     const buffer = await compressed_data_url_to_buffer(dataUrl);
     return new Response(buffer, { "headers": { "Content-Type": "application/wasm" } });
     `
+	return InlineBody(widget, body)
+}
+
+// DataURL is the data URL rerun-notebook inlines the gzipped Viewer as.
+func DataURL(gzippedViewer []byte) string {
+	return "data:application/octet-stream;gzip;base64," + base64.StdEncoding.EncodeToString(gzippedViewer)
+}
+
+// InlineBody puts body between a widget module's inline markers, as
+// rerun-notebook's inline mode does with the code it writes.
+func InlineBody(widget, body string) (string, error) {
 	start := strings.Index(widget, names.MarkerOpen)
 	if start < 0 {
 		return "", fmt.Errorf("widget has no %s", names.MarkerOpen)

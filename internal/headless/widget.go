@@ -27,6 +27,29 @@ type Mounted struct {
 	ReadyMS float64 `json:"readyMs"` // from the import to "ready"
 }
 
+// Initialized is a widget mounted as anywidget mounts a string _esm, with
+// the times its 2 s limit covers.
+type Initialized struct {
+	Index        int     `json:"index"`        // in window.views
+	ReadyMS      float64 `json:"readyMs"`      // from the model's creation to "ready"
+	ImportMS     float64 `json:"importMs"`     // from the model's creation through the import
+	InitializeMS float64 `json:"initializeMs"` // the widget's initialize
+}
+
+// MountInline fetches the module source at url, imports it from a blob:
+// URL and runs its initialize within anywidget 0.11's 2 s, as anywidget
+// does with a string _esm (rerun-notebook's inline mode), then renders it
+// for a new model with traits and waits for "ready". Past the 2 s it fails
+// with anywidget's "[anywidget] Failed to initialize model.".
+func (t *Tab) MountInline(url string, traits map[string]any) (Initialized, error) {
+	m, err := Eval[Initialized](t, fmt.Sprintf(`(async () => %s.mountInline(%s, %s, %d))()`,
+		kit, JS(url), JS(traits), Deadline.Milliseconds()))
+	if err != nil {
+		return m, fmt.Errorf("mount inline widget: %w", err)
+	}
+	return m, nil
+}
+
 // Mount evaluates load (JavaScript for a widget, as host.load returns
 // it), mounts the widget for a new model with traits in a new element,
 // and waits for "ready".

@@ -119,6 +119,29 @@ export async function load({ url, source }) {
 
 const initialized = new WeakSet();
 
+// initializeWithin loads a widget module and runs its initialize for
+// model as anywidget 0.11's Runtime does: the import and initialize must
+// be done within limitMs (anywidget allows 2000) of the model's creation,
+// timed by AbortSignal.timeout as there, or the model fails with
+// anywidget's own message. It resolves to the widget and how long the
+// import and initialize took, in ms.
+export async function initializeWithin(limitMs, spec, model) {
+  const t0 = performance.now();
+  let late;
+  const expired = new Promise((_, reject) => {
+    late = () => reject(new Error("[anywidget] Failed to initialize model."));
+    AbortSignal.timeout(limitMs).addEventListener("abort", late);
+  });
+  const work = (async () => {
+    const widget = await load(spec);
+    const t1 = performance.now();
+    await widget.initialize?.({ model, signal: new AbortController().signal, experimental: {} });
+    initialized.add(model);
+    return { widget, importMs: t1 - t0, initializeMs: performance.now() - t1 };
+  })();
+  return Promise.race([work, expired]);
+}
+
 // mount renders widget into el for model, calling initialize first when
 // this model has not been initialized. It returns the view.
 export async function mount(widget, model, el) {
@@ -131,11 +154,10 @@ export async function mount(widget, model, el) {
   return view;
 }
 
-// addView mounts widget for a new model with traits in a new element at
+// addView mounts widget for model (a new one with traits unless given) in a new element at
 // the end of #widgets, keeps the view in window.views, and returns it with
 // its index there. The browser tests use it.
-export async function addView(widget, traits) {
-  const model = new Model(traits);
+export async function addView(widget, traits, model = new Model(traits)) {
   const el = document.createElement("div");
   el.className = "widget";
   document.getElementById("widgets").append(el);

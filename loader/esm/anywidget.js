@@ -2,9 +2,11 @@
 // widget to the Go side.
 
 function initialize() {
-  // Start the Viewer's load and the boot early; render reports any failure
-  // in its widget.
-  prepare(viewerURL()).api.catch(() => {});
+  // Start the Viewer's load and the boot early, in a task of their own:
+  // anywidget gives the import and initialize 2 s together, and in inline
+  // mode the import of a 20 MB module takes most of them on a busy
+  // machine. render reports any failure in its widget.
+  setTimeout(() => prepare(viewerURL()).api.catch(() => {}), 0);
 }
 
 async function render({ model, el, signal }) {

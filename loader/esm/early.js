@@ -75,9 +75,51 @@ async function loadViewer(url, signal) {
   const response = await (url ? fetchViewer(url, { signal }) : inlinedViewer(signal));
   if (!(response instanceof Response) || !response.ok) return { response, counter: null, module: null };
   const counter = response.url && response.headers.get("__LINK_HEADER__") !== "local" ? response.clone() : null;
-  const module = WebAssembly.compileStreaming(response);
+  const module = inlineCompiles.get(response) ?? WebAssembly.compileStreaming(response);
   module.catch(() => {});
   return { response, counter, module };
+}
+
+// inlineCompiles maps what the marker function's body made (a Response,
+// the ArrayBuffer read from one) to the compile streamingResponse started
+// on the same bytes.
+const inlineCompiles = new WeakMap();
+
+// streamingResponse returns a stand-in for the Response constructor for
+// the marker function's body. rerun-notebook's body decodes the inlined
+// Viewer into `new Response(stream)`, reads it whole with arrayBuffer()
+// and returns `new Response(buffer, …)`: the compile would wait for the
+// last byte of a 47 MB decode on the main thread. The stand-in tees such
+// a stream into a streaming compile, which then runs beside the decode,
+// and follows the bytes to the Response the body returns, for loadViewer
+// to adopt that compile. Everything it makes is a real Response, so a body
+// that does anything else still works: its Response is compiled as before.
+function streamingResponse() {
+  const Native = globalThis.Response;
+  function Response(body, init) {
+    if (!(body instanceof ReadableStream)) return follow(inlineCompiles.get(body), new Native(body, init));
+    const [toCompile, toBody] = body.tee();
+    const compile = WebAssembly.compileStreaming(new Native(toCompile, { headers: { "Content-Type": "application/wasm" } }));
+    compile.catch(() => {}); // a stream that is no Wasm: the Response made of it is compiled instead
+    return follow(compile, new Native(toBody, init));
+  }
+  Object.setPrototypeOf(Response, Native); // Response.json, Response.error…
+  Response.prototype = Native.prototype; // instanceof Response
+  return Response;
+}
+
+// follow records that compile is the compile of response's bytes, and of
+// the ArrayBuffer its arrayBuffer() reads.
+function follow(compile, response) {
+  if (!compile) return response;
+  inlineCompiles.set(response, compile);
+  const read = response.arrayBuffer.bind(response);
+  response.arrayBuffer = async () => {
+    const buffer = await read();
+    inlineCompiles.set(buffer, compile);
+    return buffer;
+  };
+  return response;
 }
 
 // inlinedViewer returns the Viewer inlined in this module as a Response:
@@ -96,13 +138,13 @@ async function inlinedViewer(signal) {
   } catch {
     cache = undefined; // storage refused (private window, quota): go without
   }
-  const fresh = await fetchViewer(null, { signal });
-  if (!cache || !fresh?.ok || !globalThis.crypto?.subtle) return fresh;
+  const fresh = await fetchViewer(null, { signal }, streamingResponse());
+  if (!cache || !(fresh instanceof Response) || !fresh.ok || !globalThis.crypto?.subtle) return fresh;
   const bytes = await fresh.arrayBuffer();
   const headers = { "Content-Type": "application/wasm", "__FINAL_LENGTH_HEADER__": String(bytes.byteLength), "__LINK_HEADER__": "local" };
   const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 1000));
   idle(() => keepViewer(cache, bytes, headers).catch(() => {}), { timeout: 10000 });
-  return new Response(bytes, { headers });
+  return follow(inlineCompiles.get(fresh), new Response(bytes, { headers }));
 }
 
 // keepViewer stores the Viewer's bytes in cache when they are the ones

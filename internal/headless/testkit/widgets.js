@@ -16,8 +16,26 @@ export function loadURL(url) {
 // import and not the download.
 const sources = new Map();
 export async function loadSourceFrom(url) {
+  return host().load({ source: await sourceFrom(url) });
+}
+
+async function sourceFrom(url) {
   if (!sources.has(url)) sources.set(url, await (await fetch(url)).text());
-  return host().load({ source: sources.get(url) });
+  return sources.get(url);
+}
+
+// mountInline mounts the module whose source is at url as anywidget does
+// with a string _esm, within anywidget's 2 s for the import and
+// initialize (host.initializeWithin), and waits for "ready". Besides
+// mount's result it returns the import's and initialize's times.
+export async function mountInline(url, traits, timeoutMs) {
+  const source = await sourceFrom(url);
+  const model = new (host().Model)(traits);
+  const t0 = performance.now();
+  const { widget, importMs, initializeMs } = await host().initializeWithin(2000, { source }, model);
+  const { view, index } = await host().addView(widget, traits, model);
+  await view.model.waitFor((m) => m === "ready", timeoutMs);
+  return { index, startMs: t0, readyMs: performance.now() - t0, importMs, initializeMs };
 }
 
 // mount awaits load (a widget, as host.load returns it), mounts it for a

@@ -1,0 +1,101 @@
+package browsertest
+
+import (
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorerun/loader/internal/headless"
+)
+
+// busyJobs are the CPU-bound jobs a busy machine runs beside the browser.
+const busyJobs = 4
+
+// keepCPUsBusy runs n CPU-bound processes until the test ends, as a
+// shared CI runner or a busy laptop does beside the browser.
+func keepCPUsBusy(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		cmd := exec.Command("sh", "-c", "while :; do :; done")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start a CPU-bound job: %v", err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+	}
+}
+
+// TestInlineModeOnABusyMachine mounts the inline-mode widget as anywidget
+// does, with the machine's cores taken by CPU-bound jobs: the import and
+// initialize fit in anywidget's 2 s, the inlined Viewer is decoded in
+// this page (it is not in Cache Storage yet) and never said to stall, and
+// the Viewer opens a recording. It runs alone (not in parallel), so that
+// the load it makes is the only one it measures.
+func TestInlineModeOnABusyMachine(t *testing.T) {
+	keepCPUsBusy(t, busyJobs)
+	tab := openTab(t) // a new browser context: nothing in Cache Storage
+	if _, err := headless.Eval[bool](tab, `(() => {
+		window.titles = [];
+		new MutationObserver(() => {
+			for (const e of document.querySelectorAll(".rerun-loader-title, .rerun-loader-error")) {
+				if (window.titles.at(-1) !== e.textContent) window.titles.push(e.textContent);
+			}
+		}).observe(document.body, { subtree: true, childList: true, characterData: true });
+		return true;
+	})()`); err != nil {
+		t.Fatal(err)
+	}
+	m, err := tab.MountInline(pagesURL(t)+"/inline.js", defaultTraits())
+	if err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	t.Logf("with %d CPU-bound jobs: import %.0f ms, initialize %.0f ms (anywidget allows 2000 for both), ready after %.0f ms",
+		busyJobs, m.ImportMS, m.InitializeMS, m.ReadyMS)
+	titles, err := headless.Eval[[]string](tab, `window.titles`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := strings.Join(titles, " | ")
+	if strings.Contains(shown, "stalled") {
+		t.Errorf("the widget said the inlined Viewer stalled: %s", shown)
+	}
+	if !strings.Contains(shown, "Decoding the inlined Rerun Viewer") {
+		t.Errorf("the widget showed %q, never that it decodes the inlined Viewer", shown)
+	}
+	if n, err := headless.Eval[int](tab, `globalThis.inlineFetches ?? 0`); err != nil || n != 1 {
+		t.Errorf("the inlined Viewer was decoded %d times (%v), want once", n, err)
+	}
+	sendRecording(t, tab, m.Index, smallRecording)
+}
+
+// TestDownloadStoppedMidBodyStalls: a Viewer download whose server stops
+// sending mid-body (the connection held open) is said to have stalled,
+// with the bytes that came and Retry.
+func TestDownloadStoppedMidBodyStalls(t *testing.T) {
+	t.Parallel()
+	wasm := fakeWasm(t, 4<<20)
+	sent := len(wasm) / 4
+	stopped := brokenAssets(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/wasm")
+		w.Header().Set("Content-Length", strconv.Itoa(len(wasm)))
+		w.Write(wasm[:sent])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // until the loader gives up on it
+	}, true)
+	tab := openTab(t, "rerun loader: The Rerun Viewer could not start")
+	bad := mountNoWait(t, tab, stopped)
+	msg := waitErrorText(t, tab, bad)
+	for _, want := range []string{"stalled", "re_viewer_bg.wasm", fmt.Sprint(sent, " bytes")} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("widget shows %q\nwant it to mention %q", msg, want)
+		}
+	}
+	if retry, err := headless.Eval[bool](tab, fmt.Sprintf(`!!window.views[%d].el.querySelector(".rerun-loader-retry")`, bad)); err != nil || !retry {
+		t.Errorf("no Retry button (%v)", err)
+	}
+}
