@@ -102,11 +102,14 @@ type BuildRun struct {
 	// Failure is the Viewer's or the loader's own message when the page
 	// failed (a crash, a start that failed), or why the run stopped.
 	Failure string `json:"failure,omitempty"`
-	// TimedOut is whether the run ran out of --timeout; Hung whether the
-	// page stopped answering; RendererCrashed whether its renderer
-	// process died; BrowserRestarted whether the browser died in an
-	// earlier try of this run and was started again.
+	// TimedOut is whether the run ran out of --timeout, Busy whether it
+	// did so while the page worked without answering (its renderer used
+	// CPU); Hung whether the page stopped answering and its renderer did
+	// no work; RendererCrashed whether its renderer process died;
+	// BrowserRestarted whether the browser died in an earlier try of this
+	// run and was started again.
 	TimedOut         bool `json:"timed_out,omitempty"`
+	Busy             bool `json:"busy,omitempty"`
 	Hung             bool `json:"hung,omitempty"`
 	RendererCrashed  bool `json:"renderer_crashed,omitempty"`
 	BrowserRestarted bool `json:"browser_restarted,omitempty"`
@@ -131,7 +134,8 @@ type BuildRun struct {
 	Console    []ConsoleLine `json:"console"`
 	DebugLines int           `json:"debug_lines"`
 
-	doing string // what the run was doing, for the message of a crash or hang
+	doing   string        // what the run was doing, for the message of a crash or hang
+	timeout time.Duration // the run's, for the message of a busy page
 }
 
 // ShotRun is the screenshot at one moment.
@@ -225,7 +229,7 @@ func (r *runner) runWithRestart(ctx context.Context, b *viewerBuild, j *job, att
 // plays the timeline and measures. It returns the browser when the
 // browser itself died.
 func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int) (*BuildRun, *headless.Browser) {
-	run := &BuildRun{Build: b.role, Reached: "loading", doing: "loading the Viewer"}
+	run := &BuildRun{Build: b.role, Reached: "loading", doing: "loading the Viewer", timeout: j.scenario.Timeout}
 	if b.broken != nil {
 		run.Failure = "The Rerun Viewer could not start: " + b.broken.Error()
 		return run, nil
@@ -254,7 +258,7 @@ func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int
 	// A tab's context ends with the run's: every page call returns then.
 	stop := context.AfterFunc(ctx, cancelTab(tab))
 	defer stop()
-	p := &pageCalls{tab: tab, hang: r.opts.HangAfter}
+	p := &pageCalls{ctx: ctx, tab: tab, hang: r.opts.HangAfter}
 	died := func() *headless.Browser {
 		if run.Failure != "" && !run.RendererCrashed && !br.Alive() {
 			return br
@@ -266,6 +270,11 @@ func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int
 		run.stopped(ctx, err)
 		return run, died()
 	}
+	// Found now, while the page answers, the renderer process tells a
+	// busy page from a hung one later. Should it fail, the page calls
+	// look for it again, and without it a page that does not answer for
+	// HangAfter is hung, as if it did no work.
+	tab.RendererPID()
 	run.doing = "opening " + j.scenario.Recording.Name
 	state, err := waitOpen(ctx, p)
 	run.apply(state)
@@ -301,8 +310,7 @@ func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int
 	run.Reached = "settled"
 	if r.opts.PlayFor > 0 {
 		run.doing = "playing the timeline"
-		intervals, err := headless.EvalWithin[[]float64](tab, r.opts.PlayFor+r.opts.HangAfter,
-			fmt.Sprintf("window.check.play(%d)", r.opts.PlayFor.Milliseconds()))
+		intervals, err := eval[[]float64](p, fmt.Sprintf("window.check.play(%d)", r.opts.PlayFor.Milliseconds()))
 		if err != nil {
 			run.stopped(ctx, err)
 			return run, died()
@@ -323,15 +331,21 @@ func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int
 	return run, nil
 }
 
-// pageCalls asks the page questions, each answered within hang or
-// counted as a hung page.
+// pageCalls asks the page questions and waits for each answer as long as
+// the page's renderer works and the run lasts: a page that does not
+// answer and whose renderer does no work for hang is hung.
 type pageCalls struct {
+	ctx  context.Context // the run's
 	tab  *headless.Tab
 	hang time.Duration
 }
 
+func eval[T any](p *pageCalls, expr string) (T, error) {
+	return headless.EvalWhileWorking[T](p.ctx, p.tab, p.hang, expr)
+}
+
 func (p *pageCalls) state() (pageState, error) {
-	return headless.EvalWithin[pageState](p.tab, p.hang, `(({phase, failure, readyMs, openMs, openedAt, events, viewer}) => {
+	return eval[pageState](p, `(({phase, failure, readyMs, openMs, openedAt, events, viewer}) => {
 		let activeRecording = "";
 		try { activeRecording = viewer?.get_active_recording_id() ?? ""; } catch {}
 		return {phase, failure, readyMs, openMs, openedAt, events, activeRecording};
@@ -339,13 +353,9 @@ func (p *pageCalls) state() (pageState, error) {
 }
 
 func (p *pageCalls) screenshot() ([]byte, error) {
-	ctx, cancel := context.WithTimeout(p.tab.Ctx, p.hang)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil && ctx.Err() == context.DeadlineExceeded && p.tab.Ctx.Err() == nil {
-		return nil, fmt.Errorf("%w: the page did not answer for %v", headless.ErrNoAnswer, p.hang)
-	}
-	return png, err
+	return headless.WhileWorking(p.ctx, p.tab, p.hang, func(ctx context.Context) ([]byte, error) {
+		return chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	})
 }
 
 // keepConsole records what the tab logged but debug lines: the Viewer
@@ -401,19 +411,25 @@ func (run *BuildRun) apply(s pageState) {
 	}
 }
 
-// stopped records why a run ended early: its timeout, a crashed
-// renderer, a page that stopped answering, or another error.
+// stopped records why a run ended early: its timeout (while the page
+// was busy, or not), a crashed renderer, a hung page, or another error.
 func (run *BuildRun) stopped(ctx context.Context, err error) {
+	var noAnswer *headless.NoAnswerError
+	errors.As(err, &noAnswer)
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errRendererCrashed):
 		run.RendererCrashed = true
 		run.Failure = "the renderer crashed while " + run.doing
+	case errors.Is(cause, errTimedOut) && noAnswer != nil && !noAnswer.Hung:
+		run.TimedOut, run.Busy = true, true
+		run.Failure = fmt.Sprintf("the page was busy (its renderer used %.1f s of CPU in the last %.1f s, without answering) and did not finish within --timeout %v while %s; reached %s",
+			noAnswer.CPU.Seconds(), noAnswer.Sampled.Seconds(), run.timeout, run.doing, run.progress())
 	case errors.Is(cause, errTimedOut):
 		run.TimedOut = true
 		run.Failure = "timed out; reached " + run.progress()
-	case errors.Is(err, headless.ErrNoAnswer):
+	case noAnswer != nil && noAnswer.Hung:
 		run.Hung = true
-		run.Failure = strings.TrimPrefix(err.Error(), headless.ErrNoAnswer.Error()+": ") + " while " + run.doing
+		run.Failure = noAnswer.Error() + " while " + run.doing
 	case ctx.Err() != nil:
 		run.Failure = "stopped: " + ctx.Err().Error()
 	default:
@@ -511,7 +527,7 @@ func settle(ctx context.Context, p *pageCalls, shot *ShotRun) ([]byte, error) {
 	prevAt := ""
 	moment, _ := json.Marshal(map[string]any{"timeline": shot.Moment.Timeline, "kind": shot.Moment.Kind, "value": shot.Moment.Value})
 	for {
-		placed, err := headless.EvalWithin[struct{ At, Problem string }](p.tab, p.hang, `window.check.settle(`+string(moment)+`)`)
+		placed, err := eval[struct{ At, Problem string }](p, `window.check.settle(`+string(moment)+`)`)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -166,15 +168,18 @@ func TestScenariosWorkersShards(t *testing.T) {
 }
 
 // TestCrashHangAndFlaky breaks runs on purpose in the middle of a check
-// of four recordings on two workers: one renderer crashes, one page blocks
-// its main thread, one logs an error on its first try only. Each of them
-// gets its verdict with the reason, the others pass, the flaky one is
-// flaky in report.json and JUnit, and the report fails. A fifth, of static
-// data only, shows that any moment of it passes but one on a timeline it
-// lacks.
+// of five recordings on two workers: one renderer crashes; one page hangs
+// (its main thread waits on a request that never comes back, doing no
+// work); one computes for twice the hang interval before it answers
+// again, which is busy, not hung; one logs an error on its first try only.
+// Each of them gets its verdict with the reason, the busy one passes as
+// the others do, the flaky one is flaky in report.json and JUnit, and the
+// report fails. A sixth, of static data only, shows that any moment of it
+// passes but one on a timeline it lacks.
 func TestCrashHangAndFlaky(t *testing.T) {
 	opts := options(t)
-	for _, name := range []string{"fine", "crashes", "hangs", "flaky"} {
+	never := neverAnswers(t)
+	for _, name := range []string{"fine", "crashes", "hangs", "flaky", "busy"} {
 		opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, textLog), Name: name})
 	}
 	// Static data only: any moment is its one picture, but a timeline
@@ -189,7 +194,16 @@ func TestCrashHangAndFlaky(t *testing.T) {
 				return chromedp.Void{}, err
 			})
 		case "hangs":
-			headless.Eval[bool](tab, `(setTimeout(() => { for (;;) {} }, 0), true)`)
+			headless.Eval[bool](tab, `(setTimeout(() => {
+				const x = new XMLHttpRequest();
+				x.open("GET", `+headless.JS(never)+`, false);
+				x.send();
+			}, 0), true)`)
+		case "busy":
+			headless.Eval[bool](tab, `(setTimeout(() => {
+				const end = Date.now() + `+headless.JS(2*opts.HangAfter.Milliseconds())+`;
+				while (Date.now() < end);
+			}, 0), true)`)
 		case "flaky":
 			if attempt == 0 {
 				headless.Eval[bool](tab, `(console.error("a flaky failure"), true)`)
@@ -210,8 +224,13 @@ func TestCrashHangAndFlaky(t *testing.T) {
 	if c := check(t, byName["crashes"], CheckNoPanic); c.Status != Failed || !strings.Contains(c.Message, "the renderer crashed while taking the screenshot at end") {
 		t.Errorf("crashes: no_panic = %+v", c)
 	}
-	if r := byName["hangs"]; !r.Candidate.Hung || !strings.Contains(r.Candidate.Failure, "did not answer for 3s") || !r.Failed() {
+	if r := byName["hangs"]; !r.Candidate.Hung || !strings.Contains(r.Candidate.Failure, "the page did not answer for 3s and its renderer did no work (hung) while") || !r.Failed() {
 		t.Errorf("hangs: %+v, %q", r.Checks, r.Candidate.Failure)
+	}
+	// The busy page did not answer the first screenshot's calls for
+	// longer than the hang interval, and was waited for.
+	if r := byName["busy"]; r.Failed() || r.Candidate.Hung || len(r.Candidate.Shots) == 0 || r.Candidate.Shots[0].SettleMS < float64(opts.HangAfter.Milliseconds()) {
+		t.Errorf("busy: %+v, %q, shots %+v", r.Checks, r.Candidate.Failure, r.Candidate.Shots)
 	}
 	var settles []string
 	for _, c := range byName["static"].Checks {
@@ -261,9 +280,24 @@ func TestCrashHangAndFlaky(t *testing.T) {
 		} `json:"results"`
 	}
 	json.Unmarshal(must(os.ReadFile(filepath.Join(opts.Out, ReportFile))), &back)
-	if len(back.Results) != 5 || !back.Results[3].Flaky {
+	if len(back.Results) != 6 || !back.Results[3].Flaky {
 		t.Errorf("report.json: %+v", back.Results)
 	}
+}
+
+// neverAnswers returns a URL whose requests are answered only when the
+// test ends.
+func neverAnswers(t *testing.T) string {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) }) // first: Close waits for the requests
+	return srv.URL + "/never"
 }
 
 func must[T any](v T, err error) T {

@@ -9,9 +9,9 @@ import (
 )
 
 // NoAnswerError is the error of a page call that got no answer, with
-// what the tab's renderer process did meanwhile: a page whose main thread
-// runs (a long script, SwiftShader compiling shaders) keeps its renderer's
-// CPU time growing; a hung one (waiting on something that never comes, a
+// what the main thread of the tab's renderer did meanwhile: a busy page
+// (a long script, SwiftShader compiling shaders) keeps the thread's CPU
+// time growing; a hung one (waiting on something that never comes, a
 // stopped process) does not. It unwraps to ErrNoAnswer.
 type NoAnswerError struct {
 	// Hung is whether the renderer did no work for Idle; otherwise the
@@ -19,10 +19,10 @@ type NoAnswerError struct {
 	Hung bool
 	Idle time.Duration
 	// Waited is how long the call went unanswered. CPU is the CPU time the
-	// renderer used in the Sampled part of it (its CPU time is read
-	// periodically from the first period on).
+	// renderer's main thread used in the Sampled part of it (it is read
+	// periodically, from the first period on).
 	Waited, Sampled, CPU time.Duration
-	// CPUErr is why the renderer's CPU time could not be read, if it could
+	// CPUErr is why the thread's CPU time could not be read, if it could
 	// not: then a page is hung when it did not answer for Idle.
 	CPUErr error
 }
@@ -34,22 +34,23 @@ func (e *NoAnswerError) Error() string {
 	case e.Hung:
 		return fmt.Sprintf("the page did not answer for %v and its renderer did no work (hung)", e.Idle)
 	}
-	return fmt.Sprintf("the page was busy: its renderer used %.1f s of CPU in %.1f s without answering", e.CPU.Seconds(), e.Sampled.Seconds())
+	return fmt.Sprintf("the page was busy: its renderer's main thread used %.1f s of CPU in %.1f s without answering", e.CPU.Seconds(), e.Sampled.Seconds())
 }
 
 func (e *NoAnswerError) Unwrap() error { return ErrNoAnswer }
 
 // MinWork is the CPU time, as a fraction of the wall time, that a
-// renderer must use to count as working: a process whose main thread is
-// stuck uses next to none (its other threads idle), a busy one on a
-// crowded machine still gets a share of a core far above it.
+// renderer's main thread must use to count as working: a stuck one uses
+// none (measured: not a clock tick in 18 s of a Viewer waiting on a
+// request), a busy one on a crowded machine still gets a share of a core
+// far above it (a seventh to a half on two cores with a load of ten).
 const MinWork = 0.01
 
 // WhileWorking runs call, a request the tab's page must answer (an
 // evaluation, a screenshot), and waits for its answer as long as the tab's
 // renderer works: it gives up with a *NoAnswerError that is Hung when the
-// page did not answer and the renderer used less than MinWork of the time
-// in CPU for idle. When ctx ends first, it returns a *NoAnswerError that
+// page did not answer and the renderer's main thread used less than
+// MinWork of the time in CPU for idle. When ctx ends first, it returns a *NoAnswerError that
 // is not Hung (the page was busy) if the call had waited for a period of
 // sampling, else the cause of ctx.
 func WhileWorking[T any](ctx context.Context, t *Tab, idle time.Duration, call func(context.Context) (T, error)) (T, error) {
@@ -94,7 +95,8 @@ func EvalWhileWorking[T any](ctx context.Context, t *Tab, idle time.Duration, ex
 	})
 }
 
-// watch follows the CPU time of a tab's renderer while a call waits.
+// watch follows the CPU time of a tab's renderer's main thread while a
+// call waits.
 type watch struct {
 	tab   *Tab
 	idle  time.Duration
@@ -110,10 +112,10 @@ type cpuSample struct {
 	cpu time.Duration
 }
 
-// sample reads the renderer's CPU time and returns a *NoAnswerError when
-// it did not grow by MinWork over the last idle.
+// sample reads the main thread's CPU time and returns a *NoAnswerError
+// when it did not grow by MinWork over the last idle.
 func (w *watch) sample(now time.Time) error {
-	cpu, err := w.tab.RendererCPU()
+	cpu, err := w.tab.MainThreadCPU()
 	if err != nil {
 		// Without a single reading, the old rule: no answer for idle is
 		// a hang. A reading that fails later (the renderer crashed,
