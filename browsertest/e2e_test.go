@@ -335,13 +335,13 @@ func TestBlobImportWithoutInlinedViewerSaysWhy(t *testing.T) {
 		const el = document.createElement("div");
 		document.getElementById("widgets").append(el);
 		await host.mount(widget, model, el);
-		for (let i = 0; i < 600; i++) {
+		for (const deadline = Date.now() + %d; Date.now() < deadline;) {
 			const err = el.querySelector(".rerun-loader-error");
 			if (err) return err.textContent;
 			await new Promise((r) => setTimeout(r, 50));
 		}
 		return "no error shown: " + el.textContent;
-	})()`, headless.JS(standalone(realURL(t)))))
+	})()`, headless.JS(standalone(realURL(t))), headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,13 +359,17 @@ func TestRenderCleanupRender(t *testing.T) {
 	left, err := headless.Eval[map[string]float64](tab, fmt.Sprintf(`(async () => {
 		const view = window.views[%d];
 		await view.remove();
-		// Teardown finishes in the loader's goroutine; give it a tick.
-		await new Promise((r) => setTimeout(r, 200));
+		// Teardown finishes in the loader's goroutine: the loader counts
+		// the widget gone once it has.
+		const api = await [...`+headless.Runtimes+`.values()][0].api;
+		for (const deadline = Date.now() + %d; api.stats().liveWidgets !== 0 && Date.now() < deadline;) {
+			await new Promise((r) => requestAnimationFrame(r));
+		}
 		return {
 			canvases: document.querySelectorAll("canvas").length,
 			listeners: view.model.listenerCount("msg:custom"),
 		};
-	})()`, first.Index))
+	})()`, first.Index, headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatal(err)
 	}

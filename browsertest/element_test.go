@@ -168,8 +168,27 @@ func TestLazyElementWaitsForTheViewport(t *testing.T) {
 		t.Fatal(err)
 	}
 	i := addElement(t, tab, map[string]string{"src": "/rrd/" + fixtureRRD, "loading": "lazy"})
-	// Give an eager element time to have asked for the Viewer.
-	time.Sleep(1500 * time.Millisecond)
+	// The element's own observer has had its say once an observer made
+	// after it reports (and the task that delivered both has ended): had
+	// the element started, its Viewer's host would be in it.
+	seen, err := headless.EvalWithin[map[string]bool](tab, headless.Deadline, fmt.Sprintf(`new Promise((resolve) => {
+		const el = window.elements[%d];
+		const observer = new IntersectionObserver((entries) => {
+			observer.disconnect();
+			const intersecting = entries.some((e) => e.isIntersecting);
+			setTimeout(() => resolve({intersecting, started: el.querySelector(".rerun-viewer") !== null}));
+		}, { rootMargin: "200px" });
+		observer.observe(el);
+	})`, i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen["intersecting"] {
+		t.Fatal("the element is near the viewport: nothing was tested")
+	}
+	if seen["started"] {
+		t.Error("a lazy element off screen started its Viewer")
+	}
 	if got := pageRequests(t, tab, names.ViewerFile); len(got) != 0 {
 		t.Errorf("a lazy element off screen requested %v", got)
 	}
@@ -195,8 +214,11 @@ func TestElementUnderAStrictCSP(t *testing.T) {
 	if err := tab.Poll("the element to open its recording", `window.elements?.[0]?.events.some((e) => e.type === "recording_open")`, headless.Deadline); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
-	// Let the Viewer draw a few frames under the policy.
-	time.Sleep(time.Second)
+	// Let the Viewer draw frames under the policy: sixty, counted by the
+	// page, and a task after them for any violation report to arrive.
+	if _, err := headless.EvalWithin[bool](tab, headless.Deadline, pageWindow(60, 0)); err != nil {
+		t.Fatal(err)
+	}
 	if v, err := headless.Eval[[]string](tab, `window.violations`); err != nil || len(v) != 0 {
 		t.Errorf("policy violations: %q (%v)", v, err)
 	}

@@ -111,14 +111,14 @@ func runUpstreamPage(t *testing.T, module string) {
 		// The Viewer applies the pause and the time with its next frames, in
 		// either order on a busy machine (a time set while it still plays
 		// moves on): set it until it reads back.
-		for (const deadline = Date.now() + 10000; !out.timeSet && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+		for (const deadline = Date.now() + %[3]d; !out.timeSet && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
 			viewer.set_current_time(rec, timeline, range.min);
 			await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
 			out.timeSet = viewer.get_current_time(rec, timeline) === range.min;
 		}
 		viewer.set_playing(rec, true);
 		// Applied with the next frame, which a busy machine can take seconds to draw.
-		for (const deadline = Date.now() + 30000; !out.playing && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+		for (const deadline = Date.now() + %[3]d; !out.playing && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
 			out.playing = viewer.get_playing(rec);
 		}
 		viewer.set_playing(rec, false);
@@ -126,7 +126,7 @@ func runUpstreamPage(t *testing.T, module string) {
 		viewer.toggle_panel_overrides(false);
 		const second = new Promise((resolve) => viewer.once("recording_open", resolve));
 		const channel = viewer.open_channel("bytes");
-		channel.send_rrd(new Uint8Array(await (await fetch(%s)).arrayBuffer()));
+		channel.send_rrd(new Uint8Array(await (await fetch(%[4]s)).arrayBuffer()));
 		out.secondSource = (await second).source;
 		channel.close();
 		out.channelReady = channel.ready;

@@ -24,8 +24,10 @@ func instrumentTimers(t *testing.T, tab *headless.Tab) {
 	t.Helper()
 	if _, err := headless.Eval[bool](tab, `(() => {
 		window.scheduled = 0;
+		window.untracked = {};
 		for (const name of ["setTimeout", "setInterval", "requestAnimationFrame"]) {
 			const original = window[name];
+			window.untracked[name] = original.bind(window);
 			window[name] = function (...args) { window.scheduled++; return original.apply(this, args); };
 		}
 		return true;
@@ -33,6 +35,26 @@ func instrumentTimers(t *testing.T, tab *headless.Tab) {
 		t.Fatal(err)
 	}
 }
+
+// pageWindow is a page expression that resolves once the page has rendered
+// frames more animation frames and a timer it sets for ms has fired,
+// through the timers instrumentTimers leaves uncounted. It is a window
+// measured in the page's own work, which a busy machine stretches for the
+// code under test as much as for the test: every animation frame asked
+// for before it has run, and every timer due within ms has fired, however
+// slowly the page runs.
+func pageWindow(frames, ms int) string {
+	return fmt.Sprintf(`(async () => {
+		const timers = window.untracked ?? window;
+		for (let i = 0; i < %d; i++) await new Promise((r) => timers.requestAnimationFrame(r));
+		await new Promise((r) => timers.setTimeout(r, %d));
+		return true;
+	})()`, frames, ms)
+}
+
+// loaderPeriodMS is the longest period the loader repeats a timer at with
+// a widget (its panic poll, a download's stall step: a second each).
+const loaderPeriodMS = 1000
 
 // loaderStats returns the Go loader's own accounting on this page.
 func loaderStats(t *testing.T, tab *headless.Tab) map[string]any {
@@ -54,7 +76,8 @@ const baselineFuncs = 4
 
 // assertNothingLeft checks that nothing of a cleaned-up widget survives:
 // no canvas or element, no widget or Go func in the loader, and no timer
-// or animation frame scheduled for two seconds.
+// or animation frame scheduled while every timer the loader repeats would
+// have fired once and every frame asked for has run.
 func assertNothingLeft(t *testing.T, tab *headless.Tab) {
 	t.Helper()
 	// Teardown runs in the loader's goroutine.
@@ -67,8 +90,12 @@ func assertNothingLeft(t *testing.T, tab *headless.Tab) {
 	if _, err := headless.Eval[bool](tab, `(window.scheduled = 0, true)`); err != nil {
 		t.Fatal(err)
 	}
-	// Then nothing may run for a while: a negative needs a window.
-	time.Sleep(2 * time.Second)
+	// Then nothing may run: a negative needs a window, here the page's
+	// own timer set past the loader's longest period (timers due earlier
+	// fire first, and a repeating one would set its next) and two frames.
+	if _, err := headless.EvalWithin[bool](tab, headless.Deadline, pageWindow(2, loaderPeriodMS)); err != nil {
+		t.Fatal(err)
+	}
 	left, err := headless.Eval[map[string]float64](tab, `({
 		scheduled: window.scheduled,
 		canvases: document.querySelectorAll("canvas").length,
@@ -78,7 +105,7 @@ func assertNothingLeft(t *testing.T, tab *headless.Tab) {
 		t.Fatal(err)
 	}
 	if left["scheduled"] != 0 || left["canvases"] != 0 || left["widgets"] != 0 {
-		t.Errorf("after cleanup: %v timers/frames scheduled in 2 s, %v canvases, %v widget elements; want none",
+		t.Errorf("after cleanup: %v timers/frames scheduled in the window, %v canvases, %v widget elements; want none",
 			left["scheduled"], left["canvases"], left["widgets"])
 	}
 	stats := loaderStats(t, tab)
@@ -121,7 +148,7 @@ func TestCleanupAtEachStage(t *testing.T) {
 	tests := []struct {
 		stage, module, title string
 	}{
-		{"download", "slow", "Downloading"},
+		{"download", "held", "Downloading"},
 		{"compile", "slowMIME", "Compiling"},
 		{"start", "real", "Starting"},
 	}
@@ -130,18 +157,22 @@ func TestCleanupAtEachStage(t *testing.T) {
 			tab := openTab(t)
 			instrumentTimers(t, tab)
 			module := realURL(t)
+			var held *heldViewer
 			switch tt.module {
-			case "slow":
-				module = slowURL(t)
+			case "held":
+				held = newHeldViewer(t, realDir(t))
+				module = held.URL
 			case "slowMIME":
 				module = slowMIMEURL(t)
 			}
 			removeWhen(t, tab, module, tt.title)
 			assertNothingLeft(t, tab)
-			if tt.stage == "download" {
-				// Nobody waits for the Viewer any more: the download stops
-				// and nothing is compiled (it would take ~3 s to finish).
-				time.Sleep(3 * time.Second)
+			if held != nil {
+				// Nobody waits for the Viewer any more: the browser ends
+				// the download the server holds, and nothing is compiled.
+				if err := held.waitAbandoned(); err != nil {
+					t.Error(err)
+				}
 				if s := loaderStats(t, tab); s["compiles"] != 0.0 || s["moduleCached"] != false {
 					t.Errorf("the abandoned download went on: %v", s)
 				}
@@ -255,7 +286,11 @@ func rerunCell(t *testing.T, tab *headless.Tab, runs int, load string) (times []
 		}
 		times = append(times, ms)
 		if i == 1 || i == runs-1 {
-			time.Sleep(time.Second)
+			// The Viewer settles into its frames before the measure: sixty
+			// of them, counted by the page rather than timed.
+			if _, err := headless.EvalWithin[bool](tab, headless.Deadline, pageWindow(60, 0)); err != nil {
+				t.Fatal(err)
+			}
 			k := min(i-1, 1)
 			var err1, err2 error
 			heap[k], err1 = tab.JSHeap()
@@ -343,27 +378,7 @@ func mb(n int64) float64 { return float64(n) / (1 << 20) }
 // gone, must abort it rather than let 10 MB arrive for nobody.
 func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
 	t.Parallel()
-	h, err := server.New(server.Config{Dir: realDir(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reached atomic.Bool
-	sent := make(chan error, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, names.ViewerFile) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		reached.Store(true)
-		ew := &errWriter{ResponseWriter: slowWriter{w, 1 << 20}}
-		h.ServeHTTP(ew, r)
-		sent <- ew.err
-	}))
-	defer func() {
-		srv.CloseClientConnections()
-		srv.Close()
-	}()
-
+	held := newHeldViewer(t, realDir(t))
 	tab := openTab(t)
 	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
 		const widget = await host.load({url: %s});
@@ -373,38 +388,99 @@ func TestEarlyDownloadIsAbortedWithItsWidget(t *testing.T) {
 		ctl.abort();
 		await widget.render({ model: new host.Model(%s), el, signal: ctl.signal });
 		return true;
-	})()`, headless.JS(srv.URL+"/widget.js"), headless.JS(defaultTraits()))); err != nil {
+	})()`, headless.JS(held.URL), headless.JS(defaultTraits()))); err != nil {
 		t.Fatal(err)
 	}
-	// At 1 MB/s the 9.5 MB take ten seconds to send: an aborted download
-	// ends long before.
-	select {
-	case err := <-sent:
-		if err == nil {
-			t.Error("the Viewer was sent to its end for a widget gone at once")
-		}
-	case <-time.After(8 * time.Second):
-		if reached.Load() {
-			t.Error("the Viewer download of a widget gone at once is still running after 8 s")
-		} else {
-			t.Error("widget.js started no early download: nothing was tested")
-		}
+	if err := held.waitAbandoned(); err != nil {
+		t.Error(err)
 	}
 	if s := loaderStats(t, tab); s["fetches"] != 0.0 || s["compiles"] != 0.0 {
 		t.Errorf("loader stats %v, want no fetch and no compile", s)
 	}
 }
 
-// errWriter remembers the first write error: the client went away.
-type errWriter struct {
-	http.ResponseWriter
-	err error
+// heldViewer serves a bundle with its first Viewer download held: the
+// headers and a first part are sent, then nothing until the browser ends
+// the download, which is the signal a test of an abandoned download waits
+// for. Later Viewer downloads are served whole.
+type heldViewer struct {
+	URL string // of widget.js
+
+	reached   atomic.Bool   // the held download was asked for
+	abandoned chan struct{} // closed when the browser ended it
 }
 
-func (w *errWriter) Write(b []byte) (int, error) {
-	n, err := w.ResponseWriter.Write(b)
-	if err != nil && w.err == nil {
-		w.err = err
+// newHeldViewer serves the bundle in dir.
+func newHeldViewer(t *testing.T, dir string) *heldViewer {
+	t.Helper()
+	h, err := server.New(server.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return n, err
+	hv := &heldViewer{abandoned: make(chan struct{})}
+	var taken atomic.Bool
+	testEnded := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, names.ViewerFile) || !taken.CompareAndSwap(false, true) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		hv.reached.Store(true)
+		h.ServeHTTP(&holdWriter{ResponseWriter: w, left: 64 << 10, hold: func() {
+			select {
+			case <-r.Context().Done(): // the browser closed the connection
+				close(hv.abandoned)
+			case <-testEnded:
+			}
+		}}, r)
+	}))
+	t.Cleanup(func() {
+		close(testEnded)
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	hv.URL = srv.URL + "/widget.js"
+	return hv
 }
+
+// waitAbandoned waits for the browser to end the held download.
+func (hv *heldViewer) waitAbandoned() error {
+	select {
+	case <-hv.abandoned:
+		return nil
+	case <-time.After(headless.Deadline):
+		if !hv.reached.Load() {
+			return errors.New("the Viewer was never asked for: nothing was tested")
+		}
+		return fmt.Errorf("the Viewer download of a widget gone is still open after %v", headless.Deadline)
+	}
+}
+
+// holdWriter passes on the first left bytes of a response, then calls hold
+// and ends the response there.
+type holdWriter struct {
+	http.ResponseWriter
+	left int
+	hold func()
+	held bool
+}
+
+func (w *holdWriter) Write(b []byte) (int, error) {
+	if w.held {
+		return 0, errHeld
+	}
+	if len(b) <= w.left {
+		w.left -= len(b)
+		return w.ResponseWriter.Write(b)
+	}
+	n, err := w.ResponseWriter.Write(b[:w.left])
+	if err != nil {
+		return n, err
+	}
+	w.ResponseWriter.(http.Flusher).Flush()
+	w.held = true
+	w.hold()
+	return n, errHeld
+}
+
+var errHeld = errors.New("response held")

@@ -121,9 +121,11 @@ var buildReal = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// The production bundle, precompressed as `loader build` does; the
-	// compression is cached by content hash, so it is paid once.
-	compression := &assets.Compression{Quality: 11, Cache: cache, Log: os.Stderr}
+	// The production bundle, precompressed as `loader serve` does on a
+	// first run (quality 11 costs a fresh machine minutes of a core beside
+	// the browsers, and no test here is about brotli's best); cached by
+	// content hash, so it is paid once.
+	compression := &assets.Compression{Quality: assets.QuickQuality, Cache: cache, Log: os.Stderr}
 	_, err = assets.Build(ctx, assets.Options{ViewerDir: pkg, OutDir: dir, Log: os.Stderr, Compression: compression})
 	return dir, err
 })
@@ -180,8 +182,6 @@ func identity(h http.Handler) http.Handler { return h }
 var (
 	serveReal = serveOnce(buildReal, identity)
 	serveFake = serveOnce(buildFake, identity)
-	// Slowly, so tests can act while it downloads.
-	serveSlow = serveOnce(buildReal, func(h http.Handler) http.Handler { return throttle(h, 16<<20) })
 	// Slowly and labelled application/octet-stream: the loader then
 	// downloads first and compiles after, in two phases.
 	serveSlowMIME = serveOnce(buildReal, func(h http.Handler) http.Handler { return throttle(mislabel(h), 16<<20) })
@@ -233,7 +233,6 @@ func standalone(url string) string {
 	return strings.TrimSuffix(url, names.WidgetFile) + names.StandaloneWidgetFile
 }
 
-func slowURL(t testing.TB) string     { return must(t, serveSlow) + "/widget.js" }
 func slowMIMEURL(t testing.TB) string { return must(t, serveSlowMIME) + "/widget.js" }
 
 var servePages = sync.OnceValues(func() (*httptest.Server, error) {

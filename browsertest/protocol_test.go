@@ -83,12 +83,19 @@ func TestTimeCtrl(t *testing.T) {
 	viewerEvent(t, tab, m.Index,
 		`model.deliver({type: "time_ctrl", timeline: null, time: 3, play: false})`,
 		`e.type === "time_update" && e.time === 3`)
-	moved, err := headless.Eval[[]float64](tab, fmt.Sprintf(`(async () => {
+	// A window of ninety frames, counted by the page (a busy machine
+	// stretches them for the Viewer's playback as much as for the test),
+	// then a time asked for: its answer closes the window, and any other
+	// time reported before it means playback went on.
+	moved, err := headless.EvalWithin[[]float64](tab, headless.Deadline, fmt.Sprintf(`(async () => {
 		const model = window.views[%d].model;
 		const before = model.sent.length;
-		await new Promise((r) => setTimeout(r, 1500));
-		return model.sent.slice(before).map((m) => JSON.parse(m)).filter((e) => e.type === "time_update").map((e) => e.time);
-	})()`, m.Index))
+		for (let i = 0; i < 90; i++) await new Promise((r) => requestAnimationFrame(r));
+		model.deliver({type: "time_ctrl", timeline: null, time: 5, play: false});
+		const isTime = (m) => typeof m === "string" && m !== "ready" && JSON.parse(m).type === "time_update";
+		await model.waitFor((m) => isTime(m) && JSON.parse(m).time === 5, %d, before);
+		return model.sent.slice(before).filter(isTime).map((m) => JSON.parse(m).time).filter((t) => t !== 5);
+	})()`, m.Index, headless.Deadline.Milliseconds()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +114,16 @@ func TestRecordingID(t *testing.T) {
 		t.Fatalf("fixtures share a recording id %v", first["recording_id"])
 	}
 	// Switching the active recording makes the Viewer report time on it.
+	// The switch lands in one of the Viewer's next frames: a time is asked
+	// for each frame until one is reported on the first recording.
 	ev := viewerEvent(t, tab, m.Index,
-		fmt.Sprintf(`model.deliver({type: "recording_id", recording_id: %s}); await new Promise((r) => setTimeout(r, 300)); model.deliver({type: "time_ctrl", timeline: null, time: 1, play: false})`, headless.JS(first["recording_id"])),
+		fmt.Sprintf(`const id = %s;
+		model.deliver({type: "recording_id", recording_id: id});
+		const deadline = Date.now() + %d;
+		for (let time = 1; Date.now() < deadline && !model.events("time_update").slice(-1).some((e) => e.recording_id === id); time = 3 - time) {
+			model.deliver({type: "time_ctrl", timeline: null, time, play: false});
+			await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		}`, headless.JS(first["recording_id"]), headless.Deadline.Milliseconds()),
 		fmt.Sprintf(`e.recording_id === %s`, headless.JS(first["recording_id"])))
 	t.Logf("after recording_id: %v", ev["type"])
 }
@@ -161,7 +176,7 @@ func TestTableAndCredentialsReachTheViewer(t *testing.T) {
 
 func waitConsole(t *testing.T, tab *headless.Tab, substr string) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(headless.Deadline); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		for _, m := range tab.Console() {
 			if strings.Contains(m.Text, substr) {
 				return
@@ -189,7 +204,7 @@ func TestBadMessagesAreReportedAndSurvived(t *testing.T) {
 	for _, tt := range tests {
 		deliver(t, tab, m.Index, tt.content, tt.buffer)
 		var got string
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(headless.Deadline); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if got = noticeText(t, tab, m.Index); strings.Contains(got, tt.want) {
 				break
 			}
@@ -255,7 +270,7 @@ func TestResize(t *testing.T) {
 	setTrait(t, tab, m.Index, "_width", 900)
 	setTrait(t, tab, m.Index, "_height", 400)
 	var s []float64
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(headless.Deadline); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if s = size(); s[2] >= 900 {
 			break
 		}
@@ -336,9 +351,21 @@ func TestStartOptionChangesRestartAndReplay(t *testing.T) {
 			if tt.saysAfter != "" {
 				waitConsole(t, tab, tt.saysAfter)
 			}
-			// The same value again: no restart, so no third recording_open.
+			// The same value again: no restart. The widget handles its
+			// messages in order, so once the Viewer answers one sent after
+			// the value, a restart for it would have replaced the Viewer
+			// and its canvas.
+			if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.canvasBefore = window.views[%d].el.querySelector("canvas"), true)`, m.Index)); err != nil {
+				t.Fatal(err)
+			}
 			setTrait(t, tab, m.Index, tt.trait, tt.changed)
-			time.Sleep(time.Second)
+			// Pause, then play: whichever state the Viewer is in, one of
+			// them changes it and it says so.
+			viewerEvent(t, tab, m.Index, `model.deliver({type: "time_ctrl", timeline: null, time: null, play: false});
+				model.deliver({type: "time_ctrl", timeline: null, time: null, play: true})`, `e.type === "play" || e.type === "pause"`)
+			if kept, err := headless.Eval[bool](tab, `window.canvasBefore?.isConnected ?? false`); err != nil || !kept {
+				t.Errorf("the same %s again replaced the Viewer's canvas (%v)", tt.trait, err)
+			}
 			n, err := headless.Eval[int](tab, fmt.Sprintf(`window.views[%d].model.events("recording_open").length`, m.Index))
 			if err != nil || n != 2 {
 				t.Errorf("%d recording_open events (%v), want 2 (start, one restart)", n, err)

@@ -42,7 +42,7 @@ func TestReloadRevalidates(t *testing.T) {
 	// optimized: let the Viewer work a while, as a user would.
 	sendRecording(t, tab, first.Index, telemetry) // plots, playing: no 3D shaders to compile in software
 	var cached int64
-	for deadline := time.Now().Add(30 * time.Second); cached == 0 && time.Now().Before(deadline); time.Sleep(time.Second) {
+	for deadline := time.Now().Add(headless.Deadline); cached == 0 && time.Now().Before(deadline); time.Sleep(time.Second) {
 		cached = wasmCodeCache(t)
 	}
 	if cached == 0 {
