@@ -14,6 +14,7 @@ const (
 	CheckNoPanic        = "no_panic"
 	CheckNoConsoleError = "no_console_errors"
 	CheckSettles        = "settles"
+	CheckDraws          = "draws"
 	CheckGolden         = "matches_golden"
 	CheckBaseline       = "matches_baseline"
 	CheckSlowdown       = "max_slowdown"
@@ -159,6 +160,7 @@ func judge(res *Result, opts *Options, suffix string) error {
 		default:
 			res.addShot(shot, CheckSettles, Skipped, "the recording did not open")
 		}
+		judgeDraws(res, shot, c)
 		if opts.Golden != "" {
 			if err := judgeGolden(res, opts, shot, c, suffix); err != nil {
 				return err
@@ -228,6 +230,24 @@ func judgeRun(res *Result) (settled bool) {
 		res.add(CheckNoConsoleError, Passed, "")
 	}
 	return settled
+}
+
+// judgeDraws fails a moment whose picture shows nothing drawn: one flat
+// colour, or the Viewer's empty state (see picture.blank).
+func judgeDraws(res *Result, shot *Shot, c *ShotRun) {
+	if c == nil || c.png == nil {
+		res.addShot(shot, CheckDraws, Skipped, "the candidate has no settled screenshot")
+		return
+	}
+	p, err := measure(c.png, res.Candidate.empty)
+	switch {
+	case err != nil:
+		res.addShot(shot, CheckDraws, Failed, "%v", err)
+	case p.blank(res.Scenario.MaxDiff) != "":
+		res.addShot(shot, CheckDraws, Failed, "the picture at %s %s", shot.Moment, p.blank(res.Scenario.MaxDiff))
+	default:
+		res.addShot(shot, CheckDraws, Passed, "%s", p)
+	}
 }
 
 // judgeBaseline compares the candidate's screenshot of a moment with the

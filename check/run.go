@@ -136,6 +136,7 @@ type BuildRun struct {
 
 	doing   string        // what the run was doing, for the message of a crash or hang
 	timeout time.Duration // the run's, for the message of a busy page
+	empty   []byte        // the Viewer's picture before it got the recording
 }
 
 // ShotRun is the screenshot at one moment.
@@ -190,6 +191,9 @@ type pageState struct {
 	// none: a recording that never got one had nothing to open.
 	ActiveRecording string  `json:"activeRecording"`
 	Events          []Event `json:"events"`
+	// AwaitingRecording is whether the Viewer runs and the page waits
+	// for window.check.sendRecording() to send it the recording.
+	AwaitingRecording bool `json:"awaitingRecording"`
 }
 
 // giveUpAfterError is how long a Viewer that logged an error after it
@@ -275,6 +279,13 @@ func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int
 	// look for it again, and without it a page that does not answer for
 	// HangAfter is hung, as if it did no work.
 	tab.RendererPID()
+
+	if err := run.takeEmpty(ctx, p); err != nil || run.Failure != "" {
+		if err != nil {
+			run.stopped(ctx, err)
+		}
+		return run, died()
+	}
 	run.doing = "opening " + j.scenario.Recording.Name
 	state, err := waitOpen(ctx, p)
 	run.apply(state)
@@ -345,10 +356,10 @@ func eval[T any](p *pageCalls, expr string) (T, error) {
 }
 
 func (p *pageCalls) state() (pageState, error) {
-	return eval[pageState](p, `(({phase, failure, readyMs, openMs, openedAt, events, viewer}) => {
+	return eval[pageState](p, `(({phase, failure, readyMs, openMs, openedAt, events, viewer, awaitingRecording}) => {
 		let activeRecording = "";
 		try { activeRecording = viewer?.get_active_recording_id() ?? ""; } catch {}
-		return {phase, failure, readyMs, openMs, openedAt, events, activeRecording};
+		return {phase, failure, readyMs, openMs, openedAt, events, activeRecording, awaitingRecording};
 	})(window.check ?? {phase: "loading", events: []})`)
 }
 
@@ -378,7 +389,7 @@ func openCheckPage(tab *headless.Tab, pageOrigin string, b *viewerBuild, j *job)
 		return fmt.Errorf("set the window to %s: %v", j.size, err)
 	}
 	// The Viewer tells what a URL holds by its extension.
-	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + j.scenario.Recording.Name + ".rrd"}}
+	q := url.Values{"widget": {b.url}, "recording": {"/rrd/" + j.scenario.Recording.Name + ".rrd"}, "empty": {"1"}}
 	if j.scenario.Theme != "" {
 		q.Set("theme", j.scenario.Theme)
 	}
@@ -448,6 +459,39 @@ func (run *BuildRun) progress() string {
 		return fmt.Sprintf("recording_open (%.1f s) but the picture kept changing", run.OpenMS/1000)
 	}
 	return run.Reached
+}
+
+// takeEmpty waits until the Viewer runs, takes the settled picture of its
+// empty state, for the draws check, and has the page send it the
+// recording.
+func (run *BuildRun) takeEmpty(ctx context.Context, p *pageCalls) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s, err := p.state()
+		if err != nil {
+			return err
+		}
+		if run.apply(s); run.Failure != "" {
+			return nil
+		}
+		if s.AwaitingRecording {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	run.doing = "taking the picture of the Viewer's empty state"
+	empty, err := settle(ctx, p, &ShotRun{Moment: endOfTimeline})
+	if err != nil {
+		return err
+	}
+	run.empty = empty
+	_, err = eval[bool](p, `(window.check.sendRecording(), true)`)
+	return err
 }
 
 // waitOpen polls the page until the recording opened or the page failed.

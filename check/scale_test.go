@@ -168,18 +168,19 @@ func TestScenariosWorkersShards(t *testing.T) {
 }
 
 // TestCrashHangAndFlaky breaks runs on purpose in the middle of a check
-// of five recordings on two workers: one renderer crashes; one page hangs
+// of six recordings on two workers: one renderer crashes; one page hangs
 // (its main thread waits on a request that never comes back, doing no
 // work); one computes for twice the hang interval before it answers
-// again, which is busy, not hung; one logs an error on its first try only.
-// Each of them gets its verdict with the reason, the busy one passes as
-// the others do, the flaky one is flaky in report.json and JUnit, and the
-// report fails. A sixth, of static data only, shows that any moment of it
-// passes but one on a timeline it lacks.
+// again, which is busy, not hung; one logs an error on its first try only;
+// one hides the Viewer, which fails draws. Each of them gets its verdict
+// with the reason, the busy one passes as the others do, the flaky one is
+// flaky in report.json and JUnit, and the report fails. A seventh, of
+// static data only, shows that any moment of it passes but one on a
+// timeline it lacks.
 func TestCrashHangAndFlaky(t *testing.T) {
 	opts := options(t)
 	never := neverAnswers(t)
-	for _, name := range []string{"fine", "crashes", "hangs", "flaky", "busy"} {
+	for _, name := range []string{"fine", "crashes", "hangs", "flaky", "busy", "blank"} {
 		opts.Scenarios = append(opts.Scenarios, Scenario{Recording: fixture(t, textLog), Name: name})
 	}
 	// Static data only: any moment is its one picture, but a timeline
@@ -199,6 +200,9 @@ func TestCrashHangAndFlaky(t *testing.T) {
 				x.open("GET", `+headless.JS(never)+`, false);
 				x.send();
 			}, 0), true)`)
+		case "blank":
+			// The Viewer draws nothing the screenshot sees.
+			headless.Eval[bool](tab, `(document.getElementById("viewer").style.visibility = "hidden", true)`)
 		case "busy":
 			headless.Eval[bool](tab, `(setTimeout(() => {
 				const end = Date.now() + `+headless.JS(2*opts.HangAfter.Milliseconds())+`;
@@ -231,6 +235,12 @@ func TestCrashHangAndFlaky(t *testing.T) {
 	// longer than the hang interval, and was waited for.
 	if r := byName["busy"]; r.Failed() || r.Candidate.Hung || len(r.Candidate.Shots) == 0 || r.Candidate.Shots[0].SettleMS < float64(opts.HangAfter.Milliseconds()) {
 		t.Errorf("busy: %+v, %q, shots %+v", r.Checks, r.Candidate.Failure, r.Candidate.Shots)
+	}
+	if c := check(t, byName["blank"], CheckDraws); c.Status != Failed || c.Message != "the picture at end is one flat colour (#000000, 100.0% of pixels): the Viewer drew nothing" {
+		t.Errorf("blank: draws = %+v", c)
+	}
+	if c := check(t, byName["fine"], CheckDraws); c.Status != Passed {
+		t.Errorf("fine: draws = %+v", c)
 	}
 	var settles []string
 	for _, c := range byName["static"].Checks {
@@ -280,7 +290,7 @@ func TestCrashHangAndFlaky(t *testing.T) {
 		} `json:"results"`
 	}
 	json.Unmarshal(must(os.ReadFile(filepath.Join(opts.Out, ReportFile))), &back)
-	if len(back.Results) != 6 || !back.Results[3].Flaky {
+	if len(back.Results) != 7 || !back.Results[3].Flaky {
 		t.Errorf("report.json: %+v", back.Results)
 	}
 }

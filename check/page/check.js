@@ -22,6 +22,11 @@ const check = {
   timeControl: "", // why the timeline could not be paused, if it could not
   openedAt: 0, // Date.now() when the recording was asked for
   viewer: null,
+  // With ?empty, the Viewer waits for sendRecording() once it runs, so
+  // the Go side can take the picture of its empty state first.
+  awaitingRecording: false,
+  sendRecording: null,
+  pausedMs: 0, // how long it waited, left out of openMs
 };
 window.check = check;
 
@@ -58,7 +63,7 @@ async function start() {
       record(type, Object.keys(detail).length ? JSON.stringify(detail) : "");
       if (type === "recording_open" && !check.recordingId) {
         check.recordingId = e.recording_id;
-        check.openMs = since();
+        check.openMs = since() - check.pausedMs;
         if (check.phase === "ready") check.phase = "open";
       }
     });
@@ -70,6 +75,13 @@ async function start() {
   check.readyMs = since();
   record("ready", "");
   if (check.phase === "loading") check.phase = check.recordingId ? "open" : "ready";
+  if (params.has("empty")) {
+    const pausedAt = since();
+    check.awaitingRecording = true;
+    await new Promise((resolve) => { check.sendRecording = resolve; });
+    check.awaitingRecording = false;
+    check.pausedMs = since() - pausedAt;
+  }
   // The bytes go through a channel, as a notebook's do: a URL would show
   // in the Viewer's selection panel, with a port that changes from run to
   // run. Closing it says the recording is whole, so the Viewer reports a

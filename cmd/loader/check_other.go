@@ -27,7 +27,7 @@ func defineCheck(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 	update := fs.Bool("update-golden", false, "write the candidate's screenshots into --golden instead of comparing")
 	out := fs.String("out", filepath.Join("build", "check"), "`DIR` for index.html, junit.xml, report.json and the PNGs")
 	size := fs.String("size", "1024x768", "window `WxH` in CSS pixels")
-	timeout := fs.Duration("timeout", 60*time.Second, "time one build has for one recording, from page load to a settled picture")
+	timeout := fs.Duration("timeout", 2*time.Minute, "time one build has for one recording, from page load to a settled picture: a busy page is waited for this long, a hung one (no answer and no work for 30s) not")
 	maxDiff := fs.Float64("max-diff", check.DefaultMaxDiff, "`fraction` of pixels a screenshot may differ from its reference")
 	maxSlowdown := fs.Float64("max-slowdown", 0, "fail when the candidate gets ready more than this `factor` slower than the baseline (0: report only)")
 	theme := fs.String("theme", "", "the Viewer's `theme`, dark or light (default: the Viewer's own)")
