@@ -34,8 +34,11 @@ func keepCPUsBusy(t *testing.T, n int) {
 // does, with the machine's cores taken by CPU-bound jobs: the import and
 // initialize fit in anywidget's 2 s, the inlined Viewer is decoded in
 // this page (it is not in Cache Storage yet) and never said to stall, and
-// the Viewer opens a recording. It runs alone (not in parallel), so that
-// the load it makes is the only one it measures.
+// the Viewer opens a recording. Most of the 2 s is the host's (a 20 MB
+// module handed over and imported): the test measures that first, on a
+// module of the same size that does nothing, and is skipped, saying so,
+// where the host alone leaves ours no room. `make test` runs it alone,
+// so that the load it makes is the only one.
 func TestInlineModeOnABusyMachine(t *testing.T) {
 	keepCPUsBusy(t, busyJobs)
 	tab := openTab(t) // a new browser context: nothing in Cache Storage
@@ -50,12 +53,29 @@ func TestInlineModeOnABusyMachine(t *testing.T) {
 	})()`); err != nil {
 		t.Fatal(err)
 	}
-	m, err := tab.MountInline(pagesURL(t)+"/inline.js", defaultTraits())
+	// The host's part: anywidget importing a module of the same size that
+	// does nothing, under the same load.
+	hostMS, err := headless.Eval[float64](tab, `(async () => {
+		const size = (await (await fetch(`+headless.JS(pagesURL(t)+"/inline.js")+`)).text()).length;
+		const source = 'export default {}; function f() { return "' + "A".repeat(size - 50) + '"; }';
+		try {
+			return (await host.initializeWithin(60000, { source }, new host.Model({}))).importMs;
+		} catch (e) {
+			return -1;
+		}
+	})()`)
 	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tab.MountInline(pagesURL(t)+"/inline.js", defaultTraits())
+	t.Logf("with %d CPU-bound jobs: the host's import of a module of this size that does nothing %.0f ms; ours: import %.0f ms, initialize %.0f ms (anywidget allows 2000 for both), ready after %.0f ms",
+		busyJobs, hostMS, m.ImportMS, m.InitializeMS, m.ReadyMS)
+	if err != nil {
+		if hostMS > 1500 {
+			t.Skipf("%v: the host alone took %.0f ms here to import a module of this size (anywidget allows 2000)", err, hostMS)
+		}
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
-	t.Logf("with %d CPU-bound jobs: import %.0f ms, initialize %.0f ms (anywidget allows 2000 for both), ready after %.0f ms",
-		busyJobs, m.ImportMS, m.InitializeMS, m.ReadyMS)
 	titles, err := headless.Eval[[]string](tab, `window.titles`)
 	if err != nil {
 		t.Fatal(err)
