@@ -558,3 +558,83 @@ func TestStallErrorText(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreWaitsForASlowViewer: a restarted Viewer that is slow to open
+// its replayed recording keeps the kernel's messages waiting for its state
+// while it reports anything, counted in steps; then they go on with no
+// error logged, and a recording that opens after them no longer takes the
+// old state back.
+func TestRestoreWaitsForASlowViewer(t *testing.T) {
+	tp := newTestPage()
+	w := tp.mount(t, nil, nil)
+	tp.compiler.next(t).finish(fakeModule{}, nil)
+	w.waitReady(t)
+	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
+	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	w.starter.mu.Lock()
+	w.starter.quiet = true
+	w.starter.mu.Unlock()
+	w.model.set("_theme", str("light"))
+	w.model.deliver(map[string]any{"type": "time_ctrl", "timeline": "frame", "time": 7, "play": true}, nil)
+	steps := restoreWaitMS / restoreStepMS
+	tp.stepWatchdog(t, steps-1)
+	waitFor(t, "the next step", func() bool { return tp.clock.pending() == 1 })
+	// News from the Viewer: it still works, and the count starts again
+	// after the step it came in.
+	w.starter.lastViewer().onEvent(`{"type":"selection_change"}`)
+	tp.stepWatchdog(t, steps)
+	waitFor(t, "the next step", func() bool { return tp.clock.pending() == 1 })
+	if calls := w.starter.calls(); slices.Contains(calls, "time_ctrl frame 7 true") {
+		t.Fatalf("the kernel's message went on while the Viewer still reported news: %q", calls)
+	}
+	tp.stepWatchdog(t, 1)
+	waitFor(t, "the held message", func() bool { return slices.Contains(w.starter.calls(), "time_ctrl frame 7 true") })
+	tp.logMu.Lock()
+	logs, infos := slices.Clone(tp.logs), slices.Clone(tp.infos)
+	tp.logMu.Unlock()
+	if len(logs) > 0 {
+		t.Errorf("a slow Viewer was logged as an error: %q", logs)
+	}
+	if len(infos) != 1 || !strings.Contains(infos[0], `has not opened the recording "rec-1" again and has reported nothing for 10 s`) {
+		t.Errorf("the console says %q, want what happened once", infos)
+	}
+	// The recording opens late, after the kernel spoke: its time stays.
+	before := len(w.starter.calls())
+	w.starter.lastViewer().onEvent(`{"type":"recording_open","recording_id":"rec-1"}`)
+	w.model.deliver(map[string]any{"type": "recording_id", "recording_id": "later"}, nil)
+	waitFor(t, "the next message", func() bool { return slices.Contains(w.starter.calls(), "recording later") })
+	if got := w.starter.calls()[before:]; !slices.Equal(got, []string{"recording later"}) {
+		t.Errorf("after the late recording_open the calls are %q, want the kernel's message alone", got)
+	}
+	w.cancel()
+	tp.waitGone(t)
+}
+
+// TestRestoreAfterTheWaitGaveUp: a recording that opens after the wait
+// gave up, with nothing from the kernel since, still gets its state back.
+func TestRestoreAfterTheWaitGaveUp(t *testing.T) {
+	tp := newTestPage()
+	w := tp.mount(t, nil, nil)
+	tp.compiler.next(t).finish(fakeModule{}, nil)
+	w.waitReady(t)
+	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
+	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	w.starter.mu.Lock()
+	w.starter.quiet = true
+	w.starter.mu.Unlock()
+	w.model.set("_theme", str("light"))
+	tp.stepWatchdog(t, restoreWaitMS/restoreStepMS)
+	waitFor(t, "the wait to give up", func() bool {
+		tp.logMu.Lock()
+		defer tp.logMu.Unlock()
+		return len(tp.infos) == 1
+	})
+	w.starter.lastViewer().onEvent(`{"type":"recording_open","recording_id":"rec-1"}`)
+	waitFor(t, "the state", func() bool { return slices.Contains(w.starter.calls(), "time_ctrl frame 42 false") })
+	calls := w.starter.calls()
+	if got := calls[len(calls)-2:]; !slices.Equal(got, []string{"recording rec-1", "time_ctrl frame 42 false"}) {
+		t.Errorf("the late restore made the calls %q", got)
+	}
+	w.cancel()
+	tp.waitGone(t)
+}

@@ -121,7 +121,7 @@ type embedStarter struct {
 }
 
 func (s *embedStarter) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
-	onEvent func(any), channel string) (viewer, error) {
+	onEvent func(string), channel string) (viewer, error) {
 	v, err := s.glue.startWeb(ctx, m, canvas, opts, onEvent, channel)
 	if err != nil {
 		return nil, err

@@ -416,9 +416,10 @@ type fakeStarter struct {
 	viewers []*fakeViewer
 	hold    chan struct{} // while not nil and open, start waits
 	err     error
+	quiet   bool // its Viewers open no recording and report nothing
 }
 
-func (s *fakeStarter) start(ctx wasmjs.Context, m module, _ any, opts viewerOptions, onEvent func(any), channel string) (viewer, error) {
+func (s *fakeStarter) start(ctx wasmjs.Context, m module, _ any, opts viewerOptions, onEvent func(string), channel string) (viewer, error) {
 	s.mu.Lock()
 	hold, err := s.hold, s.err
 	s.mu.Unlock()
@@ -432,8 +433,11 @@ func (s *fakeStarter) start(ctx wasmjs.Context, m module, _ any, opts viewerOpti
 	s.record(fmt.Sprintf("start theme=%q", opts.theme))
 	s.mu.Lock()
 	s.viewers = append(s.viewers, v)
+	quiet := s.quiet
 	s.mu.Unlock()
-	onEvent(`{"type":"started"}`)
+	if !quiet {
+		onEvent(`{"type":"started"}`)
+	}
 	return v, nil
 }
 
@@ -457,7 +461,7 @@ func (s *fakeStarter) live() int {
 
 type fakeViewer struct {
 	s       *fakeStarter
-	onEvent func(any)
+	onEvent func(string)
 	closed  bool
 	panic   string
 	sendBug bool
@@ -468,13 +472,30 @@ var fakeState = viewerState{recordingID: "rec-1", timeline: "frame", time: 42, p
 
 func (v *fakeViewer) state() viewerState { return fakeState }
 
+func (v *fakeViewer) restore(st viewerState) error {
+	if err := v.setRecordingID(st.recordingID); err != nil {
+		return err
+	}
+	return v.timeCtrl(&st.timeline, &st.time, st.playing)
+}
+
+// opens has the Viewer open the recording its data belongs to, in its own
+// time, unless its starter is quiet.
+func (v *fakeViewer) opens() {
+	v.s.mu.Lock()
+	quiet := v.s.quiet
+	v.s.mu.Unlock()
+	if !quiet {
+		go v.onEvent(`{"type":"recording_open","recording_id":"` + fakeState.recordingID + `"}`)
+	}
+}
+
 func (v *fakeViewer) sendData(kind messageKind, data payload) error {
 	if v.sendBug {
 		panic("viewer bug")
 	}
 	v.s.record(fmt.Sprintf("%s %s", kind, data.(fakeBytes).name))
-	// The Viewer opens the recording the data belongs to, in its own time.
-	go v.onEvent(`{"type":"recording_open","recording_id":"` + fakeState.recordingID + `"}`)
+	v.opens()
 	return nil
 }
 
@@ -491,7 +512,7 @@ func (v *fakeViewer) openURL(url string, follow bool) error {
 		url += " (follow)"
 	}
 	v.s.record("open " + url)
-	go v.onEvent(`{"type":"recording_open","recording_id":"` + fakeState.recordingID + `"}`)
+	v.opens()
 	return nil
 }
 func (v *fakeViewer) closeURL(url string) error      { v.s.record("close " + url); return nil }
@@ -528,7 +549,8 @@ type testPage struct {
 	compiler *fakeCompiler
 	url      string // the Viewer URL widgets mount with
 	logMu    sync.Mutex
-	logs     []string
+	logs     []string // errors
+	infos    []string // news that is no error
 }
 
 func newTestPage() *testPage {
@@ -536,6 +558,10 @@ func newTestPage() *testPage {
 	tp.page = newPage(tp.clock, func(msg string) {
 		tp.logMu.Lock()
 		tp.logs = append(tp.logs, msg)
+		tp.logMu.Unlock()
+	}, func(msg string) {
+		tp.logMu.Lock()
+		tp.infos = append(tp.infos, msg)
 		tp.logMu.Unlock()
 	})
 	return tp
@@ -585,3 +611,10 @@ func (tp *testPage) waitGone(t *testing.T) {
 }
 
 var errBoom = errors.New("boom")
+
+// lastViewer is the Viewer started last.
+func (s *fakeStarter) lastViewer() *fakeViewer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.viewers[len(s.viewers)-1]
+}

@@ -91,9 +91,10 @@ type ui interface {
 // viewerStarter starts Viewers from a compiled module.
 type viewerStarter interface {
 	// start starts a Viewer with opts on canvas and opens channel for the
-	// kernel's data; onEvent receives the Viewer's events. On error
-	// everything it made is released.
-	start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions, onEvent func(event any), channel string) (viewer, error)
+	// kernel's data; onEvent receives the Viewer's events, each its JSON
+	// text as the Viewer wrote it. On error everything it made is
+	// released.
+	start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions, onEvent func(event string), channel string) (viewer, error)
 }
 
 // viewer is one running Viewer.
@@ -111,6 +112,10 @@ type viewer interface {
 	// state reads the active recording, timeline, time and play state,
 	// as far as the Viewer can say.
 	state() viewerState
+	// restore puts a state that state read back once its recording is
+	// open, which is not yet the active one then: the Viewer switches to
+	// it in one of its next frames.
+	restore(st viewerState) error
 	// panicked reports whether the Viewer panicked, with its message.
 	panicked() (string, bool)
 	// close destroys the Viewer and releases its memory and canvas.

@@ -28,6 +28,7 @@ const (
 type page struct {
 	clock   clock
 	log     func(msg string) // the console, for errors
+	info    func(msg string) // the console, for what went slower than it should but not wrong
 	stallMS int
 
 	mu       sync.Mutex
@@ -39,8 +40,8 @@ type page struct {
 	budget   budget      // the running Viewers
 }
 
-func newPage(c clock, log func(msg string)) *page {
-	return &page{clock: c, log: log, stallMS: stallMS, budget: budget{max: defaultMaxRunning}}
+func newPage(c clock, log, info func(msg string)) *page {
+	return &page{clock: c, log: log, info: info, stallMS: stallMS, budget: budget{max: defaultMaxRunning}}
 }
 
 // pageStats is what a page holds, for tests and for debugging leaks.

@@ -12,7 +12,7 @@ import (
 // Main hands the loader's API to widget.js and then serves widgets for as
 // long as the page lives.
 func Main() {
-	p := newPage(jsClock{}, logError)
+	p := newPage(jsClock{}, logError, logInfo)
 	var funcs wasmjs.Funcs // the API lives as long as the page
 	api, err := wasmjs.ValueOf(map[string]any{
 		"render": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return render(p, args) }),
@@ -219,6 +219,13 @@ func (jsClock) ticker(ms int) (<-chan struct{}, func(), error) {
 func logError(msg string) {
 	if console, err := wasmjs.Global().Get("console"); err == nil {
 		console.Call("error", "rerun loader: "+msg)
+	}
+}
+
+// logInfo writes news that is no error to the console.
+func logInfo(msg string) {
+	if console, err := wasmjs.Global().Get("console"); err == nil {
+		console.Call("info", "rerun loader: "+msg)
 	}
 }
 

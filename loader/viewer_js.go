@@ -36,6 +36,10 @@ type webViewer struct {
 	canvas  wasmjs.Value
 	channel string
 	funcs   wasmjs.Funcs
+	// asked is the recording last made active: the Viewer switches to it
+	// in one of its next frames, and until then a fresh Viewer says none
+	// is active.
+	asked string
 }
 
 // start instantiates a fresh glue instance on m, creates the WebHandle
@@ -45,7 +49,7 @@ type webViewer struct {
 // Glue init and start run to completion even when ctx ends meanwhile:
 // freeing what they made must not race them.
 func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
-	onEvent func(any), channel string) (viewer, error) {
+	onEvent func(string), channel string) (viewer, error) {
 	v, err := g.startWeb(ctx, m, canvas, opts, onEvent, channel)
 	if err != nil {
 		return nil, err
@@ -54,7 +58,7 @@ func (g glueFactory) start(ctx wasmjs.Context, m module, canvas any, opts viewer
 }
 
 func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts viewerOptions,
-	onEvent func(any), channel string) (_ *webViewer, err error) {
+	onEvent func(string), channel string) (_ *webViewer, err error) {
 	c, _ := canvas.(wasmjs.Value)
 	v := &webViewer{glue: g, canvas: c, channel: channel}
 	defer func() {
@@ -118,12 +122,20 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 
 // handleOptions builds the WebHandle options: the page's, then the
 // loader's.
-func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(any)) any {
+func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(string)) any {
 	o := map[string]any{
 		"width":  "100%",
 		"height": "100%",
 		"on_viewer_event": v.funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
-			onEvent(wasmjs.Arg(args, 0))
+			// The Viewer reports each event as its JSON text. The widget
+			// gets it as a Go string: it reads the events while it puts a
+			// revived Viewer's state back, and a JavaScript value would
+			// never match.
+			if text, ok := wasmjs.Arg(args, 0).AsString(); ok {
+				onEvent(text)
+			} else {
+				logError("a Viewer event that is not JSON text is not forwarded: " + describeValue(wasmjs.Arg(args, 0)))
+			}
 			return nil
 		}),
 	}
@@ -203,8 +215,15 @@ func (v *webViewer) openURL(url string, follow bool) error {
 	}
 	return v.call("add_receiver", url) // as the notebook widget calls it
 }
-func (v *webViewer) closeURL(url string) error      { return v.call("remove_receiver", url) }
-func (v *webViewer) setRecordingID(id string) error { return v.call("set_active_recording_id", id) }
+func (v *webViewer) closeURL(url string) error { return v.call("remove_receiver", url) }
+
+func (v *webViewer) setRecordingID(id string) error {
+	if err := v.call("set_active_recording_id", id); err != nil {
+		return err
+	}
+	v.asked = id
+	return nil
+}
 
 func (v *webViewer) setCredentials(accessToken, email string) error {
 	return v.call("set_credentials", accessToken, email)
@@ -227,9 +246,20 @@ func (v *webViewer) timeCtrl(timeline *string, t *float64, play bool) error {
 		return err
 	}
 	recID, ok := rec.AsString()
+	if !ok && v.asked != "" {
+		// The restored state, or the kernel, asked for a recording the
+		// Viewer has not switched to yet: the time goes to it.
+		recID, ok = v.asked, true
+	}
 	if !ok {
 		return errors.New("time_ctrl: no recording is open yet")
 	}
+	return v.timeCtrlOn(recID, timeline, t, play)
+}
+
+// timeCtrlOn applies a time_ctrl message to the recording recID, active
+// or not.
+func (v *webViewer) timeCtrlOn(recID string, timeline *string, t *float64, play bool) error {
 	active, err := v.get("get_active_timeline", recID)
 	if err != nil {
 		return err
@@ -278,6 +308,19 @@ func (v *webViewer) state() viewerState {
 		st.playing = p.Truthy()
 	}
 	return st
+}
+
+// restore names the recording it puts back wherever the Viewer takes one:
+// the active recording becomes st's only in one of the Viewer's next
+// frames, so the time cannot go to the active one.
+func (v *webViewer) restore(st viewerState) error {
+	if err := v.setRecordingID(st.recordingID); err != nil {
+		return err
+	}
+	if st.timeline == "" {
+		return nil
+	}
+	return v.timeCtrlOn(st.recordingID, &st.timeline, &st.time, st.playing)
 }
 
 func (v *webViewer) panicked() (string, bool) {

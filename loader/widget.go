@@ -50,13 +50,23 @@ type widget struct {
 	// saved is the Viewer's state when it went dormant.
 	saved viewerState
 	// restoreFor is the recording whose recording_open puts saved back:
-	// the Viewer reads replayed data in its own time. Guarded by restoreMu,
-	// as the Viewer's events arrive on JavaScript's side.
-	restoreMu  sync.Mutex
-	restoreFor string
+	// the Viewer reads replayed data in its own time. restoreGen numbers
+	// the waits, so that news of an earlier Viewer's wait does nothing;
+	// restoreNews counts the revived Viewer's events, which say it still
+	// works. Guarded by restoreMu, as the Viewer's events arrive on
+	// JavaScript's side; only the widget's goroutine writes restoreFor and
+	// restoreGen.
+	restoreMu   sync.Mutex
+	restoreFor  string
+	restoreGen  int
+	restoreNews int
 	// restoring: the state waits for restoreFor to open, and what arrives
-	// meanwhile is held.
+	// meanwhile is held. Once the wait gives up, restoring is false while
+	// restoreFor stays: the state still goes back if the recording opens
+	// before the kernel says anything else.
 	restoring       bool
+	restoreIdle     int // steps of restoreStepMS without news from the Viewer
+	restoreSeen     int // restoreNews at the last step
 	stopRestoreWait func() bool
 
 	// Guarded by page.mu: whether the widget is in the viewport, the
@@ -284,16 +294,21 @@ func (w *widget) startViewer() error {
 }
 
 // forwardEvent sends a Viewer event to the kernel untouched, as upstream
-// does: Python parses it, so parsing it here would be wasted work.
-func (w *widget) forwardEvent(event any) {
+// does: Python parses it, so parsing it here would be wasted work. While
+// a revived Viewer's state waits for its recording, the event is news
+// from the Viewer, and its recording_open puts the state back.
+func (w *widget) forwardEvent(event string) {
 	if err := w.model.send(event); err != nil {
 		w.page.log("forward a viewer event: " + err.Error())
 	}
 	w.restoreMu.Lock()
-	id := w.restoreFor
+	id, gen := w.restoreFor, w.restoreGen
+	if id != "" {
+		w.restoreNews++
+	}
 	w.restoreMu.Unlock()
-	if s, ok := event.(string); ok && id != "" && strings.Contains(s, `"recording_open"`) && strings.Contains(s, `"`+id+`"`) {
-		w.inbox.push(item{control: controlRestoreState})
+	if id != "" && strings.Contains(event, `"recording_open"`) && strings.Contains(event, `"`+id+`"`) {
+		w.inbox.push(item{control: controlRestoreState, gen: gen})
 	}
 }
 
@@ -405,28 +420,38 @@ type item struct {
 	trait   string // a changed trait; empty for a message
 	msg     message
 	control control
+	gen     int // the restore wait a controlRestoreState or controlRestoreStep is about
 }
 
 // control is news about a widget's Viewer from the page or the browser.
 type control int
 
 const (
-	controlNone          control = iota
-	controlSuspend               // the page's budget needs its context
-	controlLost                  // the browser took its graphics context away
-	controlView                  // the widget came into view
-	controlResume                // the user asked for it back
-	controlRestoreState          // the replayed recording is open again
-	controlRestoreGiveUp         // it did not open in time
+	controlNone         control = iota
+	controlSuspend              // the page's budget needs its context
+	controlLost                 // the browser took its graphics context away
+	controlView                 // the widget came into view
+	controlResume               // the user asked for it back
+	controlRestoreState         // the replayed recording is open again
+	controlRestoreStep          // a step of the wait for it ended
 )
 
-// restoreWaitMS is how long a revived Viewer may take to open its
-// replayed recording before its state is no longer waited for.
-const restoreWaitMS = 10_000
+// restoreWaitMS is how long a revived Viewer may go without opening its
+// replayed recording, and without any other event, before what the
+// kernel sent meanwhile stops waiting for its state. The wait is counted
+// in steps of restoreStepMS, each a timer of its own, as the stall
+// watchdog counts (see stallMS): a main thread busy for longer (the Viewer
+// reading the replayed data, a starved CPU) delays the steps, and each
+// event of the Viewer starts the count again, so a slow Viewer is not
+// taken for one whose recording does not come back.
+const (
+	restoreWaitMS = 10_000
+	restoreStepMS = 1_000
+)
 
 func (w *widget) handle(it item) {
 	if it.control != controlNone {
-		w.handleControl(it.control)
+		w.handleControl(it)
 		return
 	}
 	if it.trait == "_width" || it.trait == "_height" {
@@ -436,6 +461,12 @@ func (w *widget) handle(it item) {
 	if w.dormant != awake || w.restoring {
 		w.held = append(w.held, it)
 		return
+	}
+	if w.restoreFor != "" {
+		// The wait gave up, and the kernel has spoken since: its word
+		// wins over the state saved before.
+		w.endRestore()
+		w.saved = viewerState{}
 	}
 	if w.viewer == nil {
 		return // crashed: the widget shows why
@@ -484,7 +515,7 @@ func (w *widget) restart() error {
 
 // closeViewer destroys the Viewer, which no longer counts as running.
 func (w *widget) closeViewer() {
-	if w.restoring {
+	if w.restoreFor != "" {
 		// Suspended or restarted before the state came back: what is held
 		// stays held, and the state saved now is the one to put back.
 		w.endRestore()
@@ -499,9 +530,9 @@ func (w *widget) closeViewer() {
 }
 
 // handleControl suspends the Viewer, gives it up when its context is
-// lost, or brings it back.
-func (w *widget) handleControl(c control) {
-	switch c {
+// lost, brings it back, or puts its state back.
+func (w *widget) handleControl(it item) {
+	switch it.control {
 	case controlSuspend:
 		if w.viewer == nil || w.dormant != awake {
 			w.page.release(w) // nothing to suspend: not counted any more
@@ -530,21 +561,54 @@ func (w *widget) handleControl(c control) {
 		if w.dormant != awake {
 			w.wake()
 		}
-	case controlRestoreState, controlRestoreGiveUp:
-		if !w.restoring {
-			return
+	case controlRestoreState:
+		if it.gen != w.restoreGen || w.restoreFor == "" {
+			return // an earlier Viewer's recording, or the state is back already
 		}
-		if c == controlRestoreState && w.viewer != nil {
-			w.restoreState()
-			w.saved = viewerState{}
-		} else {
-			w.page.log("the Viewer did not open its recording again within " + strconv.Itoa(restoreWaitMS/1000) +
-				" s, so its time and play state are not put back")
-		}
+		w.restoreState()
 		w.saved = viewerState{}
 		w.endRestore()
 		w.handleHeld()
+	case controlRestoreStep:
+		if it.gen == w.restoreGen && w.restoring {
+			w.restoreStep()
+		}
 	}
+}
+
+// armRestoreStep starts the next step of the wait for the revived
+// Viewer's recording.
+func (w *widget) armRestoreStep() {
+	gen := w.restoreGen
+	w.stopRestoreWait = w.page.clock.afterMS(restoreStepMS, func() {
+		w.inbox.push(item{control: controlRestoreStep, gen: gen})
+	})
+}
+
+// restoreStep ends a step of the wait for the revived Viewer's recording.
+// Once the steps without news from the Viewer add up to restoreWaitMS,
+// what the kernel sent meanwhile is handled: the Viewer is slow, or its
+// recording does not come back (data too large to keep, a URL that no
+// longer answers), and the page cannot tell which, so it says so without
+// calling it an error.
+func (w *widget) restoreStep() {
+	w.restoreMu.Lock()
+	news := w.restoreNews
+	w.restoreMu.Unlock()
+	if news != w.restoreSeen {
+		w.restoreSeen, w.restoreIdle = news, 0
+	} else {
+		w.restoreIdle++
+	}
+	if w.restoreIdle*restoreStepMS < restoreWaitMS {
+		w.armRestoreStep()
+		return
+	}
+	w.restoring, w.stopRestoreWait = false, nil
+	w.page.info("the Viewer started again has not opened the recording " + quote(w.restoreFor) +
+		" again and has reported nothing for " + strconv.Itoa(restoreWaitMS/1000) +
+		" s: the kernel's messages go on now, and its time and play state go back if it opens before they change them")
+	w.handleHeld()
 }
 
 const (
@@ -652,8 +716,11 @@ func (w *widget) revive(why string) bool {
 		w.restoring = true
 		w.restoreMu.Lock()
 		w.restoreFor = w.saved.recordingID
+		w.restoreGen++
+		w.restoreNews = 0
 		w.restoreMu.Unlock()
-		w.stopRestoreWait = w.page.clock.afterMS(restoreWaitMS, func() { w.inbox.push(item{control: controlRestoreGiveUp}) })
+		w.restoreIdle, w.restoreSeen = 0, 0
+		w.armRestoreStep()
 	}
 	if err := w.startViewer(); err != nil {
 		w.endRestore()
@@ -685,19 +752,8 @@ func (w *widget) revive(why string) bool {
 // back, as far as the Viewer lets it be set, once the replayed recording
 // is open again.
 func (w *widget) restoreState() {
-	st := w.saved
-	if st.recordingID == "" {
-		return
-	}
-	if err := w.viewer.setRecordingID(st.recordingID); err != nil {
-		w.page.log("restore the active recording: " + err.Error())
-		return
-	}
-	if st.timeline == "" {
-		return
-	}
-	if err := w.viewer.timeCtrl(&st.timeline, &st.time, st.playing); err != nil {
-		w.page.log("restore the time: " + err.Error())
+	if err := w.viewer.restore(w.saved); err != nil {
+		w.page.log("put the Viewer's recording, time and play state back: " + err.Error())
 	}
 }
 
