@@ -5,52 +5,59 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
-// ended reports whether ctx ends within a second.
+// ended reports whether ctx has ended once every other goroutine of the
+// test's bubble is blocked or gone (synctest.Wait): whatever was to end
+// it has run by then, however slowly.
 func ended(ctx Context) bool {
+	synctest.Wait()
 	select {
 	case <-ctx.Done():
 		return true
-	case <-time.After(time.Second):
+	default:
 		return false
 	}
 }
 
 func TestWithCancel(t *testing.T) {
-	parentCtx, cancelParent := WithCancel(Background())
-	stdCtx, cancelStd := context.WithCancel(context.Background())
-	defer cancelStd()
 	tests := []struct {
-		name    string
-		parent  Context
-		end     func(cancelChild func())
+		name string
+		// parent makes the parent context and the function that ends it
+		// (nil: the child's own cancel ends it).
+		parent  func() (Context, func())
 		wantErr error
 	}{
-		{"cancel", Background(), func(cancel func()) { cancel() }, ErrCanceled},
-		{"parent ends", parentCtx, func(func()) { cancelParent() }, ErrCanceled},
-		{"context.Context parent", stdCtx, func(func()) { cancelStd() }, context.Canceled},
+		{"cancel", func() (Context, func()) { return Background(), nil }, ErrCanceled},
+		{"parent ends", func() (Context, func()) { return WithCancel(Background()) }, ErrCanceled},
+		{"context.Context parent", func() (Context, func()) { return context.WithCancel(context.Background()) }, context.Canceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := WithCancel(tt.parent)
-			if ctx.Err() != nil {
-				t.Fatalf("new context already ended: %v", ctx.Err())
-			}
-			ran := make(chan struct{})
-			AfterFunc(ctx, func() { close(ran) })
-			tt.end(cancel)
-			if !ended(ctx) {
-				t.Fatal("context did not end")
-			}
-			if !errors.Is(ctx.Err(), tt.wantErr) {
-				t.Errorf("Err = %v, want %v", ctx.Err(), tt.wantErr)
-			}
-			if !ended(doneContext(ran)) {
-				t.Error("AfterFunc did not run")
-			}
-			cancel() // again: harmless
+			synctest.Test(t, func(t *testing.T) {
+				parent, end := tt.parent()
+				ctx, cancel := WithCancel(parent)
+				if end == nil {
+					end = cancel
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("new context already ended: %v", ctx.Err())
+				}
+				ran := make(chan struct{})
+				AfterFunc(ctx, func() { close(ran) })
+				end()
+				if !ended(ctx) {
+					t.Fatal("context did not end")
+				}
+				if !errors.Is(ctx.Err(), tt.wantErr) {
+					t.Errorf("Err = %v, want %v", ctx.Err(), tt.wantErr)
+				}
+				if !ended(doneContext(ran)) {
+					t.Error("AfterFunc did not run")
+				}
+				cancel() // again: harmless
+			})
 		})
 	}
 }
@@ -64,7 +71,9 @@ func TestWithCancelOfEndedParent(t *testing.T) {
 	}
 }
 
-func TestAfterFuncStop(t *testing.T) {
+func TestAfterFuncStop(t *testing.T) { synctest.Test(t, testAfterFuncStop) }
+
+func testAfterFuncStop(t *testing.T) {
 	ctx, cancel := WithCancel(Background())
 	ran := make(chan struct{})
 	stop := AfterFunc(ctx, func() { close(ran) })
@@ -75,10 +84,8 @@ func TestAfterFuncStop(t *testing.T) {
 		t.Error("a second stop reported true")
 	}
 	cancel()
-	select {
-	case <-ran:
+	if ended(doneContext(ran)) {
 		t.Error("a stopped AfterFunc ran")
-	case <-time.After(50 * time.Millisecond):
 	}
 
 	// After the end, f runs at once and stop cannot prevent it.

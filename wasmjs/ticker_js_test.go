@@ -56,7 +56,9 @@ func TestAfterMS(t *testing.T) {
 	before := LiveFuncs()
 	ran := make(chan struct{})
 	AfterMS(5, func() { close(ran) })
-	if !ended(doneContext(ran)) {
+	select {
+	case <-ran:
+	case <-time.After(time.Minute):
 		t.Fatal("AfterMS did not run")
 	}
 	stop := AfterMS(5, func() { t.Error("a stopped AfterMS ran") })
