@@ -67,7 +67,7 @@ func run(ctx context.Context, binary, out, only string, bundle bool) error {
 		fmt.Fprintln(os.Stderr, "built the Go loader Wasm (GOOS=js GOARCH=wasm) into assets/"+assets.EmbedDir)
 	}
 	if binary != "" {
-		return goBuild(ctx, root, runtime.GOOS, runtime.GOARCH, binary)
+		return buildBinary(ctx, root, binary)
 	}
 	list := targets
 	if only != "all" {
@@ -125,6 +125,35 @@ func run(ctx context.Context, binary, out, only string, bundle bool) error {
 		archives = append(archives, name)
 	}
 	return writeSums(out, archives)
+}
+
+// buildBinary builds the loader for this machine into binary under a
+// name of its own beside it and renames it into place: another run may be
+// executing binary or building it at the same time (two `make test`s), and
+// the go command writes its output in place when it cannot rename it
+// there. The name starts as a hard link to the current binary, so the go
+// command still finds it up to date and relinks nothing; when it does
+// relink, it replaces the name rather than writing into the shared file.
+func buildBinary(ctx context.Context, root, binary string) error {
+	if err := os.MkdirAll(filepath.Dir(binary), 0o755); err != nil {
+		return fmt.Errorf("build the loader: %w", err)
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(binary), ".build-")
+	if err != nil {
+		return fmt.Errorf("build the loader: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(binary))
+	if err := os.Link(binary, tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("build the loader: %w", err)
+	}
+	if err := goBuild(ctx, root, runtime.GOOS, runtime.GOARCH, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, binary); err != nil {
+		return fmt.Errorf("build the loader: %w", err)
+	}
+	return nil
 }
 
 // goBuild builds the loader for goos/goarch into out.
