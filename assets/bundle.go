@@ -141,7 +141,14 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if servedFrom == "" {
 		servedFrom = opts.OutDir
 	}
-	if err := publish(st.dir, opts.OutDir, servedFrom, m, opts.Compression != nil); err != nil {
+	unlock, err := lockPublish(opts.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	testHookPublish(opts.OutDir)
+	err = publish(st.dir, opts.OutDir, servedFrom, m, opts.Compression != nil)
+	unlock()
+	if err != nil {
 		return nil, err
 	}
 	st.published = true
@@ -310,6 +317,10 @@ func describe(ctx context.Context, dir, buildID, version string, c *Compression)
 	}
 	return m, nil
 }
+
+// testHookPublish is called as a build starts publishing into dir, with
+// the lock held: a test checks it is.
+var testHookPublish = func(dir string) {}
 
 // publish moves every file of stage into out (when they differ), drops
 // precompressed siblings an earlier build left when this one has none,

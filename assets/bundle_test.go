@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -459,6 +460,45 @@ func TestCorruptCacheIsRecompressed(t *testing.T) {
 			if _, err := verifiedCache(filepath.Join(dir, v.File), m2.Files[f.Name].SHA256, enc); err != nil {
 				t.Errorf("%s: %v", v.File, err)
 			}
+		}
+	}
+}
+
+// TestBuildsIntoOneFolderAtOnce runs four builds of different bundles
+// into one folder at once, as two first runs of `loader serve` do: each
+// succeeds, and the folder ends up whole, its files the ones its manifest
+// describes.
+func TestBuildsIntoOneFolderAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the loader Wasm")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("publishing takes no lock on Windows")
+	}
+	pkg := standInViewer(t, 1<<20)
+	out := filepath.Join(t.TempDir(), "dist")
+	const builds = 4
+	errs := make([]error, builds)
+	var wg sync.WaitGroup
+	for i := range builds {
+		// Another Viewer URL makes another widget.js and build id.
+		url := fmt.Sprintf("https://cdn.example/%d/re_viewer_bg.wasm", i)
+		wg.Go(func() { _, errs[i] = Build(context.Background(), Options{ViewerDir: pkg, OutDir: out, ViewerURL: url}) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("build %d: %v", i, err)
+		}
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := snapshotDir(t, out)
+	for _, f := range Files {
+		if got, want := files[f.Name], m.Files[f.Name].SHA256; got != want {
+			t.Errorf("%s has the SHA-256 %s, its manifest says %s: the folder mixes builds", f.Name, got, want)
 		}
 	}
 }
