@@ -42,17 +42,7 @@ func keepCPUsBusy(t *testing.T, n int) {
 func TestInlineModeOnABusyMachine(t *testing.T) {
 	keepCPUsBusy(t, busyJobs)
 	tab := openTab(t) // a new browser context: nothing in Cache Storage
-	if _, err := headless.Eval[bool](tab, `(() => {
-		window.titles = [];
-		new MutationObserver(() => {
-			for (const e of document.querySelectorAll(".rerun-loader-title, .rerun-loader-error")) {
-				if (window.titles.at(-1) !== e.textContent) window.titles.push(e.textContent);
-			}
-		}).observe(document.body, { subtree: true, childList: true, characterData: true });
-		return true;
-	})()`); err != nil {
-		t.Fatal(err)
-	}
+	titles := watchTitles(t, tab)
 	// The host's part: anywidget importing a module of the same size that
 	// does nothing, under the same load.
 	hostMS, err := headless.Eval[float64](tab, `(async () => {
@@ -76,11 +66,7 @@ func TestInlineModeOnABusyMachine(t *testing.T) {
 		}
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
-	titles, err := headless.Eval[[]string](tab, `window.titles`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shown := strings.Join(titles, " | ")
+	shown := strings.Join(titles(), " | ")
 	if strings.Contains(shown, "stalled") {
 		t.Errorf("the widget said the inlined Viewer stalled: %s", shown)
 	}

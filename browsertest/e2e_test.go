@@ -146,10 +146,26 @@ func TestURLModeCrossOrigin(t *testing.T) {
 func TestInlineMode(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
+	titles := watchTitles(t, tab)
+	m := mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
+	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
+	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) > 0 {
+		t.Errorf("inline mode fetched the Viewer: %v", reqs)
+	}
+	if titles := titles(); !strings.Contains(strings.Join(titles, "|"), "Compiling the Rerun Viewer") {
+		t.Errorf("inline mode showed %q, never that it compiles", titles)
+	}
+	sendRecording(t, tab, m.Index, smallRecording)
+}
+
+// watchTitles records every title and error the page's widgets show,
+// from now on; the function it returns reads them, in order.
+func watchTitles(t *testing.T, tab *headless.Tab) func() []string {
+	t.Helper()
 	if _, err := headless.Eval[bool](tab, `(() => {
 		window.titles = [];
 		new MutationObserver(() => {
-			for (const e of document.querySelectorAll(".rerun-loader-title")) {
+			for (const e of document.querySelectorAll(".rerun-loader-title, .rerun-loader-error")) {
 				if (window.titles.at(-1) !== e.textContent) window.titles.push(e.textContent);
 			}
 		}).observe(document.body, { subtree: true, childList: true, characterData: true });
@@ -157,19 +173,14 @@ func TestInlineMode(t *testing.T) {
 	})()`); err != nil {
 		t.Fatal(err)
 	}
-	m := mountWidget(t, tab, pagesURL(t)+"/inline.js", true, defaultTraits())
-	t.Logf("inline time-to-ready: %.0f ms", m.ReadyMS)
-	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) > 0 {
-		t.Errorf("inline mode fetched the Viewer: %v", reqs)
+	return func() []string {
+		t.Helper()
+		titles, err := headless.Eval[[]string](tab, `window.titles`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return titles
 	}
-	titles, err := headless.Eval[[]string](tab, `window.titles`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(strings.Join(titles, "|"), "Compiling the Rerun Viewer") {
-		t.Errorf("inline mode showed %q, never that it compiles", titles)
-	}
-	sendRecording(t, tab, m.Index, smallRecording)
 }
 
 // openingFixtures are the recordings SOURCES.md says the 0.33 Viewer opens

@@ -3,14 +3,11 @@ package browsertest
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gorerun/loader/internal/headless"
-	"github.com/gorerun/loader/names"
 )
 
 // inlineBodies are marker-function bodies as rerun-notebook writes them
@@ -22,23 +19,7 @@ var inlineBodies = []struct {
 	body   func(dataURL string) string
 	stream bool // whether the decode can feed the compile as it goes
 }{
-	{"rerun-notebook 0.33", func(dataURL string) string {
-		return `
-    globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
-    async function compressed_data_url_to_buffer(dataUrl) {
-        const response = await fetch(dataUrl);
-        const blob = await response.blob();
-
-        let ds = new DecompressionStream("gzip");
-        let decompressedStream = blob.stream().pipeThrough(ds);
-
-        return new Response(decompressedStream).arrayBuffer();
-    }
-    const dataUrl = "` + dataURL + `";
-    const buffer = await compressed_data_url_to_buffer(dataUrl);
-    return new Response(buffer, { "headers": { "Content-Type": "application/wasm" } });
-    `
-	}, true},
+	{"rerun-notebook 0.33", headless.NotebookBody, true},
 	{"rerun-notebook 0.34", func(dataURL string) string {
 		return `
     globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
@@ -62,15 +43,7 @@ var inlineBodies = []struct {
 // inlineBodies spliced in, at /NAME.js (spaces as dashes), with CORS for
 // the host page's origin.
 var serveInlineBodies = sync.OnceValues(func() (string, error) {
-	dir, err := buildReal()
-	if err != nil {
-		return "", err
-	}
-	widget, err := os.ReadFile(filepath.Join(dir, names.StandaloneWidgetFile))
-	if err != nil {
-		return "", err
-	}
-	wasm, err := os.ReadFile(filepath.Join(dir, names.ViewerFile))
+	widget, wasm, err := standaloneAndViewer()
 	if err != nil {
 		return "", err
 	}

@@ -374,20 +374,27 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // once and served as /inline.js for the page to import from a blob: URL,
 // as anywidget does with a string _esm.
 var inlineSource = sync.OnceValues(func() (string, error) {
+	widget, wasm, err := standaloneAndViewer()
+	if err != nil {
+		return "", err
+	}
+	return headless.Inline(widget, headless.Gzip(wasm))
+})
+
+// standaloneAndViewer reads the real bundle's standalone widget.js and
+// its Viewer, what rerun-notebook's inline mode combines.
+func standaloneAndViewer() (widget string, wasm []byte, err error) {
 	dir, err := buildReal()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	widget, err := os.ReadFile(filepath.Join(dir, names.StandaloneWidgetFile))
+	w, err := os.ReadFile(filepath.Join(dir, names.StandaloneWidgetFile))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	wasm, err := os.ReadFile(filepath.Join(dir, names.ViewerFile))
-	if err != nil {
-		return "", err
-	}
-	return headless.Inline(string(widget), headless.Gzip(wasm))
-})
+	wasm, err = os.ReadFile(filepath.Join(dir, names.ViewerFile))
+	return string(w), wasm, err
+}
 
 // smallRecording is a recording whose content no test looks at: 2D (a 3D
 // view costs SwiftShader seconds of shader compilation), small, opened by

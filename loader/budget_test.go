@@ -82,11 +82,7 @@ func TestBudgetSuspendsOutOfViewLongest(t *testing.T) {
 // and state, then what arrived meanwhile.
 func TestLostContextOffersRestore(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mount(t, nil, nil)
-	tp.compiler.next(t).finish(fakeModule{}, nil)
-	w.waitReady(t)
-	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
-	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	w := tp.mountWithData(t)
 	w.ui.loseContext()
 	waitFor(t, "the message", func() bool { return strings.Contains(w.ui.failure(), "lost its graphics context") })
 	if w.liveViewer() {

@@ -566,11 +566,7 @@ func TestStallErrorText(t *testing.T) {
 // old state back.
 func TestRestoreWaitsForASlowViewer(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mount(t, nil, nil)
-	tp.compiler.next(t).finish(fakeModule{}, nil)
-	w.waitReady(t)
-	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
-	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	w := tp.mountWithData(t)
 	w.starter.mu.Lock()
 	w.starter.quiet = true
 	w.starter.mu.Unlock()
@@ -614,11 +610,7 @@ func TestRestoreWaitsForASlowViewer(t *testing.T) {
 // gave up, with nothing from the kernel since, still gets its state back.
 func TestRestoreAfterTheWaitGaveUp(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mount(t, nil, nil)
-	tp.compiler.next(t).finish(fakeModule{}, nil)
-	w.waitReady(t)
-	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
-	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	w := tp.mountWithData(t)
 	w.starter.mu.Lock()
 	w.starter.quiet = true
 	w.starter.mu.Unlock()

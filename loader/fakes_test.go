@@ -589,6 +589,18 @@ func (tp *testPage) mountWith(t *testing.T, w *testWidget, early *earlyFetch) *t
 	return w
 }
 
+// mountWithData starts a widget on a page whose Viewer is compiled and
+// sends it some data, which a restart replays.
+func (tp *testPage) mountWithData(t *testing.T) *testWidget {
+	t.Helper()
+	w := tp.mount(t, nil, nil)
+	tp.compiler.next(t).finish(fakeModule{}, nil)
+	w.waitReady(t)
+	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"data", 100})
+	waitFor(t, "the data", func() bool { return slices.Contains(w.starter.calls(), "rrd data") })
+	return w
+}
+
 func (w *testWidget) waitReady(t *testing.T) {
 	t.Helper()
 	waitFor(t, "the widget to say ready", w.model.ready)

@@ -26,8 +26,14 @@ func Gzip(b []byte) []byte {
 // code that returns the gzipped Viewer from a base64 data URL. The result
 // also counts its runs in globalThis.inlineFetches.
 func Inline(widget string, gzippedViewer []byte) (string, error) {
-	dataURL := DataURL(gzippedViewer)
-	body := `
+	return InlineBody(widget, NotebookBody(DataURL(gzippedViewer)))
+}
+
+// NotebookBody is the code rerun-notebook 0.33 writes between the markers
+// for the gzipped Viewer at dataURL, which also counts its runs in
+// globalThis.inlineFetches.
+func NotebookBody(dataURL string) string {
+	return `
     globalThis.inlineFetches = (globalThis.inlineFetches ?? 0) + 1;
     async function compressed_data_url_to_buffer(dataUrl) {
         const response = await fetch(dataUrl);
@@ -40,7 +46,6 @@ func Inline(widget string, gzippedViewer []byte) (string, error) {
     const buffer = await compressed_data_url_to_buffer(dataUrl);
     return new Response(buffer, { "headers": { "Content-Type": "application/wasm" } });
     `
-	return InlineBody(widget, body)
 }
 
 // DataURL is the data URL rerun-notebook inlines the gzipped Viewer as.
