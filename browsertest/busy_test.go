@@ -36,9 +36,9 @@ func keepCPUsBusy(t *testing.T, n int) {
 // this page (it is not in Cache Storage yet) and never said to stall, and
 // the Viewer opens a recording. Most of the 2 s is the host's (a 20 MB
 // module handed over and imported): the test measures that first, on a
-// module of the same size that does nothing, and is skipped, saying so,
-// where the host alone leaves ours no room. `make test` runs it alone,
-// so that the load it makes is the only one.
+// module of the same size that does nothing, and where the host alone
+// leaves no room, says so and holds ours to everything but the 2 s.
+// `make test` runs it alone, so that the load it makes is the only one.
 func TestInlineModeOnABusyMachine(t *testing.T) {
 	keepCPUsBusy(t, busyJobs)
 	tab := openTab(t) // a new browser context: nothing in Cache Storage
@@ -49,7 +49,7 @@ func TestInlineModeOnABusyMachine(t *testing.T) {
 		const size = (await (await fetch(`+headless.JS(pagesURL(t)+"/inline.js")+`)).text()).length;
 		const source = 'export default {}; function f() { return "' + "A".repeat(size - 50) + '"; }';
 		try {
-			return (await host.initializeWithin(60000, { source }, new host.Model({}))).importMs;
+			return (await host.initializeWithin(`+strconv.FormatInt(headless.Deadline.Milliseconds(), 10)+`, { source }, new host.Model({}))).importMs;
 		} catch (e) {
 			return -1;
 		}
@@ -57,15 +57,20 @@ func TestInlineModeOnABusyMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := tab.MountInline(pagesURL(t)+"/inline.js", defaultTraits())
-	t.Logf("with %d CPU-bound jobs: the host's import of a module of this size that does nothing %.0f ms; ours: import %.0f ms, initialize %.0f ms (anywidget allows 2000 for both), ready after %.0f ms",
-		busyJobs, hostMS, m.ImportMS, m.InitializeMS, m.ReadyMS)
+	// Where the host alone takes most of anywidget's 2 s, no module can
+	// meet them: ours is then measured without the limit, and the rest of
+	// the test holds all the same.
+	limit := headless.AnywidgetLimit
+	if hostMS < 0 || hostMS > 0.75*float64(limit.Milliseconds()) {
+		t.Logf("the host alone took %.0f ms to import a module of this size: anywidget's %v cannot be met here by any module; ours is measured without it", hostMS, limit)
+		limit = headless.Deadline
+	}
+	m, err := tab.MountInline(pagesURL(t)+"/inline.js", defaultTraits(), limit)
 	if err != nil {
-		if hostMS > 1500 {
-			t.Skipf("%v: the host alone took %.0f ms here to import a module of this size (anywidget allows 2000)", err, hostMS)
-		}
 		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
 	}
+	t.Logf("with %d CPU-bound jobs: the host's import of a module of this size that does nothing %.0f ms; ours: import %.0f ms, initialize %.0f ms (anywidget allows %v for both), ready after %.0f ms",
+		busyJobs, hostMS, m.ImportMS, m.InitializeMS, headless.AnywidgetLimit, m.ReadyMS)
 	shown := strings.Join(titles(), " | ")
 	if strings.Contains(shown, "stalled") {
 		t.Errorf("the widget said the inlined Viewer stalled: %s", shown)

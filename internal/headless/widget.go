@@ -2,6 +2,7 @@ package headless
 
 import (
 	"fmt"
+	"time"
 )
 
 // kit is the JavaScript expression of the test kit's widget module.
@@ -36,14 +37,19 @@ type Initialized struct {
 	InitializeMS float64 `json:"initializeMs"` // the widget's initialize
 }
 
+// AnywidgetLimit is how long anywidget 0.11 gives a widget's import and
+// initialize before it fails the model.
+const AnywidgetLimit = 2 * time.Second
+
 // MountInline fetches the module source at url, imports it from a blob:
-// URL and runs its initialize within anywidget 0.11's 2 s, as anywidget
-// does with a string _esm (rerun-notebook's inline mode), then renders it
-// for a new model with traits and waits for "ready". Past the 2 s it fails
-// with anywidget's "[anywidget] Failed to initialize model.".
-func (t *Tab) MountInline(url string, traits map[string]any) (Initialized, error) {
-	m, err := Eval[Initialized](t, fmt.Sprintf(`(async () => %s.mountInline(%s, %s, %d))()`,
-		kit, JS(url), JS(traits), Deadline.Milliseconds()))
+// URL and runs its initialize within limit (AnywidgetLimit, or longer to
+// measure), as anywidget does with a string _esm (rerun-notebook's inline
+// mode), then renders it for a new model with traits and waits for
+// "ready". Past the limit it fails with anywidget's "[anywidget] Failed to
+// initialize model.".
+func (t *Tab) MountInline(url string, traits map[string]any, limit time.Duration) (Initialized, error) {
+	m, err := Eval[Initialized](t, fmt.Sprintf(`(async () => %s.mountInline(%s, %s, %d, %d))()`,
+		kit, JS(url), JS(traits), limit.Milliseconds(), Deadline.Milliseconds()))
 	if err != nil {
 		return m, fmt.Errorf("mount inline widget: %w", err)
 	}

@@ -25,14 +25,14 @@ async function sourceFrom(url) {
 }
 
 // mountInline mounts the module whose source is at url as anywidget does
-// with a string _esm, within anywidget's 2 s for the import and
-// initialize (host.initializeWithin), and waits for "ready". Besides
+// with a string _esm, within limitMs (anywidget's is 2000) for the import
+// and initialize (host.initializeWithin), and waits for "ready". Besides
 // mount's result it returns the import's and initialize's times.
-export async function mountInline(url, traits, timeoutMs) {
+export async function mountInline(url, traits, limitMs, timeoutMs) {
   const source = await sourceFrom(url);
   const model = new (host().Model)(traits);
   const t0 = performance.now();
-  const { widget, importMs, initializeMs } = await host().initializeWithin(2000, { source }, model);
+  const { widget, importMs, initializeMs } = await host().initializeWithin(limitMs, { source }, model);
   const { view, index } = await host().addView(widget, traits, model);
   await view.model.waitFor((m) => m === "ready", timeoutMs);
   return { index, startMs: t0, readyMs: performance.now() - t0, importMs, initializeMs };
