@@ -559,6 +559,18 @@ func TestStallErrorText(t *testing.T) {
 	}
 }
 
+// restartQuietly mounts a widget with data and restarts its Viewer (a
+// theme change) as one that reports nothing until the test says so.
+func (tp *testPage) restartQuietly(t *testing.T) *testWidget {
+	t.Helper()
+	w := tp.mountWithData(t)
+	w.starter.mu.Lock()
+	w.starter.quiet = true
+	w.starter.mu.Unlock()
+	w.model.set("_theme", str("light"))
+	return w
+}
+
 // TestRestoreWaitsForASlowViewer: a restarted Viewer that is slow to open
 // its replayed recording keeps the kernel's messages waiting for its state
 // while it reports anything, counted in steps; then they go on with no
@@ -566,11 +578,7 @@ func TestStallErrorText(t *testing.T) {
 // old state back.
 func TestRestoreWaitsForASlowViewer(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mountWithData(t)
-	w.starter.mu.Lock()
-	w.starter.quiet = true
-	w.starter.mu.Unlock()
-	w.model.set("_theme", str("light"))
+	w := tp.restartQuietly(t)
 	w.model.deliver(map[string]any{"type": "time_ctrl", "timeline": "frame", "time": 7, "play": true}, nil)
 	steps := restoreWaitMS / restoreStepMS
 	tp.stepWatchdog(t, steps-1)
@@ -610,11 +618,7 @@ func TestRestoreWaitsForASlowViewer(t *testing.T) {
 // gave up, with nothing from the kernel since, still gets its state back.
 func TestRestoreAfterTheWaitGaveUp(t *testing.T) {
 	tp := newTestPage()
-	w := tp.mountWithData(t)
-	w.starter.mu.Lock()
-	w.starter.quiet = true
-	w.starter.mu.Unlock()
-	w.model.set("_theme", str("light"))
+	w := tp.restartQuietly(t)
 	tp.stepWatchdog(t, restoreWaitMS/restoreStepMS)
 	waitFor(t, "the wait to give up", func() bool {
 		tp.logMu.Lock()
