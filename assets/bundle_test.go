@@ -296,6 +296,9 @@ func TestPEP440(t *testing.T) {
 		if got := PEP440(in); got != want {
 			t.Errorf("PEP440(%q) = %q, want %q", in, got, want)
 		}
+		if back := NpmVersion(want); in != "0.1.0-dev" && back != in {
+			t.Errorf("NpmVersion(%q) = %q, want %q", want, back, in)
+		}
 	}
 }
 

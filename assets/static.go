@@ -138,6 +138,20 @@ func PEP440(v string) string {
 	return v
 }
 
+// pep440Pre is a PEP 440 pre-release that PEP440 writes.
+var pep440Pre = regexp.MustCompile(`^(\d+\.\d+\.\d+)(a|b|rc)(\d+)$`)
+
+// NpmVersion is PEP440 undone: the npm version of the Viewer that a
+// rerun-notebook version names.
+func NpmVersion(v string) string {
+	m := pep440Pre.FindStringSubmatch(v)
+	if m == nil {
+		return v
+	}
+	kind := map[string]string{"a": "alpha", "b": "beta", "rc": "rc"}[m[2]]
+	return m[1] + "-" + kind + "." + m[3]
+}
+
 var nginxTemplate = template.Must(template.New(NginxFile).Funcs(template.FuncMap{"quoteRegexp": regexp.QuoteMeta, "header": headerValue}).Parse(`# nginx configuration for this Rerun notebook bundle, written by loader build.
 # Include it inside a server { } block:   include {{.Root}}/nginx.conf;
 # It needs the brotli_static module (Debian: libnginx-mod-http-brotli-static)

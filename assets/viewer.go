@@ -106,16 +106,40 @@ func FetchPinnedViewer(ctx context.Context, version string, log io.Writer) (stri
 // runs `npm pack` only when the cache lacks it, and refuses a tarball whose
 // SHA-256 differs from the pin. log receives progress; it may be nil.
 func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Writer) (string, error) {
+	return fetchRelease(ctx, release{version: pin.Version, sha256: pin.SHA256}, cache, log)
+}
+
+// release is a published version of ViewerPackage and what its tarball
+// must match: the SHA-256 of our pin or, for a version we do not pin, the
+// dist.integrity npm publishes (asked for only when the cache lacks it).
+type release struct {
+	version   string
+	sha256    string // our pin; "" when not pinned
+	integrity string // npm's, e.g. "sha512-…"; "" until asked
+}
+
+func (r release) spec() string { return ViewerPackage + "@" + r.version }
+
+// fetchRelease makes sure r is unpacked in cache, verified, and returns its
+// package directory.
+func fetchRelease(ctx context.Context, r release, cache string, log io.Writer) (string, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	root := filepath.Join(cache, "web-viewer", pin.Version)
+	root := filepath.Join(cache, "web-viewer", r.version)
 	pkgDir := filepath.Join(root, "package")
-	switch err := checkUnpacked(root, pin); {
+	switch err := checkUnpacked(root, r); {
 	case err == nil:
 		return pkgDir, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(log, "the cached %s@%s cannot be used (%v): fetching it again\n", ViewerPackage, pin.Version, err)
+		fmt.Fprintf(log, "the cached %s cannot be used (%v): fetching it again\n", r.spec(), err)
+	}
+	if r.sha256 == "" {
+		integrity, err := npmIntegrity(ctx, r.spec())
+		if err != nil {
+			return "", err
+		}
+		r.integrity = integrity
 	}
 
 	if err := os.MkdirAll(cache, 0o755); err != nil {
@@ -127,48 +151,78 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 	}
 	defer os.RemoveAll(tmp)
 
-	spec := ViewerPackage + "@" + pin.Version
-	fmt.Fprintf(log, "fetching %s with npm pack…\n", spec)
-	cmd := exec.CommandContext(ctx, "npm", "pack", spec, "--pack-destination", tmp, "--silent")
+	fmt.Fprintf(log, "fetching %s with npm pack…\n", r.spec())
+	cmd := exec.CommandContext(ctx, "npm", "pack", r.spec(), "--pack-destination", tmp, "--silent")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Dir = tmp
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm pack %s: %w: %s", spec, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("npm pack %s: %w: %s", r.spec(), err, strings.TrimSpace(stderr.String()))
 	}
 	tarballs, _ := filepath.Glob(filepath.Join(tmp, "*.tgz"))
 	if len(tarballs) != 1 {
-		return "", fmt.Errorf("npm pack %s: expected one .tgz, found %d", spec, len(tarballs))
+		return "", fmt.Errorf("npm pack %s: expected one .tgz, found %d", r.spec(), len(tarballs))
 	}
-	info, err := hashFile(tarballs[0])
-	sum := info.SHA256
+	if err := r.verify(tarballs[0]); err != nil {
+		return "", fmt.Errorf("npm pack %s: %w", r.spec(), err)
+	}
+	if err := unpackInto(tarballs[0], tmp, root, r); err != nil {
+		return "", fmt.Errorf("%s: %w", r.spec(), err)
+	}
+	how := "verified against its pin in viewers.lock"
+	if r.sha256 == "" {
+		how = "verified against npm's integrity"
+	}
+	fmt.Fprintf(log, "%s %s and unpacked in %s\n", r.spec(), how, pkgDir)
+	return pkgDir, nil
+}
+
+// verify checks the tarball against r's pin, or against npm's integrity
+// (and then fills in r's SHA-256, which the stamp records).
+func (r *release) verify(tgz string) error {
+	info, err := hashFile(tgz)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if sum != pin.SHA256 {
-		return "", fmt.Errorf("npm pack %s: SHA-256 %s does not match the pin %s in viewers.lock", spec, sum, pin.SHA256)
+	if r.sha256 != "" {
+		if info.SHA256 != r.sha256 {
+			return fmt.Errorf("SHA-256 %s does not match the pin %s in viewers.lock", info.SHA256, r.sha256)
+		}
+		return nil
 	}
-	unpacked := filepath.Join(tmp, "unpacked")
-	if err := untar(tarballs[0], unpacked); err != nil {
-		return "", fmt.Errorf("unpack %s: %w", spec, err)
+	if err := checkIntegrity(tgz, r.integrity); err != nil {
+		return err
+	}
+	r.sha256 = info.SHA256
+	return nil
+}
+
+// unpackInto unpacks tgz in work, a folder beside root, and puts it,
+// stamped, at root in one step.
+func unpackInto(tgz, work, root string, r release) error {
+	unpacked, err := os.MkdirTemp(work, "unpacked-")
+	if err != nil {
+		return err
+	}
+	if err := untar(tgz, unpacked); err != nil {
+		return fmt.Errorf("unpack: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(unpacked, "package", names.ViewerFile)); err != nil {
-		return "", fmt.Errorf("unpack %s: no package/%s in the tarball", spec, names.ViewerFile)
+		return fmt.Errorf("unpack: no package/%s in the tarball", names.ViewerFile)
 	}
 	// The stamp is written before the folder takes its place, so a reader
 	// finds the package stamped or not at all.
-	if err := writeUnpackedStamp(unpacked, pin); err != nil {
-		return "", err
+	if err := writeUnpackedStamp(unpacked, r); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
-		return "", fmt.Errorf("create cache: %w", err)
+		return fmt.Errorf("create cache: %w", err)
 	}
-	err = atomicdir.Publish(unpacked, root, func(dir string) error { return checkUnpacked(dir, pin) })
+	err = atomicdir.Publish(unpacked, root, func(dir string) error { return checkUnpacked(dir, r) })
 	if err != nil {
-		return "", fmt.Errorf("move %s into the cache: %w", spec, err)
+		return fmt.Errorf("move it into the cache: %w", err)
 	}
-	fmt.Fprintf(log, "%s verified and unpacked in %s\n", spec, pkgDir)
-	return pkgDir, nil
+	return nil
 }
 
 // unpackedStamp is the file, next to an unpacked package, that names its
@@ -176,12 +230,15 @@ func FetchViewer(ctx context.Context, pin PinnedViewer, cache string, log io.Wri
 const unpackedStamp = "unpacked.json"
 
 type stampFile struct {
-	Tarball string            `json:"tarball_sha256"`
-	Files   map[string]string `json:"files"` // slash path under root → SHA-256
+	Tarball string `json:"tarball_sha256"`
+	// Integrity is npm's, for a version that is not pinned: the tarball
+	// was checked against it when it was fetched.
+	Integrity string            `json:"npm_integrity,omitempty"`
+	Files     map[string]string `json:"files"` // slash path under root → SHA-256
 }
 
-func writeUnpackedStamp(root string, pin PinnedViewer) error {
-	st := stampFile{Tarball: pin.SHA256, Files: map[string]string{}}
+func writeUnpackedStamp(root string, r release) error {
+	st := stampFile{Tarball: r.sha256, Integrity: r.integrity, Files: map[string]string{}}
 	err := filepath.WalkDir(filepath.Join(root, "package"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -204,17 +261,24 @@ func writeUnpackedStamp(root string, pin PinnedViewer) error {
 	return writeFileAtomic(filepath.Join(root, unpackedStamp), bytes.NewReader(b))
 }
 
-// checkUnpacked reports whether the package unpacked under root is the
-// pinned one, file for file: fs.ErrNotExist when it was never unpacked,
-// another error when a file changed or is missing.
-func checkUnpacked(root string, pin PinnedViewer) error {
+// checkUnpacked reports whether the package unpacked under root is r,
+// file for file: fs.ErrNotExist when it was never unpacked, another error
+// when a file changed or is missing. A version that is not pinned is r
+// when it was verified against npm's integrity (the one r names, once
+// asked): so a cached one needs no network.
+func checkUnpacked(root string, r release) error {
 	b, err := os.ReadFile(filepath.Join(root, unpackedStamp))
 	if err != nil {
 		return err
 	}
 	var st stampFile
-	if err := json.Unmarshal(b, &st); err != nil || st.Tarball != pin.SHA256 || st.Files["package/"+names.ViewerFile] == "" {
-		return fmt.Errorf("%s is not of this pin", unpackedStamp)
+	err = json.Unmarshal(b, &st)
+	verified := st.Tarball == r.sha256
+	if r.sha256 == "" {
+		verified = st.Integrity != "" && (r.integrity == "" || st.Integrity == r.integrity)
+	}
+	if err != nil || !verified || st.Files["package/"+names.ViewerFile] == "" {
+		return fmt.Errorf("%s is not of this release", unpackedStamp)
 	}
 	for rel, sum := range st.Files {
 		info, err := hashFile(filepath.Join(root, filepath.FromSlash(rel)))

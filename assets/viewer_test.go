@@ -112,7 +112,7 @@ func TestFetchViewerRefusesAMismatchedTarball(t *testing.T) {
 
 func TestCheckUnpacked(t *testing.T) {
 	root := t.TempDir()
-	pin := PinnedViewer{Version: "0.99.0", SHA256: strings.Repeat("a", 64)}
+	pin := release{version: "0.99.0", sha256: strings.Repeat("a", 64)}
 	os.MkdirAll(filepath.Join(root, "package"), 0o755)
 	wasm := filepath.Join(root, "package", names.ViewerFile)
 	os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x00"), 0o644)
@@ -127,7 +127,7 @@ func TestCheckUnpacked(t *testing.T) {
 		t.Errorf("as unpacked: %v", err)
 	}
 	other := pin
-	other.SHA256 = strings.Repeat("b", 64)
+	other.sha256 = strings.Repeat("b", 64)
 	if err := checkUnpacked(root, other); err == nil || errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("another pin: %v", err)
 	}
@@ -235,7 +235,7 @@ func TestFetchViewerConcurrently(t *testing.T) {
 				if err := untar(tgz, root); err != nil {
 					t.Fatal(err)
 				}
-				if err := writeUnpackedStamp(root, pin); err != nil {
+				if err := writeUnpackedStamp(root, release{version: pin.Version, sha256: pin.SHA256}); err != nil {
 					t.Fatal(err)
 				}
 				os.WriteFile(filepath.Join(root, "package", "re_viewer.js"), []byte("changed"), 0o644)
@@ -254,7 +254,7 @@ func TestFetchViewerConcurrently(t *testing.T) {
 					t.Errorf("fetch %d returned %s", i, dirs[i])
 				}
 			}
-			if err := checkUnpacked(root, pin); err != nil {
+			if err := checkUnpacked(root, release{version: pin.Version, sha256: pin.SHA256}); err != nil {
 				t.Errorf("the cached package: %v", err)
 			}
 			// No temporary or stale folder is left in the cache.

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 
 	"github.com/gorerun/loader/assets"
@@ -45,38 +44,16 @@ func usageErrorf(format string, args ...any) error {
 	return &UsageError{fmt.Errorf(format, args...)}
 }
 
-// locateViewer reads spec without fetching anything: a folder on disk (an
-// unpacked @rerun-io/web-viewer package or a local build's two files) is
-// returned as dir, anything else must be a pinned version. "" is the
-// pinned default. Bad specs are found before any browser starts.
-func locateViewer(spec string) (dir string, pin assets.PinnedViewer, err error) {
-	if spec == "" {
-		spec = assets.DefaultViewer().Version
-	}
-	if fi, err := os.Stat(spec); err == nil {
-		if !fi.IsDir() {
-			return "", pin, usageErrorf("viewer %s is a file; want a folder (an unpacked %s package or a local build's re_viewer.js and %s) or a pinned version", spec, assets.ViewerPackage, names.ViewerFile)
-		}
-		abs, err := filepath.Abs(spec)
-		return abs, pin, err
-	}
-	pin, err = assets.LookupViewer(spec)
-	if err != nil {
-		return "", pin, usageErrorf("viewer %q is neither a folder nor a pinned version: %w", spec, err)
-	}
-	return "", pin, nil
-}
-
-// resolveViewer finds the folder of spec, fetching a pinned version into
-// the cache.
+// resolveViewer finds the folder of spec, fetching a released version
+// into the cache.
 func resolveViewer(ctx context.Context, spec, cache string, log io.Writer) (dir string, err error) {
-	dir, pin, err := locateViewer(spec)
-	if err != nil || dir != "" {
-		return dir, err
-	}
-	dir, err = assets.FetchViewer(ctx, pin, cache, log)
+	vs, err := assets.ParseViewerSpec(spec)
 	if err != nil {
-		return "", &UsageError{fmt.Errorf("fetch viewer %s: %w", pin.Version, err)}
+		return "", &UsageError{err}
+	}
+	dir, err = vs.Resolve(ctx, cache, log)
+	if err != nil {
+		return "", &UsageError{fmt.Errorf("viewer %s: %w", spec, err)}
 	}
 	return dir, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/internal/headless"
 )
 
@@ -114,12 +115,12 @@ func (o *Options) validate() error {
 	case o.Shard.N < 0 || (o.Shard.N > 0 && (o.Shard.I < 1 || o.Shard.I > o.Shard.N)):
 		return usageErrorf("--shard %s is not i/n with 1 ≤ i ≤ n", o.Shard)
 	}
-	if _, _, err := locateViewer(o.Viewer); err != nil {
-		return err
+	if _, err := assets.ParseViewerSpec(o.Viewer); err != nil {
+		return &UsageError{err}
 	}
 	if o.Baseline != "" {
-		if _, _, err := locateViewer(o.Baseline); err != nil {
-			return err
+		if _, err := assets.ParseViewerSpec(o.Baseline); err != nil {
+			return &UsageError{err}
 		}
 	}
 	if o.Golden != "" && !o.UpdateGolden {

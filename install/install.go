@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gorerun/loader/names"
@@ -111,6 +112,20 @@ func (p *Package) Status() (*Status, error) {
 		}
 	}
 	return st, nil
+}
+
+// UpstreamFile is the path of the package's own name (widget.js or the
+// Viewer Wasm): in static/, or kept in BackupDir when an install of ours
+// that is still in place replaced it.
+func (p *Package) UpstreamFile(name string) (string, error) {
+	st, err := p.Status()
+	if err != nil {
+		return "", err
+	}
+	if st.State == Ours && slices.Contains(st.Replaced, name) {
+		return filepath.Join(p.Static(), BackupDir, name), nil
+	}
+	return filepath.Join(p.Static(), name), nil
 }
 
 // ErrAlreadyInstalled is an install of the bundle that is installed.

@@ -28,6 +28,8 @@ type Package struct {
 	Dir string
 	// Version is the installed version, from the package's metadata.
 	Version string
+	// Prefix is the Python environment's sys.prefix, "" when unknown.
+	Prefix string
 }
 
 // Static is the folder holding the files the notebook reads.
@@ -70,7 +72,11 @@ func Locate(ctx context.Context, python string) (*Package, error) {
 	if found.Version == "" {
 		return nil, fmt.Errorf("%s in %s has no package metadata, so its version is unknown: reinstall it with pip", distribution, found.Dir)
 	}
-	return open(found.Dir, found.Version)
+	p, err := open(found.Dir, found.Version)
+	if p != nil {
+		p.Prefix = found.Prefix
+	}
+	return p, err
 }
 
 // Open reads the rerun_notebook package in the folder dir, its version
@@ -84,7 +90,22 @@ func Open(dir string) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(dir, version)
+	p, err := open(dir, version)
+	if p != nil {
+		p.Prefix = prefixOf(dir)
+	}
+	return p, err
+}
+
+// prefixOf is the environment of a package in PREFIX/lib/pythonX.Y/
+// site-packages, or "" for another layout.
+func prefixOf(dir string) string {
+	site := filepath.Dir(dir)
+	lib := filepath.Dir(filepath.Dir(site))
+	if filepath.Base(site) != "site-packages" || !strings.HasPrefix(filepath.Base(filepath.Dir(site)), "python") || filepath.Base(lib) != "lib" {
+		return ""
+	}
+	return filepath.Dir(lib)
 }
 
 // distInfoVersion reads the Version field of the METADATA of the

@@ -94,3 +94,13 @@ var SIMDProbe = []byte{
 	0xfd, 0x53, // v128.any_true
 	0x0b, // end
 }
+
+// The Python package that carries the loader binary in its wheels
+// (`pip install rerun-loader`) runs it with PythonEnv set to its own
+// interpreter: the default Python whose rerun_notebook install,
+// uninstall and status work on.
+const (
+	PythonPackage = "rerun_loader"
+	PythonScript  = "rerun-loader"
+	PythonEnv     = "RERUN_LOADER_PYTHON"
+)

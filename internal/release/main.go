@@ -66,6 +66,15 @@ func run(ctx context.Context, binary, out, only string, bundle bool) error {
 	if changed {
 		fmt.Fprintln(os.Stderr, "built the Go loader Wasm (GOOS=js GOARCH=wasm) into assets/"+assets.EmbedDir)
 	}
+	// A release carries the glue of every pinned Viewer, for installs with
+	// no network; a binary for this machine, of those already fetched.
+	cache, err := assets.CacheDir()
+	if err != nil {
+		return err
+	}
+	if _, err := assets.WriteViewerGlue(ctx, root, cache, binary == "", os.Stderr); err != nil {
+		return fmt.Errorf("the pinned Viewers' glue: %w", err)
+	}
 	if binary != "" {
 		return buildBinary(ctx, root, binary)
 	}
