@@ -104,6 +104,9 @@ func IsPinned(version string) bool {
 	return err == nil
 }
 
+// ErrNoRelease is the error of a version npm does not have.
+var ErrNoRelease = errors.New("no such release")
+
 // npmIntegrity asks the registry for the dist.integrity of spec, as npm
 // pack checks it.
 func npmIntegrity(ctx context.Context, spec string) (string, error) {
@@ -114,7 +117,7 @@ func npmIntegrity(ctx context.Context, spec string) (string, error) {
 	msg := strings.TrimSpace(stderr.String())
 	switch {
 	case err != nil && strings.Contains(msg, "E404"):
-		return "", fmt.Errorf("npm has no %s: `npm view %s versions` lists the published ones", spec, ViewerPackage)
+		return "", fmt.Errorf("npm has no %s (`npm view %s versions` lists the published ones): %w", spec, ViewerPackage, ErrNoRelease)
 	case errors.Is(err, exec.ErrNotFound):
 		return "", fmt.Errorf("fetch %s: npm is not installed; give the Viewer as --viewer DIR or FILE.tgz", spec)
 	case err != nil:
@@ -123,7 +126,7 @@ func npmIntegrity(ctx context.Context, spec string) (string, error) {
 	var integrity string
 	if err := json.Unmarshal(out, &integrity); err != nil || integrity == "" {
 		// npm prints nothing for a version range that matches none.
-		return "", fmt.Errorf("npm has no %s: `npm view %s versions` lists the published ones", spec, ViewerPackage)
+		return "", fmt.Errorf("npm has no %s (`npm view %s versions` lists the published ones): %w", spec, ViewerPackage, ErrNoRelease)
 	}
 	return integrity, nil
 }

@@ -132,6 +132,9 @@ func installViewer(ctx context.Context, p *install.Package, spec, work string, s
 			return "", &check.UsageError{Err: fmt.Errorf("--viewer: %w", err)}
 		}
 		dir, err := vs.Resolve(ctx, cache, log)
+		if errors.Is(err, assets.ErrNoRelease) {
+			return "", &check.UsageError{Err: fmt.Errorf("--viewer %s: %w", spec, err)}
+		}
 		if err != nil {
 			return "", fmt.Errorf("--viewer %s: %w", spec, err)
 		}
@@ -156,6 +159,9 @@ func installViewer(ctx context.Context, p *install.Package, spec, work string, s
 		return "", &check.UsageError{Err: fmt.Errorf("rerun_notebook %s: its version names no Viewer release (%w); choose one with --viewer", p.Version, err)}
 	}
 	dir, err := vs.Resolve(ctx, cache, log)
+	if errors.Is(err, assets.ErrNoRelease) {
+		return "", &check.UsageError{Err: fmt.Errorf("the Viewer of rerun_notebook %s: %w; choose one with --viewer", p.Version, err)}
+	}
 	if err != nil {
 		return "", fmt.Errorf("the Viewer of rerun_notebook %s: %w", p.Version, err)
 	}

@@ -202,9 +202,9 @@ func defineServe(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 }
 
 func defineViewer(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Context, []string) error {
-	version := fs.String("version", assets.DefaultViewer().Version, "pinned Viewer `version`")
+	version := fs.String("version", assets.DefaultViewer().Version, "the Viewer: "+assets.ViewerSpecHelp)
 	return func(ctx context.Context, _ []string) error {
-		pin, err := assets.LookupViewer(*version)
+		spec, err := assets.ParseViewerSpec(*version)
 		if err != nil {
 			return &check.UsageError{Err: err}
 		}
@@ -212,7 +212,10 @@ func defineViewer(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Conte
 		if err != nil {
 			return err
 		}
-		dir, err := assets.FetchViewer(ctx, pin, cache, stderr)
+		dir, err := spec.Resolve(ctx, cache, stderr)
+		if errors.Is(err, assets.ErrNoRelease) {
+			return &check.UsageError{Err: err}
+		}
 		if err != nil {
 			return err
 		}

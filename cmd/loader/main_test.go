@@ -21,14 +21,18 @@ import (
 )
 
 func TestRunRejectsBadInput(t *testing.T) {
-	// An installed rerun_notebook of a version no Viewer is pinned for.
+	// An installed rerun_notebook of a version no Viewer is pinned for, with
+	// npm's registry out of reach.
+	t.Setenv("npm_config_registry", "http://127.0.0.1:9/")
+	t.Setenv("npm_config_fetch_retries", "0")
+	t.Setenv("LOADER_CACHE", t.TempDir())
 	site := t.TempDir()
 	oldNotebook := filepath.Join(site, "rerun_notebook")
 	for path, content := range map[string]string{
 		"rerun_notebook/__init__.py":               "WIDGET_PATH = WASM_PATH = None\n",
 		"rerun_notebook/static/widget.js":          "upstream",
 		"rerun_notebook/static/re_viewer_bg.wasm":  "upstream",
-		"rerun_notebook-0.21.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: rerun-notebook\nVersion: 0.21.0\n",
+		"rerun_notebook-0.99.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: rerun-notebook\nVersion: 0.99.0\n",
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(site, path)), 0o755)
 		if err := os.WriteFile(filepath.Join(site, path), []byte(content), 0o644); err != nil {
@@ -48,10 +52,11 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{[]string{"serve", "--port", "70000"}, "not a TCP port"},
 		{[]string{"serve", "--dir", "/no/such/dir"}, "loader build"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
-		{[]string{"viewer", "--version", "0.0.1"}, "not pinned"},
+		{[]string{"viewer", "--version", "latest"}, "neither a folder, a .tgz file nor a version"},
 		{[]string{"build", "--viewer", "x", "--out", "/tmp/x", "--served-from", "srv/x"}, "not an absolute path"},
-		{[]string{"install", "--into", oldNotebook}, "rerun_notebook 0.21.0 runs Viewer 0.21.0, which this loader cannot build for"},
-		{[]string{"install", "--into", oldNotebook}, strings.Join(assets.PinnedVersions(), ", ")},
+		{[]string{"install", "--into", oldNotebook}, "the Viewer of rerun_notebook 0.99.0"},
+		{[]string{"install", "--into", oldNotebook}, "offline? give the Viewer as --viewer DIR or FILE.tgz"},
+		{[]string{"install", "--into", oldNotebook, "--viewer", "latest"}, "neither a folder, a .tgz file nor a version"},
 		{[]string{"status", "--python", "/no/such/python"}, "there is no Python"},
 	}
 	for _, tt := range tests {
@@ -101,7 +106,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"serve", "--bind-address", "127.0.0.1", "--port", busyPort}, 2, "is another server on that port?"},
 		{[]string{"serve", "--port", "-1"}, 2, "not a TCP port"},
 		{[]string{"serve", "--recording", "/no/such.rrd"}, 2, "no such file"},
-		{[]string{"viewer", "--version", "0.0.1"}, 2, "not pinned"},
+		{[]string{"viewer", "--version", "0.0"}, 2, "neither a folder, a .tgz file nor a version"},
 		{[]string{"check"}, 2, "no recordings given"},
 		{[]string{"check", "/no/such.rrd"}, 2, "no such file"},
 		{[]string{"check", t.TempDir()}, 2, "is a folder"},
