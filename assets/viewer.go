@@ -163,15 +163,15 @@ func fetchRelease(ctx context.Context, r release, cache string, log io.Writer) (
 	if len(tarballs) != 1 {
 		return "", fmt.Errorf("npm pack %s: expected one .tgz, found %d", r.spec(), len(tarballs))
 	}
+	how := "verified against its pin in viewers.lock"
+	if r.sha256 == "" {
+		how = "verified against npm's integrity"
+	}
 	if err := r.verify(tarballs[0]); err != nil {
 		return "", fmt.Errorf("npm pack %s: %w", r.spec(), err)
 	}
 	if err := unpackInto(tarballs[0], tmp, root, r); err != nil {
 		return "", fmt.Errorf("%s: %w", r.spec(), err)
-	}
-	how := "verified against its pin in viewers.lock"
-	if r.sha256 == "" {
-		how = "verified against npm's integrity"
 	}
 	fmt.Fprintf(log, "%s %s and unpacked in %s\n", r.spec(), how, pkgDir)
 	return pkgDir, nil

@@ -110,6 +110,9 @@ func TestUnpinnedRelease(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, names.ViewerFile)); err != nil {
 		t.Errorf("no Viewer in %s: %v", dir, err)
 	}
+	if strings.Contains(log.String(), "viewers.lock") {
+		t.Errorf("the log speaks of a pin for a version that has none:\n%s", log.String())
+	}
 	for _, want := range []string{"verified against npm's integrity", "is not one of the Viewers this loader was tested with (" + DefaultViewer().Version} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, log.String())

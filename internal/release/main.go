@@ -1,8 +1,9 @@
 // Command release builds the loader binary with its loader Wasm embedded,
 // the way every binary the project hands out is built: `make loader` for
 // this machine (--binary), `make dist` for every platform (--out), as
-// archives that are the same bytes for the same commit, a SHA256SUMS file
-// and the static bundle of the pinned Viewer.
+// archives and Python wheels that are the same bytes for the same commit,
+// a SHA256SUMS file, and the static bundle of the pinned Viewer as an
+// archive and as an npm tarball.
 //
 //	go run ./internal/release --binary build/bin/loader
 //	go run ./internal/release --out build/release [--targets all] [--bundle=true]
@@ -124,14 +125,18 @@ func run(ctx context.Context, binary, out, only string, bundle bool) error {
 		if err != nil {
 			return err
 		}
-		archives = append(archives, name)
-	}
-	if bundle {
-		name, err := bundleArchive(ctx, root, tmp, out, version, stamp)
+		wheel, err := writeWheel(out, pep440(version), t, b, stamp)
 		if err != nil {
 			return err
 		}
-		archives = append(archives, name)
+		archives = append(archives, name, wheel)
+	}
+	if bundle {
+		names, err := bundleArchive(ctx, root, tmp, out, version, stamp)
+		if err != nil {
+			return err
+		}
+		archives = append(archives, names...)
 	}
 	return writeSums(out, archives)
 }
@@ -261,22 +266,24 @@ func writeArchive(dir, base string, asZip bool, files []archived, stamp time.Tim
 	return name, nil
 }
 
-// bundleArchive archives the static bundle of the pinned Viewer: the
-// folder `loader build` writes.
-func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp time.Time) (string, error) {
+// bundleArchive archives the static bundle of the pinned Viewer, the
+// folder `loader build` writes, for static hosts, and packs it as an npm
+// tarball for web apps (`npm install ./gorerun-rerun-viewer-….tgz`). It
+// returns the two file names.
+func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp time.Time) ([]string, error) {
 	cache, err := assets.CacheDir()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	pin := assets.DefaultViewer()
 	pkg, err := assets.FetchViewer(ctx, pin, cache, os.Stderr)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	// Written by `loader build` itself, the binary this release hands out.
 	loader := filepath.Join(tmp, "host", "loader")
 	if err := goBuild(ctx, root, runtime.GOOS, runtime.GOARCH, loader); err != nil {
-		return "", err
+		return nil, err
 	}
 	base := fmt.Sprintf("rerun-loader-bundle_%s_viewer-%s", version, pin.Version)
 	dir := filepath.Join(tmp, "bundle")
@@ -284,7 +291,7 @@ func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp ti
 	cmd := exec.CommandContext(ctx, loader, "build", "--viewer", pkg, "--out", dir, "--served-from", "/srv/"+base)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("loader build: %w", err)
+		return nil, fmt.Errorf("loader build: %w", err)
 	}
 	var files []archived
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -300,12 +307,30 @@ func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp ti
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if len(files) == 0 {
-		return "", errors.New("the bundle is empty")
+		return nil, errors.New("the bundle is empty")
 	}
-	return writeArchive(out, base, false, files, stamp)
+	archive, err := writeArchive(out, base, false, files, stamp)
+	if err != nil {
+		return nil, err
+	}
+	// npm pack stamps every entry with one fixed time: the same bundle
+	// gives the same bytes.
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	pack := exec.CommandContext(ctx, "npm", "pack", dir, "--pack-destination", abs, "--silent")
+	pack.Stderr = os.Stderr
+	tgz, err := pack.Output()
+	if err != nil {
+		return nil, fmt.Errorf("npm pack the bundle: %w", err)
+	}
+	name := strings.TrimSpace(string(tgz))
+	fmt.Fprintf(os.Stderr, "wrote %s\n", filepath.Join(out, name))
+	return []string{archive, name}, nil
 }
 
 // writeSums writes SHA256SUMS for the archives, as sha256sum -c reads it.
