@@ -106,16 +106,21 @@ func defineInstall(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Cont
 			fmt.Fprintf(stdout, "an earlier install's files were replaced since (%s): installed afresh\n", before.Detail)
 		}
 		fmt.Fprintf(stdout, "installed build %s (Viewer %s): %s\n", res.BuildID, res.ViewerVersion, staticList(replaced))
-		fmt.Fprintf(stdout, "upstream's files are kept in %s; `loader uninstall` puts them back\n", filepath.Join(p.Static(), install.BackupDir))
+		fmt.Fprintf(stdout, "upstream's files are kept in %s; `%s uninstall` puts them back\n", filepath.Join(p.Static(), install.BackupDir), commandName())
 		fmt.Fprintln(stdout, "RERUN_NOTEBOOK_ASSET=inline, =serve-local and `python -m rerun_notebook serve` now run the Go loader")
-		fmt.Fprintln(stdout, restartHint)
+		fmt.Fprintf(stdout, "restart the notebook kernels that had imported rerun_notebook before this (`%s status` lists those still running)\n", commandName())
 		return nil
 	}
 }
 
-// restartHint is said after an install or uninstall: the inline mode's
-// widget.js is the one read when the kernel imported rerun_notebook.
-const restartHint = "restart the notebook kernels that had imported rerun_notebook before this (`loader status` lists those still running)"
+// commandName is the command the user typed: the wheel's script, or the
+// binary.
+func commandName() string {
+	if os.Getenv(names.PythonEnv) != "" {
+		return names.PythonScript
+	}
+	return "loader"
+}
 
 // installViewer returns the Viewer package to build for p, in work when it
 // assembles one, and says which source it used: spec when given; else
@@ -230,7 +235,7 @@ func defineStatus(fs *flag.FlagSet, stdout, _ io.Writer) func(context.Context, [
 			fmt.Fprintf(stdout, "replaced: %s (upstream's kept in %s)\n", staticList(st.Replaced), filepath.Join(p.Static(), install.BackupDir))
 			sayRestart(stdout, p, st.Installed)
 		case install.Changed:
-			fmt.Fprintf(stdout, "%s: not the Go loader's any more: %s; `loader install` installs it afresh\n", names.WidgetFile, st.Detail)
+			fmt.Fprintf(stdout, "%s: not the Go loader's any more: %s; `%s install` installs it afresh\n", names.WidgetFile, st.Detail, commandName())
 		}
 		return nil
 	}

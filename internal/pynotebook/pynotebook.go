@@ -84,6 +84,21 @@ func write(path string, b []byte) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
+// PipInstall installs wheel into the environment with pip, from the file
+// alone (--no-index): pip first, from the wheel Python bundles
+// (ensurepip), as `python3 -m venv` does.
+func (e *Env) PipInstall(ctx context.Context, wheel string) error {
+	for _, args := range [][]string{
+		{"-m", "ensurepip", "--default-pip"},
+		{"-m", "pip", "install", "--no-index", "--no-cache-dir", "--disable-pip-version-check", wheel},
+	} {
+		if out, err := exec.CommandContext(ctx, e.Python, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("python %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
+}
+
 // InlineESM returns the module source the package's inline mode hands to
 // anywidget.
 func (e *Env) InlineESM(ctx context.Context) (string, error) {
@@ -122,8 +137,8 @@ func (e *Env) Serve(ctx context.Context) (string, error) {
 	select {
 	case u := <-line:
 		return u, nil
-	case <-time.After(30 * time.Second):
-		return "", errors.New("python -m rerun_notebook serve printed no address in 30 s")
+	case <-time.After(2 * time.Minute):
+		return "", errors.New("python -m rerun_notebook serve printed no address in 2 min")
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
