@@ -348,22 +348,27 @@ func TestRerunsStayFlat(t *testing.T) {
 			sort.Float64s(later)
 			median := later[len(later)/2]
 			// From run 2 to the last, runs-2 more module instances were
-			// imported, and the host never releases one. Allow 4 MiB per
-			// run plus a tenth of the module's source: a Viewer left
-			// reachable costs about 17 MiB per run (measured when the
-			// loader still pinned torn-down glue instances).
+			// imported, and the host never releases one. The JS heap may
+			// grow by 4 MiB per run plus a tenth of the module's source.
+			// A Viewer left reachable shows in the renderer's RSS (its
+			// Wasm memory is outside the JS heap), about 17 MiB per run
+			// (measured when the loader still pinned torn-down glue
+			// instances); RSS also drifts with what else the machine
+			// does (4.1 MiB per run once, under make test and another
+			// job), so its bound is 8 MiB plus the same tenth.
 			perRunRSS := float64(rss[1]-rss[0]) / float64(runs-2)
 			perRunHeap := float64(heap[1]-heap[0]) / float64(runs-2)
-			bound := float64(4<<20 + tt.source/10)
+			heapBound := float64(4<<20 + tt.source/10)
+			rssBound := float64(8<<20 + tt.source/10)
 			line := fmt.Sprintf("%s: %d runs; first %.0f ms, later median %.0f ms (%.2f of the first), min %.0f, max %.0f; "+
-				"renderer RSS %.0f → %.0f MiB (%.1f MiB/run), JS heap %.0f → %.0f MiB (%.1f MiB/run); bound %.1f MiB/run (4 + a tenth of the %.1f MiB module)\n",
+				"renderer RSS %.0f → %.0f MiB (%.1f MiB/run, bound %.1f), JS heap %.0f → %.0f MiB (%.1f MiB/run, bound %.1f); module %.1f MiB\n",
 				tt.mode, runs, times[0], median, median/times[0], later[0], later[len(later)-1],
-				mb(rss[0]), mb(rss[1]), perRunRSS/(1<<20), mb(heap[0]), mb(heap[1]), perRunHeap/(1<<20), bound/(1<<20), mb(tt.source))
+				mb(rss[0]), mb(rss[1]), perRunRSS/(1<<20), rssBound/(1<<20), mb(heap[0]), mb(heap[1]), perRunHeap/(1<<20), heapBound/(1<<20), mb(tt.source))
 			t.Log(line)
 			report.WriteString(line)
-			if perRunRSS > bound || perRunHeap > bound {
-				t.Errorf("memory grows with every re-run: %.1f MiB RSS, %.1f MiB heap per run; bound %.1f MiB",
-					perRunRSS/(1<<20), perRunHeap/(1<<20), bound/(1<<20))
+			if perRunRSS > rssBound || perRunHeap > heapBound {
+				t.Errorf("memory grows with every re-run: %.1f MiB RSS (bound %.1f), %.1f MiB heap (bound %.1f) per run",
+					perRunRSS/(1<<20), rssBound/(1<<20), perRunHeap/(1<<20), heapBound/(1<<20))
 			}
 		})
 	}
