@@ -634,3 +634,34 @@ func TestRestoreAfterTheWaitGaveUp(t *testing.T) {
 	w.cancel()
 	tp.waitGone(t)
 }
+
+// TestUnknownMessagesAreNotedOnce delivers messages of a type this loader
+// does not know, as a newer rerun_notebook might send: the console notes
+// the type once, the widget shows nothing, and the messages after them
+// are handled.
+func TestUnknownMessagesAreNotedOnce(t *testing.T) {
+	tp := newTestPage()
+	w := &testWidget{model: newFakeModel(nil), ui: &fakeUI{}, starter: &fakeStarter{}}
+	tp.mountWith(t, w, nil)
+	tp.compiler.next(t).finish(fakeModule{}, nil)
+	w.waitReady(t)
+	for range 3 {
+		w.model.deliver(map[string]any{"type": "save_blueprint_v2"}, nil)
+	}
+	w.model.deliver(map[string]any{"type": "recording_id", "recording_id": "r1"}, nil)
+	waitFor(t, "the known message", func() bool { return slices.Contains(w.starter.calls(), "recording r1") })
+	tp.logMu.Lock()
+	logs, infos := slices.Clone(tp.logs), slices.Clone(tp.infos)
+	tp.logMu.Unlock()
+	if len(logs) != 0 || len(infos) != 1 || !strings.Contains(infos[0], `ignored "save_blueprint_v2" messages from the kernel`) {
+		t.Errorf("the console says %q and errors %q; want one note naming the type", infos, logs)
+	}
+	w.ui.mu.Lock()
+	notices := slices.Clone(w.ui.notices)
+	w.ui.mu.Unlock()
+	if len(notices) != 0 {
+		t.Errorf("the widget shows %q for a message it does not know", notices)
+	}
+	w.cancel()
+	tp.waitGone(t)
+}

@@ -97,6 +97,15 @@ func (e *messageError) Error() string {
 	return "ignored a " + strconv.Quote(e.Kind) + " message from the kernel: " + e.Reason
 }
 
+// unknownMessage is a message of a type this loader does not know: from a
+// newer rerun_notebook, most likely. It is noted once on the console, not
+// shown in the widget: the Viewer is fine.
+type unknownMessage struct{ Kind string }
+
+func (e *unknownMessage) Error() string {
+	return "ignored " + strconv.Quote(e.Kind) + " messages from the kernel: this loader does not know that type (from a newer rerun_notebook?)"
+}
+
 // A fieldRule is one field a message kind reads: what it must hold,
 // whether it may be absent or null, and where its value goes.
 type fieldRule struct {
@@ -147,7 +156,7 @@ func decodeMessage(f fieldReader) (kernelMessage, error) {
 	}
 	rules, known := messageRules[messageKind(typ.Str)]
 	if !known {
-		return kernelMessage{}, &messageError{Kind: typ.Str, Reason: "unknown message type"}
+		return kernelMessage{}, &unknownMessage{Kind: typ.Str}
 	}
 	m := kernelMessage{Kind: messageKind(typ.Str)}
 	for _, r := range rules {

@@ -4,6 +4,8 @@ package loader
 
 import (
 	"errors"
+	"slices"
+	"strconv"
 
 	"github.com/gorerun/loader/wasmjs"
 )
@@ -40,6 +42,13 @@ type webViewer struct {
 	// in one of its next frames, and until then a fresh Viewer says none
 	// is active.
 	asked string
+	// methods are the WebHandle's methods and the parameters each
+	// declares, learnt once when it is made: Viewers differ by version
+	// (0.35 dropped add_receiver's follow_if_http), and a call then needs
+	// no crossing to find out. nil when they could not be read.
+	methods map[string]int
+	// noted are the differences of this Viewer already said once.
+	noted []string
 }
 
 // start instantiates a fresh glue instance on m, creates the WebHandle
@@ -102,6 +111,9 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 		return nil, errors.Join(errors.New("create the Viewer"), err)
 	}
 	v.handle = handle
+	if v.methods, err = probeMethods(handle); err != nil {
+		logError("the Viewer's methods cannot be read, so each is looked up when called: " + err.Error())
+	}
 	starting := performanceNow()
 	startP, err := handle.Call("start", c)
 	if err == nil {
@@ -165,9 +177,74 @@ func (v *webViewer) handleOptions(opts viewerOptions, onEvent func(string)) any 
 	return o
 }
 
+// probeMethods reads the methods of a WebHandle's prototype and their
+// lengths. It reads each property's descriptor, not the property: a
+// wasm-bindgen getter run on the prototype would reach into the Viewer
+// with no object behind it.
+func probeMethods(handle wasmjs.Value) (map[string]int, error) {
+	object, err := wasmjs.Global().Get("Object")
+	if err != nil {
+		return nil, err
+	}
+	proto, err := object.Call("getPrototypeOf", handle)
+	if err != nil {
+		return nil, err
+	}
+	descriptors, err := object.Call("getOwnPropertyDescriptors", proto)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := object.Call("keys", descriptors)
+	if err != nil {
+		return nil, err
+	}
+	count, err := keys.Get("length")
+	if err != nil {
+		return nil, err
+	}
+	n, _ := count.AsNumber()
+	methods := map[string]int{}
+	for i := range int(n) {
+		key, err := keys.Get(strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		name, _ := key.AsString()
+		d, err := descriptors.Get(name)
+		if err != nil {
+			return nil, err
+		}
+		fn, err := d.Get("value")
+		if err != nil || !fn.IsFunction() {
+			continue
+		}
+		length, err := fn.Get("length")
+		if err != nil {
+			return nil, err
+		}
+		params, _ := length.AsNumber()
+		methods[name] = int(params)
+	}
+	return methods, nil
+}
+
+// note says a difference of this Viewer on the console, once.
+func (v *webViewer) note(what string) {
+	if !slices.Contains(v.noted, what) {
+		v.noted = append(v.noted, what)
+		logInfo("the Rerun Viewer " + v.glue.version + " " + what)
+	}
+}
+
 // method returns a WebHandle method, saying so plainly when this Viewer
 // version does not have it.
 func (v *webViewer) method(name string) error {
+	if v.methods != nil {
+		if _, ok := v.methods[name]; !ok {
+			return errors.New("the Rerun Viewer " + v.glue.version + " does not support " + name)
+		}
+		return nil
+	}
 	fn, err := v.handle.Get(name)
 	if err != nil {
 		return err
@@ -209,7 +286,13 @@ func (v *webViewer) sendData(kind messageKind, data payload) error {
 	return v.call(method, v.channel, b.u8)
 }
 
+// openURL calls add_receiver as this Viewer declares it: with
+// follow_if_http before 0.35, with the URL alone from then on.
 func (v *webViewer) openURL(url string, follow bool) error {
+	if params, known := v.methods["add_receiver"]; follow && known && params < 2 {
+		v.note("opens URLs without follow_if_http (its add_receiver takes the URL alone)")
+		follow = false
+	}
 	if follow {
 		return v.call("add_receiver", url, true)
 	}

@@ -27,6 +27,8 @@ type widget struct {
 	src       viewerSource
 	simd      func() bool // nil: not checked
 	lifecycle func(event string)
+	// unknownKinds are the message types noted as unknown so far.
+	unknownKinds []string
 
 	stopListening func()
 	inbox         inbox
@@ -477,7 +479,14 @@ func (w *widget) handle(it item) {
 	} else {
 		err = w.dispatch(it.msg)
 	}
-	if err != nil {
+	var unknown *unknownMessage
+	switch {
+	case errors.As(err, &unknown):
+		if !slices.Contains(w.unknownKinds, unknown.Kind) {
+			w.unknownKinds = append(w.unknownKinds, unknown.Kind)
+			w.page.info(err.Error())
+		}
+	case err != nil:
 		w.report(err)
 	}
 }

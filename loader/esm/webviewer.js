@@ -314,6 +314,25 @@ export class WebViewer {
   }
 
   /**
+   * The open recording as .rrd bytes, streamed, where the Viewer has
+   * save_recording (newer than 0.33); otherwise it throws, naming the
+   * method and the Viewer version.
+   * @returns {ReadableStream<Uint8Array>}
+   */
+  save_recording() {
+    return this.#call("save the recording", "save_recording");
+  }
+
+  /**
+   * The blueprint as .rbl bytes, streamed, where the Viewer has
+   * save_blueprint; otherwise it throws as save_recording does.
+   * @returns {ReadableStream<Uint8Array>}
+   */
+  save_blueprint() {
+    return this.#call("save the blueprint", "save_blueprint");
+  }
+
+  /**
    * Toggle fullscreen (when started with allow_fullscreen), with the
    * browser's Fullscreen API: no styles to inject, so strict
    * Content-Security-Policies allow it.

@@ -120,6 +120,10 @@ export class WebViewer {
   set_active_timeline(recording_id: string, timeline: string): void;
   get_time_range(recording_id: string, timeline: string): { min: number; max: number } | null;
   set_credentials(access_token: string, email: string): void;
+  /** The open recording as .rrd bytes; throws where the Viewer lacks save_recording. */
+  save_recording(): ReadableStream<Uint8Array>;
+  /** The blueprint as .rbl bytes; throws where the Viewer lacks save_blueprint. */
+  save_blueprint(): ReadableStream<Uint8Array>;
   toggle_fullscreen(): void;
 }
 
