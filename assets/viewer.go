@@ -142,12 +142,9 @@ func fetchRelease(ctx context.Context, r release, cache string, log io.Writer) (
 		r.integrity = integrity
 	}
 
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return "", fmt.Errorf("create cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(cache, ".fetch-")
+	tmp, err := cacheWorkDir(cache, ".fetch-")
 	if err != nil {
-		return "", fmt.Errorf("create cache: %w", err)
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 
@@ -175,6 +172,19 @@ func fetchRelease(ctx context.Context, r release, cache string, log io.Writer) (
 	}
 	fmt.Fprintf(log, "%s %s and unpacked in %s\n", r.spec(), how, pkgDir)
 	return pkgDir, nil
+}
+
+// cacheWorkDir makes a folder in cache to prepare an entry in, so that it
+// moves into place with a rename.
+func cacheWorkDir(cache, prefix string) (string, error) {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", fmt.Errorf("create cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(cache, prefix)
+	if err != nil {
+		return "", fmt.Errorf("create cache: %w", err)
+	}
+	return tmp, nil
 }
 
 // verify checks the tarball against r's pin, or against npm's integrity

@@ -185,12 +185,9 @@ func unpackTarball(tgz, cache string, log io.Writer) (string, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(log, "the cached copy of %s cannot be used (%v): unpacking it again\n", tgz, err)
 		}
-		if err := os.MkdirAll(cache, 0o755); err != nil {
-			return "", fmt.Errorf("create cache: %w", err)
-		}
-		tmp, err := os.MkdirTemp(cache, ".unpack-")
+		tmp, err := cacheWorkDir(cache, ".unpack-")
 		if err != nil {
-			return "", fmt.Errorf("create cache: %w", err)
+			return "", err
 		}
 		defer os.RemoveAll(tmp)
 		if err := unpackInto(tgz, tmp, root, r); err != nil {

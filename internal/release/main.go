@@ -225,19 +225,7 @@ func writeArchive(dir, base string, asZip bool, files []archived, stamp time.Tim
 	name := base + ".tar.gz"
 	if asZip {
 		name = base + ".zip"
-		zw := zip.NewWriter(&buf)
-		for _, f := range files {
-			h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp}
-			h.SetMode(f.mode)
-			w, err := zw.CreateHeader(h)
-			if err != nil {
-				return "", err
-			}
-			if _, err := w.Write(f.data); err != nil {
-				return "", err
-			}
-		}
-		if err := zw.Close(); err != nil {
+		if err := writeZip(&buf, files, stamp); err != nil {
 			return "", err
 		}
 	} else {
@@ -331,6 +319,24 @@ func bundleArchive(ctx context.Context, root, tmp, out, version string, stamp ti
 	name := strings.TrimSpace(string(tgz))
 	fmt.Fprintf(os.Stderr, "wrote %s\n", filepath.Join(out, name))
 	return []string{archive, name}, nil
+}
+
+// writeZip writes files, in order, each stamped with the same time and
+// its own mode, as a zip archive into w.
+func writeZip(w io.Writer, files []archived, stamp time.Time) error {
+	zw := zip.NewWriter(w)
+	for _, f := range files {
+		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp}
+		h.SetMode(f.mode)
+		fw, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // writeSums writes SHA256SUMS for the archives, as sha256sum -c reads it.

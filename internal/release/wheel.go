@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -98,13 +97,6 @@ if __name__ == "__main__":
     main()
 `
 
-// wheelFile is a file of a wheel.
-type wheelFile struct {
-	name string
-	data []byte
-	exec bool
-}
-
 // writeWheel writes the wheel of one target's binary into dir and returns
 // its file name. The same inputs give the same bytes: files in a fixed
 // order, each stamped with stamp.
@@ -123,10 +115,11 @@ func writeWheel(dir, version, target string, binary []byte, stamp time.Time) (st
 	for _, p := range platforms {
 		fmt.Fprintf(&tags, "Tag: py3-none-%s\n", p)
 	}
-	files := []wheelFile{
-		{pkg + "/__init__.py", []byte(strings.ReplaceAll(wheelInit, "{{VERSION}}", version)), false},
-		{pkg + "/__main__.py", []byte(wheelMain), false},
-		{pkg + "/bin/" + exe, binary, true},
+	// pip installs a file executable when its mode in the wheel is.
+	files := []archived{
+		{pkg + "/__init__.py", []byte(strings.ReplaceAll(wheelInit, "{{VERSION}}", version)), 0o644},
+		{pkg + "/__main__.py", []byte(wheelMain), 0o644},
+		{pkg + "/bin/" + exe, binary, 0o755},
 		{info + "METADATA", []byte(fmt.Sprintf(`Metadata-Version: 2.1
 Name: %s
 Version: %s
@@ -135,9 +128,9 @@ License: MIT OR Apache-2.0
 Requires-Python: >=3.8
 
 Run `+"`%s install`"+` in the environment of your notebook kernel.
-`, names.PythonScript, version, names.PythonScript)), false},
-		{info + "WHEEL", []byte("Wheel-Version: 1.0\nGenerator: gorerun-loader release\nRoot-Is-Purelib: false\n" + tags.String()), false},
-		{info + "entry_points.txt", []byte(fmt.Sprintf("[console_scripts]\n%s = %s.__main__:main\n", names.PythonScript, pkg)), false},
+`, names.PythonScript, version, names.PythonScript)), 0o644},
+		{info + "WHEEL", []byte("Wheel-Version: 1.0\nGenerator: gorerun-loader release\nRoot-Is-Purelib: false\n" + tags.String()), 0o644},
+		{info + "entry_points.txt", []byte(fmt.Sprintf("[console_scripts]\n%s = %s.__main__:main\n", names.PythonScript, pkg)), 0o644},
 	}
 	var record strings.Builder
 	for _, f := range files {
@@ -145,26 +138,10 @@ Run `+"`%s install`"+` in the environment of your notebook kernel.
 		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", f.name, base64.RawURLEncoding.EncodeToString(sum[:]), len(f.data))
 	}
 	fmt.Fprintf(&record, "%sRECORD,,\n", info)
-	files = append(files, wheelFile{info + "RECORD", []byte(record.String()), false})
+	files = append(files, archived{info + "RECORD", []byte(record.String()), 0o644})
 
 	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp}
-		mode := os.FileMode(0o644)
-		if f.exec {
-			mode = 0o755 // pip installs it executable
-		}
-		h.SetMode(mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			return "", err
-		}
-		if _, err := w.Write(f.data); err != nil {
-			return "", err
-		}
-	}
-	if err := zw.Close(); err != nil {
+	if err := writeZip(&buf, files, stamp); err != nil {
 		return "", err
 	}
 	name := fmt.Sprintf("%s-%s-py3-none-%s.whl", pkg, version, strings.Join(platforms, "."))
