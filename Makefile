@@ -16,7 +16,7 @@ WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 LOADER := build/bin/loader
 WASM_PKGS := ./loader/... ./wasmjs/... ./cmd/loader/...
 
-.PHONY: run test build dist bench bench-many bench-server viewer deps chromium node nginx wrk python loader vet test-race test-native test-wasm test-busy clean
+.PHONY: run test build dist bench bench-many bench-server compat viewer deps chromium node nginx wrk python loader vet test-race test-native test-wasm test-busy clean
 
 # Serves the pinned Viewer built into the cache: on a first run from a quick
 # compression within seconds, swapped for the quality-11 one when it is
@@ -52,6 +52,13 @@ bench-many: chromium viewer
 # Our server vs nginx vs python3 -m http.server on the same build, loopback.
 bench-server: build nginx wrk
 	$(GO) run ./bench/server --dir build/dist --loader $(LOADER)
+
+# Every Viewer on npm from 0.20 on, each built and run in the notebook
+# widget, the <rerun-viewer> element and `loader check` with a recording
+# it opens: ready, open and drawn, or why not (build/compat/compat.md,
+# printed). VERSIONS=0.24.1,0.33.0 picks others.
+compat: chromium node
+	$(GO) run ./internal/compat --out build/compat $(if $(VERSIONS),--versions $(VERSIONS))
 
 viewer: node loader
 	@$(LOADER) viewer >/dev/null
