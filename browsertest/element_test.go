@@ -122,6 +122,22 @@ func TestElementAttributesApplyLive(t *testing.T) {
 	}
 }
 
+// TestElementOpensSrcGivenOnceIdle gives an element its src only after
+// its Viewer started empty and drew its welcome screen: the recording
+// opens without any input. A Viewer with nothing to show draws no frame
+// until something asks for one (0.26 on), and a new source is looked at
+// only in a frame.
+func TestElementOpensSrcGivenOnceIdle(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	i := addElement(t, tab, map[string]string{"width": "400", "height": "300"})
+	waitEvents(t, tab, i, "ready", 1)
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].setAttribute("src", %s), true)`, i, headless.JS("/rrd/"+smallRecording))); err != nil {
+		t.Fatal(err)
+	}
+	waitEvents(t, tab, i, "recording_open", 1)
+}
+
 // TestElementRemovedAndPutBack removes a running element: its Viewer,
 // canvas, timers and Go functions go; put back, it starts again.
 func TestElementRemovedAndPutBack(t *testing.T) {

@@ -24,20 +24,24 @@ const checkTimeout = 4 * time.Minute
 // {type: "rrd"} message with the bytes.
 func (m *matrix) widget(ctx context.Context, b *bundle, recs []string) cell {
 	return m.inTab(func(tab *headless.Tab) cell {
-		return inPage(ctx, tab, recs, func() (pageViewer, error) {
+		return inPage(ctx, tab, recs, func(rec string) (pageViewer, error) {
 			mounted, err := tab.Mount(headless.LoadURL(b.widgetURL()), traits)
-			return &widgetViewer{tab, mounted.Index}, err
+			return &widgetViewer{tab, mounted.Index, rec}, err
 		})
 	})
 }
 
-// widgetViewer is a mounted widget, window.views[index] of the host page.
+// widgetViewer is a mounted widget, window.views[index] of the host page,
+// for the recording rec.
 type widgetViewer struct {
 	tab   *headless.Tab
 	index int
+	rec   string
 }
 
-func (w *widgetViewer) send(rec string) (string, error) {
+// open sends the recording.
+func (w *widgetViewer) open() (string, time.Time, error) {
+	since := time.Now()
 	model := fmt.Sprintf("window.views[%d].model", w.index)
 	before, err := headless.Eval[int](w.tab, fmt.Sprintf(`(async () => {
 		const model = %s;
@@ -45,11 +49,11 @@ func (w *widgetViewer) send(rec string) (string, error) {
 		const before = model.events("recording_open").length;
 		model.deliver({ type: "rrd" }, [host.bytesView(bytes)]);
 		return before;
-	})()`, model, headless.JS("/rrd/"+rec)))
+	})()`, model, headless.JS("/rrd/"+w.rec)))
 	if err != nil {
-		return "", fmt.Errorf("send %s: %w", rec, err)
+		return "", since, fmt.Errorf("send %s: %w", w.rec, err)
 	}
-	return fmt.Sprintf(`%s.events("recording_open").length > %d`, model, before), nil
+	return fmt.Sprintf(`%s.events("recording_open").length > %d`, model, before), since, nil
 }
 
 // canvas is in the view's element, the index+1-th of #widgets (a removed
@@ -67,11 +71,12 @@ func (w *widgetViewer) remove() error {
 // module.
 const elementKit = `(await import("/testkit/elements.js"))`
 
-// element puts a <rerun-viewer> from the bundle's origin on a page of
-// another, waits until it runs, and then sets its src to a recording.
+// element puts a <rerun-viewer src="…"> from the bundle's origin on a
+// page of another, as a web page writes it: the element opens its src
+// once its Viewer runs.
 func (m *matrix) element(ctx context.Context, b *bundle, recs []string) cell {
 	return m.inTab(func(tab *headless.Tab) cell {
-		return inPage(ctx, tab, recs, func() (pageViewer, error) { return addElement(tab, b.elementURL()) })
+		return inPage(ctx, tab, recs, func(rec string) (pageViewer, error) { return addElement(tab, b.elementURL(), rec) })
 	})
 }
 
@@ -79,27 +84,44 @@ func (m *matrix) element(ctx context.Context, b *bundle, recs []string) cell {
 type elementViewer struct {
 	tab   *headless.Tab
 	index int
+	// ready is when it dispatched its ready event, right before it
+	// opened its src.
+	ready time.Time
 }
 
-// addElement adds a <rerun-viewer> of the module at url, with no src, and
-// waits for its ready event; an error event fails it with its message.
-func addElement(tab *headless.Tab, url string) (*elementViewer, error) {
-	i, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => %s.addElement(%s, {width: "640", height: "480"}))()`,
-		elementKit, headless.JS(url)))
+// addElement adds a <rerun-viewer> of the module at url with rec as its
+// src, and waits for its ready event; an error event fails it with its
+// message.
+func addElement(tab *headless.Tab, url, rec string) (*elementViewer, error) {
+	attrs := map[string]string{"src": "/rrd/" + rec, "width": "640", "height": "480"}
+	i, err := headless.Eval[int](tab, fmt.Sprintf(`(async () => %s.addElement(%s, %s))()`,
+		elementKit, headless.JS(url), headless.JS(attrs)))
 	if err != nil {
 		return nil, fmt.Errorf("add the element: %w", err)
 	}
-	e := &elementViewer{tab, i}
+	e := &elementViewer{tab: tab, index: i}
 	if err := tab.Poll("the element's ready or error event", fmt.Sprintf(`(async () => %s + %s > 0)()`, e.count("ready"), e.count("error")), deadline); err != nil {
 		return nil, err
 	}
-	failure, err := headless.Eval[string](tab, fmt.Sprintf(`window.elements[%d].events.find((e) => e.type === "error")?.detail?.message ?? ""`, i))
+	// The console's times are the wall clock's: the event's is the
+	// page's time origin plus its performance.now().
+	ev, err := headless.Eval[struct {
+		Failure string  `json:"failure"`
+		ReadyAt float64 `json:"readyAt"`
+	}](tab, fmt.Sprintf(`(() => {
+		const events = window.elements[%d].events;
+		return {
+			failure: events.find((e) => e.type === "error")?.detail?.message ?? "",
+			readyAt: performance.timeOrigin + (events.find((e) => e.type === "ready")?.at ?? 0),
+		};
+	})()`, i))
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("read the element's events: %w", err)
-	case failure != "":
-		return nil, fmt.Errorf("error event: %s", failure)
+	case ev.Failure != "":
+		return nil, fmt.Errorf("error event: %s", ev.Failure)
 	}
+	e.ready = time.UnixMicro(int64(ev.ReadyAt * 1000))
 	return e, nil
 }
 
@@ -109,16 +131,10 @@ func (e *elementViewer) count(typ string) string {
 	return fmt.Sprintf(`%s.count(%d, %s)`, elementKit, e.index, headless.JS(typ))
 }
 
-func (e *elementViewer) send(rec string) (string, error) {
-	before, err := headless.Eval[int](e.tab, fmt.Sprintf(`(async () => {
-		const before = %s;
-		window.elements[%d].setAttribute("src", %s);
-		return before;
-	})()`, e.count("recording_open"), e.index, headless.JS("/rrd/"+rec)))
-	if err != nil {
-		return "", fmt.Errorf("set src to %s: %w", rec, err)
-	}
-	return fmt.Sprintf(`(async () => %s > %d)()`, e.count("recording_open"), before), nil
+// open waits for the element, which opens its src by itself once ready:
+// what its Viewer says from then on is about the recording.
+func (e *elementViewer) open() (string, time.Time, error) {
+	return fmt.Sprintf(`(async () => %s > 0)()`, e.count("recording_open")), e.ready, nil
 }
 
 func (e *elementViewer) canvas() string { return "rerun-viewer canvas" }

@@ -31,11 +31,11 @@ var recordings = []string{
 // how far it got.
 type host struct {
 	name string
-	run  func(m *matrix, ctx context.Context, b *bundle, recordings []string) cell
-	// slowToRefuse is a host that takes its whole timeout to give up on a
-	// recording a Viewer cannot read but says so only in an older
-	// Viewer's log shape: after hosts that opened none of the
-	// recordings, it tries only the first.
+	run  func(m *matrix, ctx context.Context, b *bundle, recs []string) cell
+	// slowToRefuse marks a host that waits its whole timeout for a
+	// recording the Viewer cannot read when the Viewer says so in the
+	// older log shape only (`loader check`): after hosts that opened none
+	// of the recordings, it tries only the first.
 	slowToRefuse bool
 }
 

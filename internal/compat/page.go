@@ -42,11 +42,12 @@ const (
 	maxFlat = 0.99
 )
 
-// A pageViewer is one Viewer in a host page.
+// A pageViewer is one Viewer in a host page, started for one recording.
 type pageViewer interface {
-	// send gives the Viewer a recording and returns a JavaScript
-	// expression that is true once it opened it.
-	send(rec string) (opened string, err error)
+	// open has the Viewer open the recording, if it does not by itself,
+	// and returns a JavaScript expression that is true once it opened
+	// it, and the time from which what the Viewer says is about it.
+	open() (opened string, since time.Time, err error)
 	// canvas is the CSS selector of its canvas.
 	canvas() string
 	// remove takes it off the page.
@@ -54,13 +55,13 @@ type pageViewer interface {
 }
 
 // inPage tries the recordings in tab one after the other, each in a
-// Viewer of its own that start puts on the page, until one opens, and
-// then waits for its picture. A Viewer logs each warning once, so a
+// Viewer of its own that start puts on the page for it, until one opens,
+// and then waits for its picture. A Viewer logs each warning once, so a
 // second recording sent to the Viewer that refused the first would be
 // refused in silence.
-func inPage(ctx context.Context, tab *headless.Tab, recs []string, start func() (pageViewer, error)) (c cell) {
+func inPage(ctx context.Context, tab *headless.Tab, recs []string, start func(rec string) (pageViewer, error)) (c cell) {
 	for _, rec := range recs {
-		v, err := start()
+		v, err := start(rec)
 		if err != nil && !c.Ready {
 			c.Failure = why(tab, err)
 			return c
@@ -70,8 +71,7 @@ func inPage(ctx context.Context, tab *headless.Tab, recs []string, start func() 
 			continue
 		}
 		c.Ready = true
-		since := time.Now()
-		opened, err := v.send(rec)
+		opened, since, err := v.open()
 		if err == nil {
 			err = awaitOpen(ctx, tab, opened, since, deadline)
 		}

@@ -72,10 +72,18 @@ func (c cell) summary() string {
 var fixtureURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/rrd/`)
 
 // shorten returns the first line of s, with the recordings' addresses
-// cut to their names, at most n characters of it.
+// cut to their names, in at most n characters: when it is longer, its
+// first message or sentence, which says most, cut to n.
 func shorten(s string, n int) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	s = strings.Join(strings.Fields(fixtureURL.ReplaceAllString(s, "")), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	s, _, _ = strings.Cut(s, "; ")
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i+1]
+	}
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
