@@ -98,7 +98,7 @@ func TestComposeWidgetKeepsMarkersThroughMinification(t *testing.T) {
 		want, notWant string
 	}{
 		{names.WidgetFile, w.split, fileLoader, "{gzip:"},
-		{names.StandaloneWidgetFile, w.standalone, "{gzip:", names.LoaderFile + `"`},
+		{names.StandaloneWidgetFile, w.standalone, "{gzip:", fileLoader},
 	}
 	for _, tt := range tests {
 		if err := CheckMarkers(tt.widget); err != nil {

@@ -122,16 +122,32 @@ func TestElementAttributesApplyLive(t *testing.T) {
 	}
 }
 
-// TestElementOpensSrcGivenOnceIdle gives an element its src only after
-// its Viewer started empty and drew its welcome screen: the recording
-// opens without any input. A Viewer with nothing to show draws no frame
-// until something asks for one (0.26 on), and a new source is looked at
-// only in a frame.
+// TestElementOpensSrcGivenOnceIdle gives an element its src only once its
+// Viewer, started empty, stopped drawing: the recording opens without any
+// input. From 0.26 on the Viewer takes up a new source in its next frame,
+// and draws none while nothing moves.
 func TestElementOpensSrcGivenOnceIdle(t *testing.T) {
 	t.Parallel()
 	tab := openTab(t)
+	// Count animation frames, and note the last one in which WebGL drew.
+	if _, err := headless.Eval[bool](tab, `(() => {
+		window.frames_ = { now: 0, drew: 0 };
+		const tick = () => { window.frames_.now++; requestAnimationFrame(tick); };
+		requestAnimationFrame(tick);
+		const proto = WebGL2RenderingContext.prototype;
+		for (const name of ["drawArrays", "drawElements", "drawArraysInstanced", "drawElementsInstanced"]) {
+			const draw = proto[name];
+			proto[name] = function (...args) { window.frames_.drew = window.frames_.now; return draw.apply(this, args); };
+		}
+		return true;
+	})()`); err != nil {
+		t.Fatal(err)
+	}
 	i := addElement(t, tab, map[string]string{"width": "400", "height": "300"})
 	waitEvents(t, tab, i, "ready", 1)
+	if err := tab.Poll("the Viewer to stop drawing", `window.frames_.drew > 0 && window.frames_.now - window.frames_.drew > 30`, headless.Deadline); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(window.elements[%d].setAttribute("src", %s), true)`, i, headless.JS("/rrd/"+smallRecording))); err != nil {
 		t.Fatal(err)
 	}

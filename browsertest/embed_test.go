@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,43 +168,67 @@ func runUpstreamPage(t *testing.T, module string, ours bool) {
 
 // TestBlobModuleWithViewerOption imports widget.js from a blob: URL (as
 // marimo and anywidget's inline ESM do), where nothing is next to the
-// module: widget.js says its Go loader cannot be found there and names the
-// standalone build, which carries the loader inside and, told by the
-// viewer option where the Viewer is, opens the recording.
+// module: told by the viewer option where the Viewer is, it finds its Go
+// loader next to that Viewer (with the Viewer URL's query), or where the
+// loader option says; where neither is, or neither answers, it says what
+// it tried. The standalone build carries its loader inside.
 func TestBlobModuleWithViewerOption(t *testing.T) {
 	t.Parallel()
-	tab := openTab(t, names.LoaderFile)
-	viewer := must(t, serveReal) + "/" + names.ViewerFile + "?from-option"
+	real := must(t, serveReal)
+	viewer := real + "/" + names.ViewerFile + "?from-option"
+	nowhere := pagesURL(t) + "/nowhere/" + names.ViewerFile
 	tests := []struct {
-		module, want string
+		name, module string
+		options      map[string]string
+		want         string
+		loader       []string // the Go loader's requests
 	}{
-		{realURL(t), "error: this module was imported from a blob: URL, with nothing next to it, so its Go loader, " + names.LoaderFile +
-			", cannot be found: import " + names.WidgetFile + " by its http(s) URL, or use " + names.StandaloneWidgetFile},
-		{standalone(realURL(t)), "recording_open"},
+		{"viewer beside", realURL(t), map[string]string{"viewer": viewer},
+			"recording_open", []string{real + "/" + names.LoaderFile + "?from-option"}},
+		{"loader option", realURL(t), map[string]string{"viewer": viewer, "loader": real + "/" + names.LoaderFile + "?named"},
+			"recording_open", []string{real + "/" + names.LoaderFile + "?named"}},
+		{"no loader beside the viewer", realURL(t), map[string]string{"viewer": nowhere},
+			"error: this module was imported from a blob: URL, with nothing next to it, and its Go loader, " + names.LoaderFile +
+				", was not found: " + pagesURL(t) + "/nowhere/" + names.LoaderFile + " answered HTTP 404", nil},
+		{"nothing named", realURL(t), map[string]string{},
+			"error: this module was imported from a blob: URL, with nothing next to it, so its Go loader, " + names.LoaderFile +
+				", cannot be found: import " + names.WidgetFile + " by its http(s) URL, give the viewer option", nil},
+		{"standalone", standalone(realURL(t)), map[string]string{"viewer": viewer}, "recording_open", nil},
 	}
 	for _, tt := range tests {
-		got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
-			const source = await (await fetch(%s)).text();
-			const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-			const { mount } = await import(url);
-			const el = document.createElement("div");
-			document.body.append(el);
-			try {
-				const viewer = await mount(el, { viewer: %s, recording: %s });
-				return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source && "recording_open")));
-			} catch (e) {
-				return "error: " + e.message;
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tab := openTab(t, names.LoaderFile, "404")
+			options := map[string]any{"recording": rrdURL(t, smallRecording)}
+			for k, v := range tt.options {
+				options[k] = v
 			}
-		})()`, headless.JS(tt.module), headless.JS(viewer), headless.JS(rrdURL(t, fixtureRRD))))
-		if err != nil {
-			t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
-		}
-		if !strings.HasPrefix(got, tt.want) {
-			t.Errorf("%s from a blob: URL: %q, want %q", tt.module, got, tt.want)
-		}
-	}
-	if reqs := pageRequests(t, tab, names.ViewerFile); len(reqs) != 1 || reqs[0] != viewer {
-		t.Errorf("Viewer requests %v, want one of %s", reqs, viewer)
+			got, err := headless.Eval[string](tab, fmt.Sprintf(`(async () => {
+				const source = await (await fetch(%s)).text();
+				const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+				const { mount } = await import(url);
+				const el = document.createElement("div");
+				document.body.append(el);
+				try {
+					const viewer = await mount(el, %s);
+					return await new Promise((resolve) => viewer.once("recording_open", (e) => resolve(e.source && "recording_open")));
+				} catch (e) {
+					return "error: " + e.message;
+				}
+			})()`, headless.JS(tt.module), headless.JS(options)))
+			if err != nil {
+				t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+			}
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("mount from a blob: URL: %q, want %q", got, tt.want)
+			}
+			if reqs := pageRequests(t, tab, names.LoaderFile); tt.loader != nil && !slices.Equal(reqs, tt.loader) {
+				t.Errorf("Go loader requests %v, want %v", reqs, tt.loader)
+			}
+			if reqs := pageRequests(t, tab, names.ViewerFile); got == "recording_open" && (len(reqs) != 1 || reqs[0] != viewer) {
+				t.Errorf("Viewer requests %v, want one of %s", reqs, viewer)
+			}
+		})
 	}
 }
 

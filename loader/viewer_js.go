@@ -293,10 +293,35 @@ func (v *webViewer) openURL(url string, follow bool) error {
 		v.note("opens URLs without follow_if_http (its add_receiver takes the URL alone)")
 		follow = false
 	}
+	var err error
 	if follow {
-		return v.call("add_receiver", url, true)
+		err = v.call("add_receiver", url, true)
+	} else {
+		err = v.call("add_receiver", url) // as the notebook widget calls it
 	}
-	return v.call("add_receiver", url) // as the notebook widget calls it
+	if err != nil {
+		return err
+	}
+	return v.wake()
+}
+
+// wake has the Viewer draw a frame. From 0.26 on, add_receiver only queues
+// the new source for the Viewer's next frame, and a Viewer with nothing
+// moving draws none until some input comes: a URL opened in an idle
+// Viewer would wait for a pointer move over it. A mouseleave on its canvas
+// is input the Viewer answers with a frame; its only other effect is to
+// drop the hover highlight of a pointer resting there until it moves.
+func (v *webViewer) wake() error {
+	mouseEvent, err := wasmjs.Global().Get("MouseEvent")
+	if err != nil {
+		return err
+	}
+	leave, err := mouseEvent.New("mouseleave")
+	if err != nil {
+		return err
+	}
+	_, err = v.canvas.Call("dispatchEvent", leave)
+	return err
 }
 func (v *webViewer) closeURL(url string) error { return v.call("remove_receiver", url) }
 

@@ -29,7 +29,19 @@ function viewerURL(option) {
 // bundler gave the file one of its own; "" unless it is http(s).
 function nextToModule(url) {
   if (!/^https?:/i.test(url)) return "";
-  const href = import.meta.url.split("#")[0];
+  return withQueryOf(url, import.meta.url);
+}
+
+// beside returns the file named name in the folder of url, with url's
+// query, or "" unless url is http(s).
+function beside(url, name) {
+  if (!/^https?:/i.test(url)) return "";
+  return withQueryOf(new URL("./" + name, url).href, url);
+}
+
+// withQueryOf returns url with the query of from, unless it has its own.
+function withQueryOf(url, from) {
+  const href = String(from).split("#")[0];
   const query = href.indexOf("?");
   return query >= 0 && !url.includes("?") ? url + href.slice(query) : url;
 }
@@ -162,15 +174,16 @@ async function keepViewer(cache, bytes, headers) {
 // use: the Viewer's early load of url first, then the loader's boot, which
 // takes the main thread for a while before it first waits (the loader
 // Wasm is decoded and handed to the compiler), so the download is under
-// way meanwhile.
-function prepare(url) {
+// way meanwhile. loader is the page's URL of the Go loader, or "".
+function prepare(url, loader = "") {
   let rt = runtimes.get(BUILD_ID);
   if (rt && (rt.ready || rt.early !== undefined)) return rt;
   // A browser without Wasm SIMD cannot run the Viewer, nor can a module
   // whose Go loader cannot be found: the boot says so instead of
   // downloading it.
-  const early = simdSupported() && loaderLocated() ? startEarlyFetch(url) : null;
-  rt ??= runtime();
+  const place = { viewer: url, loader };
+  const early = simdSupported() && loaderLocated(place) ? startEarlyFetch(url) : null;
+  rt ??= runtime(place);
   rt.early = early;
   return rt;
 }
@@ -178,8 +191,8 @@ function prepare(url) {
 // loaderAPI returns the page's Go loader API and, to the first Viewer on
 // the page only, the early load: only that Viewer waits for the boot, and
 // the load started for it is its own.
-async function loaderAPI(url) {
-  const rt = prepare(url);
+async function loaderAPI(url, loader = "") {
+  const rt = prepare(url, loader);
   const early = rt.earlyClaimed ? null : rt.early;
   rt.earlyClaimed = true;
   const api = await rt.api;

@@ -17,7 +17,7 @@ function urls(value) {
 }
 
 class RerunViewerElement extends HTMLElement {
-  static observedAttributes = ["src", "width", "height", "theme", "panel-states", "viewer", "loading"];
+  static observedAttributes = ["src", "width", "height", "theme", "panel-states", "viewer", "loader", "loading"];
 
   #viewer = null;
   #life = null; // aborted when the element leaves the document
@@ -91,6 +91,7 @@ class RerunViewerElement extends HTMLElement {
         theme: this.getAttribute("theme") ?? undefined,
         panelStates: this.#panelStates(),
         viewer: this.getAttribute("viewer") ?? undefined,
+        loader: this.getAttribute("loader") ?? undefined,
         maxRunningViewers: this.hasAttribute("max-running-viewers") ? Number(this.getAttribute("max-running-viewers")) : undefined,
         signal,
       });

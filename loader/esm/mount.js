@@ -3,7 +3,8 @@
  * runs. options: recording (a URL or an array of URLs), width and height
  * (px numbers, CSS lengths or "auto"; default "auto": the element's width
  * at 16:9), theme, panelStates, fallbackToken, viewer (the URL of
- * re_viewer_bg.wasm), signal (an AbortSignal that destroys it), and any
+ * re_viewer_bg.wasm), loader (the URL of the Go loader, default: next to
+ * this module, else next to the Viewer), signal (an AbortSignal that destroys it), and any
  * WebViewer.start option, and maxRunningViewers (setMaxRunningViewers for the
  * page). Rejects with an Error that says what failed and
  * what to do; the element shows it too.
@@ -13,7 +14,8 @@ export async function mount(element, options = {}) {
   const { recording, width = "auto", height = "auto", theme, panelStates, fallbackToken, signal, maxRunningViewers,
     ...rest } = options;
   signal?.throwIfAborted();
-  if (maxRunningViewers !== undefined) await setMaxRunningViewers(maxRunningViewers);
+  // The budget is the loader's: it boots from where the options say.
+  if (maxRunningViewers !== undefined) await (await runtime(pagePlace(rest)).api).setMaxRunningViewers(maxRunningViewers);
   const viewer = new WebViewer();
   const destroy = () => viewer.destroy();
   signal?.addEventListener("abort", destroy, { once: true });

@@ -40,30 +40,16 @@ const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
 // parallel with the Viewer and compiled as it arrives, so V8 caches its
 // code for the next page) and {gzip} in widget.standalone.js (the loader
 // inside, gzipped, in base64, for where nothing travels next to the
-// module), decompressed into a streaming compile.
-async function instantiateLoader(go) {
+// module), decompressed into a streaming compile. place is what the page
+// said of where things are: {viewer, loader} URLs, either "".
+async function instantiateLoader(go, place) {
   const source = loaderSource();
   if (source.gzip !== undefined) {
     const wasm = new Blob([base64Bytes(source.gzip)]).stream().pipeThrough(new DecompressionStream("gzip"));
     const response = new Response(wasm, { headers: { "Content-Type": "application/wasm" } });
     return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
   }
-  const url = nextToModule(source.url);
-  if (!url) {
-    throw new Error("this module was imported from a " + String(import.meta.url).split(":")[0] +
-      ": URL, with nothing next to it, so its Go loader, __LOADER_FILE__, cannot be found: import __WIDGET_FILE__ by its http(s) URL, " +
-      "or use __STANDALONE_WIDGET_FILE__ (loader build writes it next to __WIDGET_FILE__), which carries the Go loader inside");
-  }
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new Error("could not fetch the Go loader " + url + ": " + (e && e.message ? e.message : e));
-  }
-  if (!response.ok) {
-    throw new Error("the Go loader " + url + " answered HTTP " + response.status +
-      ": __LOADER_FILE__ must be served next to __WIDGET_FILE__ (copy the whole build folder)");
-  }
+  const response = await fetchLoader(loaderURLs(place));
   // instantiateStreaming refuses any other Content-Type.
   if (/^application\/wasm\b/i.test(response.headers.get("Content-Type") ?? "")) {
     return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
@@ -71,10 +57,46 @@ async function instantiateLoader(go) {
   return (await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject)).instance;
 }
 
-// loaderLocated reports whether this module knows where its Go loader is.
-function loaderLocated() {
-  const source = loaderSource();
-  return source.gzip !== undefined || nextToModule(source.url) !== "";
+// loaderURLs returns where the Go loader may be, in the order they are
+// tried: the page's loader option alone when it gave one; else next to
+// this module, then next to the Viewer the page or the build named (a
+// module imported from a blob: URL has no folder, but its Viewer has).
+function loaderURLs(place) {
+  if (place?.loader) return [place.loader];
+  const urls = [nextToModule(loaderSource().url)];
+  if (place?.viewer) urls.push(beside(place.viewer, "__LOADER_FILE__"));
+  return [...new Set(urls.filter(Boolean))];
+}
+
+// fetchLoader returns the first of urls that answers, or fails naming
+// every URL it tried and what each answered.
+async function fetchLoader(urls) {
+  const tried = [];
+  for (const url of urls) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return response;
+      tried.push(url + " answered HTTP " + response.status);
+    } catch (e) {
+      tried.push(url + " could not be fetched (" + (e && e.message ? e.message : e) + ")");
+    }
+  }
+  const here = nextToModule(loaderSource().url) ? "" :
+    "this module was imported from a " + String(import.meta.url).split(":")[0] + ": URL, with nothing next to it, ";
+  if (!tried.length) {
+    throw new Error(here + "so its Go loader, __LOADER_FILE__, cannot be found: import __WIDGET_FILE__ by its http(s) URL, " +
+      "give the viewer option (the Go loader is looked for next to the Viewer) or the loader option, " +
+      "or use __STANDALONE_WIDGET_FILE__ (loader build writes it next to __WIDGET_FILE__), which carries the Go loader inside");
+  }
+  throw new Error((here ? here + "and its" : "the") + " Go loader, __LOADER_FILE__, was not found: " + tried.join("; ") +
+    ": serve __LOADER_FILE__ next to __WIDGET_FILE__ or next to the Viewer (copy the whole build folder), " +
+    "or name it with the loader option");
+}
+
+// loaderLocated reports whether this module knows where its Go loader may
+// be.
+function loaderLocated(place) {
+  return loaderSource().gzip !== undefined || loaderURLs(place).length > 0;
 }
 
 // base64Bytes decodes base64, natively where the browser can.
@@ -86,11 +108,11 @@ function base64Bytes(text) {
   return bytes;
 }
 
-async function boot(rt) {
+async function boot(rt, place) {
   const start = performance.now();
   const Go = installGo();
   const go = new Go();
-  const instance = await instantiateLoader(go);
+  const instance = await instantiateLoader(go, place);
   rt.go = go;
   return new Promise((resolve, reject) => {
     // The Go program takes this hook before go.run returns.
@@ -153,15 +175,15 @@ function showError(el, text) {
 }
 
 // runtime returns this build's runtime record on the page, booting the Go
-// loader on first use: {api: Promise of the loader's API, ready, early:
+// loader on first use, from where place says (see instantiateLoader): {api: Promise of the loader's API, ready, early:
 // the Viewer's early load (undefined: not started, null: none),
 // earlyClaimed: whether a Viewer took it, views:
 // the elements of its live widgets, go: the Go instance}.
-function runtime() {
+function runtime(place) {
   let rt = runtimes.get(BUILD_ID);
   if (!rt) {
     rt = { ready: false, early: undefined, earlyClaimed: false, views: new Set() };
-    rt.api = boot(rt);
+    rt.api = boot(rt, place);
     runtimes.set(BUILD_ID, rt);
     rt.api.then(() => { rt.ready = true; }, () => {
       if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);

@@ -1,3 +1,15 @@
+// pagePlace returns where a page's start options say the Viewer and the
+// Go loader are, as absolute URLs: viewer (the option, else beside
+// base_url, else the build's own rule) and loader ("": found by the
+// rules of loaderURLs).
+function pagePlace({ viewer, base_url, loader } = {}) {
+  return {
+    viewer: viewerURL(viewer ? String(new URL(viewer, document.baseURI)) :
+      base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : ""),
+    loader: loader ? String(new URL(loader, document.baseURI)) : "",
+  };
+}
+
 // WebViewer has the API of @rerun-io/web-viewer's WebViewer, so a page
 // written for the npm package works by changing its import; every
 // WebViewer and notebook widget of a page shares one Go runtime and one
@@ -19,7 +31,8 @@ export class WebViewer {
   /**
    * Start the Viewer in parent (default: document.body) and open rrd (a URL
    * or an array of URLs) once it runs. options are upstream's, plus viewer:
-   * the URL of re_viewer_bg.wasm. Rejects with an Error that says what
+   * the URL of re_viewer_bg.wasm, and loader: the URL of the Go loader
+   * (default: next to this module, else next to the Viewer). Rejects with an Error that says what
    * failed and what to do; the element shows it too.
    */
   async start(rrd, parent, options, open_options) {
@@ -27,8 +40,9 @@ export class WebViewer {
     this.#state = "starting";
     this.#failure = "";
     options = { ...(options ?? {}) };
-    const { viewer, base_url, width, height, theme, fallback_token, panel_state_overrides, allow_fullscreen, login } = options;
-    for (const own of ["viewer", "base_url", "width", "height", "theme", "fallback_token", "panel_state_overrides", "allow_fullscreen", "login", "on_viewer_event", "fullscreen", "notebook"]) delete options[own];
+    const { width, height, theme, fallback_token, panel_state_overrides, allow_fullscreen, login } = options;
+    const place = pagePlace(options);
+    for (const own of ["viewer", "loader", "base_url", "width", "height", "theme", "fallback_token", "panel_state_overrides", "allow_fullscreen", "login", "on_viewer_event", "fullscreen", "notebook"]) delete options[own];
     this.#allowFullscreen = !!allow_fullscreen;
     if (this.#allowFullscreen) {
       options.fullscreen = { get_state: () => this.#isFullscreen(), on_toggle: () => this.toggle_fullscreen() };
@@ -39,8 +53,7 @@ export class WebViewer {
         signed_out_url: new URL(login.signed_out_url, location.href).href,
       };
     }
-    const url = viewerURL(viewer ? String(new URL(viewer, document.baseURI)) :
-      base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : "");
+    const url = place.viewer;
 
     const host = document.createElement("div");
     host.className = "rerun-viewer";
@@ -81,7 +94,7 @@ export class WebViewer {
       this.#dispatch("error", { message });
     };
     try {
-      const { rt, api, early } = await loaderAPI(url);
+      const { rt, api, early } = await loaderAPI(url, place.loader);
       if (life.signal.aborted) {
         early?.abort();
         return;

@@ -10,6 +10,12 @@ export type Theme = "dark" | "light" | "system";
 export interface WebViewerOptions {
   /** The URL of re_viewer_bg.wasm. Default: the build's --viewer-url, else next to widget.js. */
   viewer?: string;
+  /**
+   * The URL of the Go loader, rerun-loader.wasm. Default: next to widget.js,
+   * else next to the Viewer (so a widget.js imported from a blob: URL finds
+   * it beside the `viewer` it is given).
+   */
+  loader?: string;
   /** A directory holding re_viewer_bg.wasm (upstream's spelling of `viewer`). */
   base_url?: string;
   manifest_url?: string;
