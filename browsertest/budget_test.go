@@ -283,3 +283,50 @@ func shoot(t *testing.T, tab *headless.Tab, name string) {
 		t.Errorf("screenshot %s: %v", name, err)
 	}
 }
+
+// TestChannelDataComesBackAfterASuspend sends a recording through a real
+// Viewer's open_channel(), then starts a second Viewer on a budget of
+// one, which suspends the first; clicked, the first comes back with the
+// recording it was sent through the channel.
+func TestChannelDataComesBackAfterASuspend(t *testing.T) {
+	t.Parallel()
+	tab := openTab(t)
+	if _, err := headless.Eval[bool](tab, fmt.Sprintf(`(async () => {
+		const { mount, setMaxRunningViewers } = await import(%s);
+		const add = async () => {
+			const el = document.createElement("div");
+			document.getElementById("widgets").append(el);
+			const v = await mount(el, { width: 480, height: 320 });
+			const m = { el, v, events: [] };
+			for (const e of ["recording_open", "suspended", "resumed"]) v.on(e, (d) => m.events.push({ type: e, id: d?.recording_id }));
+			return m;
+		};
+		window.first = await add();
+		const bytes = new Uint8Array(await (await fetch(%s)).arrayBuffer());
+		const channel = window.first.v.open_channel("test");
+		channel.send_rrd(bytes);
+		window.setBudget = setMaxRunningViewers;
+		window.add = add;
+		return true;
+	})()`, headless.JS(realURL(t)), headless.JS(rrdURL(t, smallRecording)))); err != nil {
+		t.Fatalf("mount: %v\n%s", err, consoleText(tab))
+	}
+	opened := `window.first.events.filter((e) => e.type === "recording_open")`
+	if err := tab.Poll("the channel's recording open", opened+`.length === 1`, headless.Deadline); err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, consoleText(tab))
+	}
+	if _, err := headless.Eval[bool](tab, `(async () => { await window.setBudget(1); window.second = await window.add(); return true; })()`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Poll("the first Viewer suspended", `window.first.events.some((e) => e.type === "suspended")`, headless.Deadline); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := headless.Eval[bool](tab, `(window.first.el.querySelector(".rerun-loader-paused").click(), true)`); err != nil {
+		t.Fatal(err)
+	}
+	back := `(() => { const o = ` + opened + `; return o.length === 2 && o[1].id === o[0].id && window.first.events.at(-1).type !== "suspended"; })()`
+	if err := tab.Poll("the first Viewer back with the channel's recording", back, headless.Deadline); err != nil {
+		events, _ := headless.Eval[any](tab, `window.first.events`)
+		t.Fatalf("%v: events %v\nconsole:\n%s", err, events, consoleText(tab))
+	}
+}

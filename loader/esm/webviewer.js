@@ -26,6 +26,7 @@ export class WebViewer {
   #host = null; // the element the Viewer lives in, inside the parent
   #events = new Map();
   #allowFullscreen = false;
+  #panels = undefined; // the panel states given so far, which a restart applies again
   #failure = "";
 
   /**
@@ -44,6 +45,7 @@ export class WebViewer {
     const place = pagePlace(options);
     for (const own of ["viewer", "loader", "base_url", "width", "height", "theme", "fallback_token", "panel_state_overrides", "allow_fullscreen", "login", "on_viewer_event", "fullscreen", "notebook"]) delete options[own];
     this.#allowFullscreen = !!allow_fullscreen;
+    this.#panels = panel_state_overrides ?? undefined;
     if (this.#allowFullscreen) {
       options.fullscreen = { get_state: () => this.#isFullscreen(), on_toggle: () => this.toggle_fullscreen() };
     }
@@ -252,12 +254,17 @@ export class WebViewer {
   /** Apply panel states: {top, blueprint, selection, time: "hidden" | "collapsed" | "expanded" | null}. */
   setPanelStates(states) {
     this.#set("set the panel states", "_panel_states", states);
+    this.#panels = states ?? undefined;
   }
 
-  /** Open a channel to push .rrd bytes and tables through, as upstream's open_channel. */
+  /**
+   * Open a channel to push .rrd bytes and tables through, as upstream's
+   * open_channel. What it sends goes the way send() and sendTable() go,
+   * into the Viewer's own channel, so it is kept for a restart or a
+   * suspend (within the replay budget) like the rest of the Viewer's data.
+   */
   open_channel(channel_name = "rerun-io/web-viewer") {
-    const id = crypto.randomUUID();
-    this.#call(`open channel ${channel_name}`, "open_channel", id, channel_name);
+    this.#controller(`open channel ${channel_name}`);
     let closed = false;
     const viewer = this;
     return {
@@ -265,21 +272,22 @@ export class WebViewer {
         return !closed && viewer.ready;
       },
       send_rrd(bytes) {
-        if (this.ready) viewer.#call("send data", "send_rrd_to_channel", id, bytes);
+        if (this.ready) viewer.send(bytes);
       },
       send_table(bytes) {
-        if (this.ready) viewer.#call("send a table", "send_table_to_channel", id, bytes);
+        if (this.ready) viewer.sendTable(bytes);
       },
       close() {
-        if (!this.ready) return;
-        viewer.#call(`close channel ${channel_name}`, "close_channel", id);
         closed = true;
       },
     };
   }
 
+  // A panel state is a setting, not a call on the Viewer, so that a
+  // restarted or resumed Viewer has it too.
   override_panel_state(panel, state) {
-    this.#call(`set the ${panel} panel`, "override_panel_state", panel, state);
+    this.#controller(`set the ${panel} panel`);
+    this.setPanelStates({ ...this.#panels, [panel]: state ?? null });
   }
 
   toggle_panel_overrides(value) {

@@ -83,6 +83,10 @@ type Callback<K extends keyof WebViewerEvents> = WebViewerEvents[K] extends void
   ? () => void
   : (value: WebViewerEvents[K]) => void;
 
+/**
+ * A channel of open_channel(). What it sends goes into the Viewer's own
+ * channel, as send() does: it is kept for a restart or a resume.
+ */
 export interface LogChannel {
   readonly ready: boolean;
   send_rrd(rrd_bytes: Uint8Array): void;
