@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,7 +216,11 @@ func compose(in *inputs, viewerURL string) (*composed, error) {
 	if viewerURL != "" {
 		served = w.standalone
 	}
-	element, err := minifyJS(fillJS(esm.Element))
+	elementSrc, err := fillJS(esm.Element)
+	if err != nil {
+		return nil, fmt.Errorf("compose %s: %w", names.ElementFile, err)
+	}
+	element, err := minifyJS(elementSrc)
 	if err != nil {
 		return nil, fmt.Errorf("minify %s: %w", names.ElementFile, err)
 	}
@@ -460,7 +465,7 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
-	src := fillJS(esm.Widget(),
+	src, err := fillJS(esm.Widget(),
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
 		"__VIEWER_SHA256__", viewerSum,
@@ -469,7 +474,9 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 		"__GLUE__", viewer.glue,
 		"__WASM_EXEC__", wasmExec,
 	)
-
+	if err != nil {
+		return nil, fmt.Errorf("compose widget.js: %w", err)
+	}
 	out, err := minifyJS(src)
 	if err != nil {
 		return nil, fmt.Errorf("minify widget.js: %w", err)
@@ -489,9 +496,16 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 		return nil, fmt.Errorf("compress the loader Wasm: %w", err)
 	}
 	carrier := "function loaderSource(){return{gzip:\"" + base64.StdEncoding.EncodeToString(packed) + "\"}}\n"
-	marker := fillJS(esm.FetchViewer)
+	marker, err := fillJS(esm.FetchViewer)
+	if err != nil {
+		return nil, fmt.Errorf("compose the marker function: %w", err)
+	}
+	fromFile, err := fillJS(esm.LoaderFromFile)
+	if err != nil {
+		return nil, fmt.Errorf("compose loaderSource: %w", err)
+	}
 	w := &widgetBuilds{
-		split:      []byte(marker + fillJS(esm.LoaderFromFile) + string(out)),
+		split:      []byte(marker + fromFile + string(out)),
 		standalone: []byte(marker + carrier + string(out)),
 	}
 	for _, b := range [][]byte{w.split, w.standalone} {
@@ -521,8 +535,8 @@ func gzipped(b []byte) ([]byte, error) {
 // fillJS fills the placeholders of the loader's JavaScript in one pass:
 // the names every side agrees on, then the build's own pairs (placeholder,
 // value). One pass, so nothing a value brings in (the glue, wasm_exec.js)
-// is replaced.
-func fillJS(src string, build ...string) string {
+// is replaced. A placeholder it has no value for is an error.
+func fillJS(src string, build ...string) (string, error) {
 	pairs := append([]string{
 		"__WIDGET_FILE__", names.WidgetFile,
 		"__LOADER_FILE__", names.LoaderFile,
@@ -540,7 +554,33 @@ func fillJS(src string, build ...string) string {
 		"__EVENT_RESTORED__", names.EventRestored,
 		"__SIMD_PROBE__", jsBytes(names.SIMDProbe),
 	}, build...)
-	return strings.NewReplacer(pairs...).Replace(src)
+	if err := checkPlaceholders(src, pairs); err != nil {
+		return "", err
+	}
+	return strings.NewReplacer(pairs...).Replace(src), nil
+}
+
+// placeholder is how the JavaScript sources name a value the build fills.
+var placeholder = regexp.MustCompile(`__[A-Z][A-Z0-9_]*[A-Z0-9]__`)
+
+// checkPlaceholders fails on a placeholder of src that pairs (placeholder,
+// value, …) does not fill: left in, it would be a free name that fails
+// only in a browser.
+func checkPlaceholders(src string, pairs []string) error {
+	filled := map[string]bool{}
+	for i := 0; i < len(pairs); i += 2 {
+		filled[pairs[i]] = true
+	}
+	var missing []string
+	for _, p := range placeholder.FindAllString(src, -1) {
+		if !filled[p] && !slices.Contains(missing, p) {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the build fills no value for %s: add it to fillJS", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func minifyJS(src string) ([]byte, error) {

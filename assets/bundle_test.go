@@ -500,3 +500,22 @@ func TestBuildsIntoOneFolderAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestFillJSRefusesAnUnfilledPlaceholder(t *testing.T) {
+	for _, tt := range []struct {
+		src, want string
+	}{
+		{`const a = "__VIEWER_FILE__";`, ""},
+		{`const a = "__VIEWER_FILE__", b = __NO_SUCH_NAME__, c = __NO_SUCH_NAME__;`, "__NO_SUCH_NAME__: add it"},
+		{`const a = __BUILD_ID__;`, "__BUILD_ID__"},
+		{`obj.__proto__; x.__wbindgen_malloc;`, ""},
+	} {
+		_, err := fillJS(tt.src)
+		if got := fmt.Sprint(err); (tt.want == "") != (err == nil) || !strings.Contains(got, tt.want) {
+			t.Errorf("fillJS(%q) error %v, want one naming %q", tt.src, err, tt.want)
+		}
+	}
+	if _, err := fillJS(`__BUILD_ID__`, "__BUILD_ID__", "x"); err != nil {
+		t.Errorf("a placeholder the build fills: %v", err)
+	}
+}
