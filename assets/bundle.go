@@ -552,6 +552,7 @@ func fillJS(src string, build ...string) (string, error) {
 		"__LIFECYCLE_EVENTS__", jsValue(names.LifecycleEvents),
 		"__EVENT_RESUMED__", names.EventResumed,
 		"__EVENT_RESTORED__", names.EventRestored,
+		"__START_FAILED__", names.StartFailedTitle,
 		"__SIMD_PROBE__", jsBytes(names.SIMDProbe),
 	}, build...)
 	if err := checkPlaceholders(src, pairs); err != nil {

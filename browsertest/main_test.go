@@ -368,7 +368,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // inlineSource applies rerun-notebook's inline transformation
-// (PROTOCOL.md §1) to the built widget.js as loader install puts it in the
+// (docs/protocol.md, "Asset modes") to the built widget.js as loader install puts it in the
 // package (the standalone build): the text between the markers
 // becomes code that returns the gzipped, base64-inlined Viewer. It is made
 // once and served as /inline.js for the page to import from a blob: URL,

@@ -235,7 +235,7 @@ func (r *runner) runWithRestart(ctx context.Context, b *viewerBuild, j *job, att
 func (r *runner) runOne(ctx context.Context, b *viewerBuild, j *job, attempt int) (*BuildRun, *headless.Browser) {
 	run := &BuildRun{Build: b.role, Reached: "loading", doing: "loading the Viewer", timeout: j.scenario.Timeout}
 	if b.broken != nil {
-		run.Failure = "The Rerun Viewer could not start: " + b.broken.Error()
+		run.Failure = names.StartFailedTitle + ": " + b.broken.Error()
 		return run, nil
 	}
 	tab, br, err := r.browsers.newTab()

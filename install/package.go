@@ -134,7 +134,7 @@ func distInfoVersion(dir string) (string, error) {
 }
 
 // open checks that dir has the layout the notebook's inline and
-// serve-local modes read (PROTOCOL.md §1): __init__.py naming WIDGET_PATH
+// serve-local modes read (docs/protocol.md, "Asset modes"): __init__.py naming WIDGET_PATH
 // and WASM_PATH, and the two files in static/.
 func open(dir, version string) (*Package, error) {
 	p := &Package{Dir: dir, Version: version}

@@ -1,5 +1,6 @@
 // Package loader is the browser-side runtime of the Rerun notebook widget:
-// it resolves the Viewer Wasm next to widget.js, compiles it once per page,
+// it fetches the Viewer Wasm from where widget.js says it is (viewerURL in
+// esm/early.js, the one place that decides), compiles it once per page,
 // starts the Viewer (WebHandle) inside an anywidget view, speaks the widget
 // protocol with the kernel and releases everything when the view goes away.
 //

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// messageKind is the type of a kernel → widget message (PROTOCOL.md §3).
+// messageKind is the type of a kernel → widget message (docs/protocol.md, "Messages").
 type messageKind string
 
 // The message types rerun_notebook sends.
@@ -119,7 +119,7 @@ type fieldRule struct {
 	set      func(*kernelMessage, field)
 }
 
-// messageRules are the fields of each message type (PROTOCOL.md §3).
+// messageRules are the fields of each message type (docs/protocol.md, "Messages").
 var messageRules = map[messageKind][]fieldRule{
 	kindRRD:   nil,
 	kindTable: nil,

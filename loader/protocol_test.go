@@ -127,7 +127,7 @@ func TestPanelState(t *testing.T) {
 	}
 }
 
-// protocolFields is the protocol's message table as PROTOCOL.md §3 states
+// protocolFields is the protocol's message table as docs/protocol.md ("Messages") states
 // it, written apart from decodeMessage's rules so the fuzzer checks one
 // against the other: each field's type, and whether null or absence is
 // allowed.

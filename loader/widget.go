@@ -190,7 +190,7 @@ func (w *widget) startWithRetry() bool {
 			return false
 		}
 		canRetry := retryable(err)
-		w.fail("The Rerun Viewer could not start", err, canRetry)
+		w.fail(names.StartFailedTitle, err, canRetry)
 		if !canRetry {
 			<-w.ctx.Done()
 			return false

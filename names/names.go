@@ -26,7 +26,7 @@ const (
 )
 
 // The inline markers rerun-notebook's inline mode looks for around the
-// Viewer's fetch (PROTOCOL.md §1).
+// Viewer's fetch (docs/protocol.md, "Asset modes").
 const (
 	MarkerOpen  = "//!<INLINE-MARKER-OPEN>"
 	MarkerClose = "//!<INLINE-MARKER-CLOSE>"
@@ -72,6 +72,9 @@ var LifecycleEvents = []string{EventSuspended, EventResumed, EventContextLost, E
 
 // Failure titles the loader shows and loader check recognises.
 const (
+	// StartFailedTitle heads the failure of a Viewer that did not start,
+	// in Go's widgets and in the JavaScript that fails before them.
+	StartFailedTitle = "The Rerun Viewer could not start"
 	// CrashTitle heads the failure a Viewer panic shows (with the panic's
 	// message after a colon).
 	CrashTitle = "The Rerun Viewer crashed"

@@ -21,7 +21,7 @@ func Gzip(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// Inline applies rerun-notebook's inline transformation (PROTOCOL.md §1)
+// Inline applies rerun-notebook's inline transformation (docs/protocol.md, "Asset modes")
 // to a widget module's source: the text between the inline markers becomes
 // code that returns the gzipped Viewer from a base64 data URL. The result
 // also counts its runs in globalThis.inlineFetches.

@@ -1,5 +1,5 @@
 // Package pynotebook makes a Python virtual environment holding a
-// stand-in rerun_notebook package of the real layout (PROTOCOL.md §1): a
+// stand-in rerun_notebook package of the real layout (docs/protocol.md, "Asset modes"): a
 // dist-info with its version, __init__.py naming WIDGET_PATH and WASM_PATH
 // with the inline splice, the asset server and `python -m rerun_notebook
 // serve`, and static/ with the files the tests give it. The Python is

@@ -26,7 +26,7 @@ async function render({ model, el, signal }) {
     rt.views.add(el);
   } catch (e) {
     console.error("rerun loader:", e);
-    showError(el, "The Rerun Viewer could not start: " + (e && e.message ? e.message : String(e)));
+    showError(el, "__START_FAILED__: " + (e && e.message ? e.message : String(e)));
   }
   return () => {
     rt?.views.delete(el);

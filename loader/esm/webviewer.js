@@ -117,7 +117,7 @@ export class WebViewer {
       if (this.#state === "starting") {
         this.#state = "failed";
         this.#failure = e && e.message ? e.message : String(e);
-        showError(host, "The Rerun Viewer could not start: " + this.#failure);
+        showError(host, "__START_FAILED__: " + this.#failure);
       }
       throw e;
     }
