@@ -556,6 +556,9 @@ type testPage struct {
 func newTestPage() *testPage {
 	tp := &testPage{clock: &fakeClock{}, compiler: newFakeCompiler(), url: testViewerURL}
 	tp.page = newPage(tp.clock, func(msg string) {
+		if strings.HasPrefix(msg, badMove) {
+			badMoves.Store(msg)
+		}
 		tp.logMu.Lock()
 		tp.logs = append(tp.logs, msg)
 		tp.logMu.Unlock()
