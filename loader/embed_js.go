@@ -24,7 +24,8 @@ import (
 //     getters and channels (which the widget protocol has no messages
 //     for) directly.
 //
-// It returns a controller, {set(trait, value), post(content, bytes)},
+// It returns a controller, {set(trait, value), post(content, bytes,
+// byteLength, problem)},
 // whose functions live until signal aborts, or an Error.
 func embed(p *page, args []wasmjs.Value) any {
 	return hostCall("embed", args, func(r *propReader, early *earlyFetch) any {
@@ -103,14 +104,11 @@ func setTrait(m *localModel, args []wasmjs.Value) error {
 	return m.set(name, fieldOf(wasmjs.Arg(args, 1)))
 }
 
-// postMessage is the controller's post(content, bytes): a message as a
-// kernel would send it, with bytes as its buffer.
+// postMessage is the controller's post(content, bytes, byteLength,
+// problem): a message as a kernel would send it, its buffer handed over as
+// payloadOf reads it.
 func postMessage(m *localModel, args []wasmjs.Value) error {
-	buffer := wasmjs.Arg(args, 1)
-	return m.post(message{
-		content: fieldOf(wasmjs.Arg(args, 0)),
-		payload: func() (payload, error) { return bytesOf(buffer, "the data") },
-	})
+	return m.post(message{content: fieldOf(wasmjs.Arg(args, 0)), payload: payloadOf(args, 1)})
 }
 
 // embedStarter starts a page's Viewers and hands the page each one's

@@ -11,7 +11,13 @@ import (
 // anywidgetModel is an anywidget model: get, on/off and send, from
 // Jupyter, marimo or any other host. A host may hand over anything, so
 // every call can fail without harm.
-type anywidgetModel struct{ v wasmjs.Value }
+type anywidgetModel struct {
+	v wasmjs.Value
+	// relay makes the msg:custom listener from the Go callback: widget.js's
+	// relayMessage, which hands Go a message's bytes ready, in no crossing
+	// of Go's.
+	relay wasmjs.Value
+}
 
 func (m anywidgetModel) get(name string) (field, error) {
 	v, err := m.v.Call("get", name)
@@ -42,10 +48,17 @@ func (m anywidgetModel) listen(traits []string, onChange func(string), onMessage
 			fn(args)
 			return nil
 		})
-		if _, err := m.v.Call("on", event, f); err != nil {
+		listener := f.Value()
+		if event == "msg:custom" {
+			var err error
+			if listener, err = m.relay.Invoke(f); err != nil {
+				return errors.Join(errors.New("relay the kernel's messages"), err)
+			}
+		}
+		if _, err := m.v.Call("on", event, listener); err != nil {
 			return errors.Join(errors.New("model.on("+event+")"), err)
 		}
-		subs = append(subs, subscription{event, f})
+		subs = append(subs, subscription{event, listener})
 		return nil
 	}
 	for _, trait := range traits {
@@ -55,10 +68,10 @@ func (m anywidgetModel) listen(traits []string, onChange func(string), onMessage
 		}
 	}
 	err := on("msg:custom", func(args []wasmjs.Value) {
-		// The content is read here, as it arrives; the buffer only when
-		// the message turns out to need one.
-		buffers := wasmjs.Arg(args, 1)
-		onMessage(message{content: fieldOf(wasmjs.Arg(args, 0)), payload: func() (payload, error) { return firstBuffer(buffers) }})
+		// relayMessage hands over the content, and the first buffer as
+		// bytes or what is wrong with it; the content is read here, as it
+		// arrives.
+		onMessage(message{content: fieldOf(wasmjs.Arg(args, 0)), payload: payloadOf(args, 1)})
 	})
 	if err != nil {
 		stop()
@@ -69,7 +82,7 @@ func (m anywidgetModel) listen(traits []string, onChange func(string), onMessage
 
 type subscription struct {
 	event string
-	fn    wasmjs.Func
+	fn    wasmjs.Value
 }
 
 // fieldOf reads a JavaScript value as a protocol field.
@@ -106,40 +119,30 @@ func (f jsFields) Field(name string) field {
 	return fieldOf(v)
 }
 
-// bytes is a Uint8Array the Viewer can take.
-type bytes struct{ u8 wasmjs.Value }
-
-func (b bytes) size() int64 { return int64(wasmjs.ByteLength(b.u8)) }
-
-// firstBuffer returns buffers[0] as a Uint8Array over exactly its bytes:
-// a DataView from the host may be a window into a larger buffer.
-func firstBuffer(buffers wasmjs.Value) (payload, error) {
-	if buffers.Type() != wasmjs.TypeObject {
-		return nil, errors.New("it carries no buffer")
-	}
-	n, err := buffers.Get("length")
-	if err != nil {
-		return nil, errors.Join(errors.New("its buffers cannot be read"), err)
-	}
-	if n.Int() < 1 {
-		return nil, errors.New("it carries no buffer")
-	}
-	first, err := buffers.Get("0")
-	if err != nil {
-		return nil, err
-	}
-	return bytesOf(first, "its buffer")
+// bytes is a Uint8Array the Viewer can take, and its length, which
+// JavaScript said.
+type bytes struct {
+	u8 wasmjs.Value
+	n  int64
 }
 
-// bytesOf reads binary data from the host (what names it, in errors) as
-// bytes.
-func bytesOf(v wasmjs.Value, what string) (payload, error) {
-	u8, err := wasmjs.Uint8Array(v)
-	switch {
-	case wasmjs.Is(err, wasmjs.ErrNotBytes):
-		return nil, errors.New(what + " is not binary data (a Uint8Array, an ArrayBuffer or a DataView)")
-	case err != nil:
-		return nil, errors.Join(errors.New(what+" cannot be read (was it transferred to a worker?)"), err)
+func (b bytes) size() int64 { return b.n }
+
+// payloadOf returns the payload of a message as widget.js hands it over
+// (binaryOf in esm/runtime.js): from args[at] on, the bytes, a Uint8Array
+// over exactly the buffer's bytes, their length, and what is wrong with
+// the buffer when there are none.
+func payloadOf(args []wasmjs.Value, at int) func() (payload, error) {
+	u8 := wasmjs.Arg(args, at)
+	n, _ := wasmjs.Arg(args, at+1).AsNumber()
+	problem := wasmjs.Arg(args, at+2)
+	return func() (payload, error) {
+		if u8.IsObject() && n >= 0 {
+			return bytes{u8, int64(n)}, nil
+		}
+		if s, _ := problem.AsString(); s != "" {
+			return nil, errors.New(s)
+		}
+		return nil, errors.New("it carries no buffer")
 	}
-	return bytes{u8}, nil
 }

@@ -75,6 +75,7 @@ func hostCall(name string, args []wasmjs.Value, fn func(r *propReader, early *ea
 
 func renderWith(p *page, r *propReader, early *earlyFetch) any {
 	m := r.object("model")
+	relay := r.function("relayMessage")
 	h := readHostProps(r, early)
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
@@ -82,7 +83,7 @@ func renderWith(p *page, r *propReader, early *earlyFetch) any {
 	glue := h.glue
 	glue.notebook = true
 	return h.start(p, func(_ wasmjs.Context, widgetUI ui) widgetParts {
-		return widgetParts{model: anywidgetModel{m}, ui: widgetUI, starter: glue, src: h.src, simd: simdSupported}
+		return widgetParts{model: anywidgetModel{v: m, relay: relay}, ui: widgetUI, starter: glue, src: h.src, simd: simdSupported}
 	})
 }
 
@@ -198,6 +199,7 @@ func stats(p *page) map[string]any {
 		"liveWidgets":  s.widgets,
 		"moduleCached": s.moduleCached,
 		"liveFuncs":    int(wasmjs.LiveFuncs()),
+		"crossings":    int(wasmjs.Crossings()),
 		"running":      s.running,
 	}
 }

@@ -37,7 +37,10 @@ type webViewer struct {
 	handle  wasmjs.Value
 	canvas  wasmjs.Value
 	channel string
-	funcs   wasmjs.Funcs
+	// channelName is channel as a JavaScript string, made once: each
+	// message names it, and a Go string crosses anew each time.
+	channelName wasmjs.Value
+	funcs       wasmjs.Funcs
 	// asked is the recording last made active: the Viewer switches to it
 	// in one of its next frames, and until then a fresh Viewer says none
 	// is active.
@@ -126,7 +129,10 @@ func (g glueFactory) startWeb(ctx wasmjs.Context, m module, canvas any, opts vie
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if err := v.call("open_channel", channel, "temp"); err != nil {
+	if v.channelName, err = wasmjs.ValueOf(channel); err != nil {
+		return nil, err
+	}
+	if err := v.call("open_channel", v.channelName, "temp"); err != nil {
 		return nil, errors.Join(errors.New("open the recording channel"), err)
 	}
 	return v, nil
@@ -260,10 +266,19 @@ func (v *webViewer) call(method string, args ...any) error {
 	if err := v.method(method); err != nil {
 		return err
 	}
-	if _, err := v.handle.Call(method, args...); err != nil {
+	if _, err := v.invoke(method, args...); err != nil {
 		return errors.Join(errors.New("the Viewer rejected "+method), err)
 	}
 	return nil
+}
+
+// invoke calls a WebHandle method that method found: in one crossing when
+// the probe found it a plain function of the WebHandle's prototype.
+func (v *webViewer) invoke(method string, args ...any) (wasmjs.Value, error) {
+	if v.methods != nil {
+		return v.handle.CallMethod(method, args...)
+	}
+	return v.handle.Call(method, args...)
 }
 
 // get calls a WebHandle getter.
@@ -271,7 +286,7 @@ func (v *webViewer) get(method string, args ...any) (wasmjs.Value, error) {
 	if err := v.method(method); err != nil {
 		return wasmjs.Undefined(), err
 	}
-	return v.handle.Call(method, args...)
+	return v.invoke(method, args...)
 }
 
 func (v *webViewer) sendData(kind messageKind, data payload) error {
@@ -283,7 +298,7 @@ func (v *webViewer) sendData(kind messageKind, data payload) error {
 	if kind == kindTable {
 		method = "send_table_to_channel"
 	}
-	return v.call(method, v.channel, b.u8)
+	return v.call(method, v.channelName, b.u8)
 }
 
 // openURL calls add_receiver as this Viewer declares it: with

@@ -1,7 +1,5 @@
 package loader
 
-import "slices"
-
 // widgetState is where a widget is in its life. Its moves, which
 // transitions lists and moveTo checks:
 //
@@ -31,21 +29,24 @@ var stateNames = [...]string{"starting", "running", "restoring", "suspended", "l
 
 func (s widgetState) String() string { return stateNames[s] }
 
-// transitions are the moves a widget may make, each state's targets.
-var transitions = map[widgetState][]widgetState{
-	stateStarting:  {stateRunning, stateFailed},
-	stateRunning:   {stateRestoring, stateSuspended, stateLost, stateFailed},
-	stateRestoring: {stateRunning, stateSuspended, stateLost, stateFailed},
-	stateSuspended: {stateRunning, stateRestoring},
-	stateLost:      {stateRunning, stateRestoring},
-	stateFailed:    {stateStarting},
+// transitions are the moves a widget may make: for each state, a bit for
+// each state it may move to. (A bit set, not a map: the loader Wasm pays
+// for every map literal in code.)
+var transitions = [...]uint8{
+	stateStarting:  1<<stateRunning | 1<<stateFailed,
+	stateRunning:   1<<stateRestoring | 1<<stateSuspended | 1<<stateLost | 1<<stateFailed,
+	stateRestoring: 1<<stateRunning | 1<<stateSuspended | 1<<stateLost | 1<<stateFailed,
+	stateSuspended: 1<<stateRunning | 1<<stateRestoring,
+	stateLost:      1<<stateRunning | 1<<stateRestoring,
+	stateFailed:    1 << stateStarting,
+	stateClosed:    0,
 }
 
 // moveTo makes the widget's move to s. A move the diagram has not is a
 // bug (badMove): it is logged, and made, since refusing it would strand
 // the widget.
 func (w *widget) moveTo(s widgetState) {
-	if s != stateClosed && !slices.Contains(transitions[w.state], s) {
+	if s != stateClosed && transitions[w.state]&(1<<s) == 0 {
 		w.page.log(badMove + w.state.String() + " to " + s.String())
 	}
 	w.state = s

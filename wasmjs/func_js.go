@@ -15,6 +15,16 @@ var liveFuncs atomic.Int64
 // package are still alive: a leak check for tests and debugging.
 func LiveFuncs() int64 { return liveFuncs.Load() }
 
+// crossings counts this package's crossings between Go and JavaScript:
+// each call into JavaScript (a read, a write, a call, a string's text)
+// and each call of a Func from JavaScript. JavaScript runs Go on one
+// thread, so it needs no lock.
+var crossings int64
+
+// Crossings returns how many times Go and JavaScript crossed through this
+// package so far: what a path costs, for tests and benchmarks.
+func Crossings() int64 { return crossings }
+
 // Func is a Go function handed to JavaScript. Pass it as an argument to
 // Call, Invoke, New or Set.
 type Func struct{ f js.Func }
@@ -30,6 +40,7 @@ func (f Func) Value() Value { return Value{f.f.Value} }
 func newFunc(fn func(this Value, args []Value) any) Func {
 	liveFuncs.Add(1)
 	return Func{js.FuncOf(func(this js.Value, args []js.Value) (result any) {
+		crossings++
 		defer func() {
 			if r := recover(); r != nil {
 				msg := "wasmjs: Go callback panicked"

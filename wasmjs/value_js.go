@@ -83,6 +83,7 @@ func (v Value) AsString() (string, bool) {
 	if v.v.Type() != TypeString {
 		return "", false
 	}
+	crossings++
 	return v.v.String(), true
 }
 
@@ -153,6 +154,17 @@ func (v Value) Call(method string, args ...any) (Value, error) {
 	return call(func() js.Value { return reflectObject().Call("apply", fn.v, v.v, jsArgs(args)) })
 }
 
+// CallMethod calls v[method](args...) in one crossing, where Call takes
+// two. It is for a method the caller knows to be a plain function of v
+// (found on its prototype as a data property, not a getter): syscall/js
+// reads the method a second time when the call throws.
+func (v Value) CallMethod(method string, args ...any) (Value, error) {
+	if !v.IsObject() {
+		return Undefined(), errors.New("cannot call " + quote(method) + " of " + v.Type().String())
+	}
+	return call(func() js.Value { return v.v.Call(method, jsArgs(args)...) })
+}
+
 // Invoke calls v(args...) with an undefined this.
 func (v Value) Invoke(args ...any) (Value, error) {
 	if !v.IsFunction() {
@@ -170,13 +182,22 @@ func (v Value) New(args ...any) (Value, error) {
 }
 
 func call(f func() js.Value) (result Value, err error) {
+	crossings++
 	defer catch(&err)
 	return Value{f()}, nil
 }
 
-// reflectObject is the Reflect built-in, whose methods throw only what the
-// object they work on throws.
-func reflectObject() js.Value { return js.Global().Get("Reflect") }
+// reflect is the Reflect built-in, whose methods throw only what the
+// object they work on throws. It is read once: a read is a crossing.
+var reflect js.Value
+
+func reflectObject() js.Value {
+	if reflect.IsUndefined() {
+		crossings++
+		reflect = js.Global().Get("Reflect")
+	}
+	return reflect
+}
 
 func quote(s string) string { return `"` + s + `"` }
 

@@ -187,54 +187,6 @@ func TestAwaitCancelledThenSettledLate(t *testing.T) {
 	}
 }
 
-func TestUint8ArrayKeepsTheView(t *testing.T) {
-	buf := eval(t, `(() => { const b = new ArrayBuffer(16); new Uint8Array(b).forEach((_, i, a) => a[i] = i); return b })()`)
-	dataView, _ := Global().Get("DataView")
-	u16, _ := Global().Get("Uint16Array")
-	window, _ := dataView.New(buf, 3, 5)
-	window16, _ := u16.New(buf, 4, 2)
-	tests := []struct {
-		name      string
-		v         Value
-		wantLen   int
-		wantFirst int
-	}{
-		{"ArrayBuffer", buf, 16, 0},
-		{"DataView window", window, 5, 3},
-		{"Uint16Array window", window16, 4, 4},
-	}
-	for _, tt := range tests {
-		u8, err := Uint8Array(tt.v)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if got := ByteLength(u8); got != tt.wantLen {
-			t.Errorf("%s: length %d, want %d", tt.name, got, tt.wantLen)
-		}
-		if first, _ := u8.Get("0"); first.Int() != tt.wantFirst {
-			t.Errorf("%s: first byte %d, want %d", tt.name, first.Int(), tt.wantFirst)
-		}
-	}
-	for _, bad := range []Value{Undefined(), eval(t, `"bytes"`), eval(t, `({byteLength: 3})`)} {
-		if _, err := Uint8Array(bad); !errors.Is(err, ErrNotBytes) {
-			t.Errorf("Uint8Array(%v) error = %v, want ErrNotBytes", bad, err)
-		}
-	}
-}
-
-func TestUint8ArrayOfATransferredBuffer(t *testing.T) {
-	for _, src := range []string{
-		`(() => { const b = new ArrayBuffer(8); structuredClone(b, {transfer: [b]}); return b })()`,
-		`(() => { const b = new ArrayBuffer(8); const v = new DataView(b, 2, 4); structuredClone(b, {transfer: [b]}); return v })()`,
-		`(() => { const b = new ArrayBuffer(8); const v = new Uint8Array(b, 2, 4); structuredClone(b, {transfer: [b]}); return v })()`,
-	} {
-		if _, err := Uint8Array(eval(t, src)); err == nil {
-			t.Errorf("Uint8Array(%s) gave no error", src)
-		}
-	}
-}
-
 func TestWithSignal(t *testing.T) {
 	ctl, err := eval(t, `AbortController`).New()
 	if err != nil {

@@ -21,7 +21,7 @@ async function render({ model, el, signal }) {
     const url = viewerURL();
     const loader = await loaderAPI(url);
     rt = loader.rt;
-    const failed = loader.api.render({ model, el, signal: lifetime.signal, ...moduleProps(url, loader.early) });
+    const failed = loader.api.render({ model, el, signal: lifetime.signal, relayMessage, ...moduleProps(url, loader.early) });
     if (failed instanceof Error) throw failed;
     rt.views.add(el);
   } catch (e) {
@@ -32,6 +32,26 @@ async function render({ model, el, signal }) {
     rt?.views.delete(el);
     signal?.removeEventListener("abort", stop);
     stop();
+  };
+}
+
+// relayMessage makes the msg:custom listener that hands a kernel message
+// to the Go callback deliver, as (content, bytes, byteLength, problem):
+// its first buffer made here a Uint8Array over exactly its bytes (a
+// DataView from the host may be a window into a larger buffer), where
+// that costs Go no crossing, or what is wrong with it. Go decides whether
+// the message needs it.
+function relayMessage(deliver) {
+  return (content, buffers) => {
+    let first;
+    try {
+      if (!buffers?.length) return deliver(content, null, -1, "it carries no buffer");
+      first = buffers[0];
+    } catch (e) {
+      return deliver(content, null, -1, "its buffers cannot be read: " + (e?.message ?? e));
+    }
+    const data = binaryOf(first, "its buffer");
+    return deliver(content, data.bytes ?? null, data.bytes?.byteLength ?? -1, data.problem ?? "");
   };
 }
 

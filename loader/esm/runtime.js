@@ -99,6 +99,24 @@ function loaderLocated(place) {
   return loaderSource().gzip !== undefined || loaderURLs(place).length > 0;
 }
 
+// binaryOf returns {bytes}, a Uint8Array over exactly the bytes of data
+// (a typed array or DataView keeps its window; an ArrayBuffer is whole),
+// or {problem}, what is wrong with it, naming it what.
+function binaryOf(data, what) {
+  try {
+    if (ArrayBuffer.isView(data)) {
+      if (!data.buffer.detached) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    } else if (Object.prototype.toString.call(data).match(/^\[object (Shared)?ArrayBuffer\]$/)) {
+      if (!data.detached) return { bytes: new Uint8Array(data) };
+    } else {
+      return { problem: what + " is not binary data (a Uint8Array, an ArrayBuffer or a DataView)" };
+    }
+  } catch (e) {
+    return { problem: what + " cannot be read (was it transferred to a worker?): " + (e?.message ?? e) };
+  }
+  return { problem: what + " cannot be read (was it transferred to a worker?): its ArrayBuffer was transferred away" };
+}
+
 // base64Bytes decodes base64, natively where the browser can.
 function base64Bytes(text) {
   if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);

@@ -204,7 +204,9 @@ export class WebViewer {
   }
 
   #post(what, content, bytes) {
-    const failed = this.#controller(what).post(content, bytes);
+    const ctl = this.#controller(what);
+    const data = bytes === undefined ? {} : binaryOf(bytes, "the data");
+    const failed = ctl.post(content, data.bytes ?? null, data.bytes?.byteLength ?? -1, data.problem ?? "");
     if (failed instanceof Error) throw failed;
   }
 
