@@ -140,49 +140,50 @@ func describeValue(v wasmjs.Value) string {
 	return v.Type().String()
 }
 
-// countBytes reports download progress from counter, the clone of the
-// body loadViewer made, read to the end alongside the compile. With no
-// counter there is no download to watch, and the widget says it compiles.
+// progressPollMS is how often a download's count is read for the
+// progress bar, in milliseconds.
+const progressPollMS = 100
+
+// countBytes reports download progress from counter, the count of the
+// body that widget.js keeps ({received, done}; countBody in esm/early.js),
+// read every progressPollMS until it is done or ctx ends. With no counter
+// there is no download to watch, and the widget says it compiles.
 func countBytes(ctx wasmjs.Context, counter wasmjs.Value, head responseHead, report func(loadProgress)) error {
 	total := head.total
 	if counter.IsNullish() {
 		report(loadProgress{Phase: phaseCompile, Total: total})
 		return nil
 	}
-	body, err := counter.Get("body")
-	if err != nil || body.IsNullish() {
-		return err
-	}
-	reader, err := body.Call("getReader")
+	tick, err := wasmjs.NewTicker(progressPollMS)
 	if err != nil {
 		return err
 	}
 	go func() {
+		defer tick.Stop()
 		defer func() {
 			if r := recover(); r != nil {
 				logError("count the Viewer's bytes: " + panicText(r))
 			}
 		}()
-		var received int64
+		var reported int64
 		for {
-			chunk, err := reader.Call("read")
-			if err == nil {
-				chunk, err = wasmjs.Await(ctx, chunk)
-			}
-			var done, value wasmjs.Value
-			if err == nil {
-				done, err = chunk.Get("done")
-			}
-			if err == nil {
-				value, err = chunk.Get("value")
-			}
-			if err != nil || done.Truthy() {
-				// An error here is the body's, and the compile reports it.
-				report(loadProgress{Phase: phaseCompile, Received: received, Total: total})
+			select {
+			case <-ctx.Done():
 				return
+			case <-tick.C:
 			}
-			received += int64(wasmjs.ByteLength(value))
-			report(loadProgress{Phase: phaseDownload, Received: received, Total: total})
+			r, err := counter.Get("received")
+			received, _ := r.AsNumber()
+			done, _ := counter.Get("done")
+			switch {
+			case err != nil || done.Truthy():
+				// An error here is the body's, and the compile reports it.
+				report(loadProgress{Phase: phaseCompile, Received: int64(received), Total: total})
+				return
+			case int64(received) != reported:
+				reported = int64(received)
+				report(loadProgress{Phase: phaseDownload, Received: reported, Total: total})
+			}
 		}
 	}()
 	return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/gorerun/loader/wasmjs"
 )
 
 // traits are the synced traits the widget follows.
@@ -38,9 +40,9 @@ func (w *widget) handle(it item) {
 	} else {
 		err = w.dispatch(it.msg)
 	}
-	var unknown *unknownMessage
+	unknown, isUnknown := wasmjs.As[*unknownMessage](err)
 	switch {
-	case errors.As(err, &unknown):
+	case isUnknown:
 		if !slices.Contains(w.unknownKinds, unknown.Kind) {
 			w.unknownKinds = append(w.unknownKinds, unknown.Kind)
 			w.page.info(err.Error())

@@ -6,15 +6,6 @@ import (
 	"syscall/js"
 )
 
-// ByteLength returns v.byteLength, or 0 when v has none (or it throws).
-func ByteLength(v Value) int {
-	n, err := v.Get("byteLength")
-	if err != nil {
-		return 0
-	}
-	return n.Int()
-}
-
 // BytesToJS copies b into a new Uint8Array.
 func BytesToJS(b []byte) (Value, error) {
 	u8, err := Global().Get("Uint8Array")

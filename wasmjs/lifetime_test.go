@@ -128,27 +128,6 @@ func TestAs(t *testing.T) {
 	}
 }
 
-func TestIs(t *testing.T) {
-	target := errors.New("target")
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"nil", nil, false},
-		{"itself", target, true},
-		{"wrapped twice", fmt.Errorf("a: %w", fmt.Errorf("b: %w", target)), true},
-		{"joined", errors.Join(errors.New("other"), fmt.Errorf("x: %w", target)), true},
-		{"same text, other error", errors.New("target"), false},
-		{"absent", errors.Join(errors.New("a"), errors.New("b")), false},
-	}
-	for _, tt := range tests {
-		if got := Is(tt.err, target); got != tt.want {
-			t.Errorf("%s: Is = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 // doneContext is a Context that ends when done is closed.
 type doneContext chan struct{}
 

@@ -118,7 +118,6 @@ func TestValueAccessorsNeverPanic(t *testing.T) {
 		_, _ = v.AsBool()
 		_ = v.Int()
 		_ = v.Truthy()
-		_ = ByteLength(v)
 	}
 	if s, ok := eval(t, `"s"`).AsString(); !ok || s != "s" {
 		t.Errorf(`AsString("s") = %q, %v`, s, ok)

@@ -73,23 +73,46 @@ function startEarlyFetch(url) {
 // compiles while the Go loader is still booting. It resolves to
 // {response, counter, module}: module is the compile (null when the
 // response is no successful Response, which the Go side reports); counter
-// is a clone of the body for the Go side to count the download's progress
-// with, or null where no download is to be watched: bytes the marker
-// function already holds (no URL) or a server on the same machine (its
-// link header says "local"), which arrive in less time than counting
-// takes. The clone is not free (a teed body reaches the compiler through
-// JavaScript streams), and the compile gets the fetch's own Response: only
-// that one lets V8 cache the compiled code with the HTTP cache entry. When
-// the browser refuses to stream-compile the Response (its Content-Type is
-// not application/wasm), module rejects with its body unread and the Go
-// side compiles the bytes itself.
+// is countBody's count of the download, which the Go side polls for its
+// progress bar, or null where no download is to be watched: bytes the
+// marker function already holds (no URL) or a server on the same machine
+// (its link header says "local"), which arrive in less time than counting
+// takes. The count reads a clone of the body, which is not free (a teed
+// body reaches the compiler through JavaScript streams), and the compile
+// gets the fetch's own Response: only that one lets V8 cache the compiled
+// code with the HTTP cache entry. When the browser refuses to
+// stream-compile the Response (its Content-Type is not application/wasm),
+// module rejects with its body unread and the Go side compiles the bytes
+// itself.
 async function loadViewer(url, signal) {
   const response = await (url ? fetchViewer(url, { signal }) : inlinedViewer(signal));
   if (!(response instanceof Response) || !response.ok) return { response, counter: null, module: null };
-  const counter = response.url && response.headers.get("__LINK_HEADER__") !== "local" ? response.clone() : null;
+  const counter = response.url && response.headers.get("__LINK_HEADER__") !== "local" ? countBody(response.clone()) : null;
   const module = inlineCompiles.get(response) ?? WebAssembly.compileStreaming(response);
   module.catch(() => {});
   return { response, counter, module };
+}
+
+// countBody reads response's body to its end and counts its bytes in the
+// object it returns, {received, done}, here in JavaScript: the Go side
+// reads the count on its own ticker, not a crossing a chunk.
+function countBody(response) {
+  const count = { received: 0, done: false };
+  (async () => {
+    try {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        count.received += value.byteLength;
+      }
+    } catch {
+      // The compile reads the same bytes and reports the failure.
+    } finally {
+      count.done = true;
+    }
+  })();
+  return count;
 }
 
 // inlineCompiles maps what the marker function's body made (a Response,
