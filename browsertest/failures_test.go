@@ -187,7 +187,7 @@ func TestMissingLoaderFileSaysWhatToDo(t *testing.T) {
 	t.Cleanup(srv.Close)
 	tab := openTab(t, "rerun loader:", "404")
 	msg := waitErrorText(t, tab, mountNoWait(t, tab, srv.URL+"/"+names.WidgetFile+"?token=t"))
-	for _, want := range []string{srv.URL + "/" + names.LoaderFile + "?token=t", "HTTP 404", names.LoaderFile + " must be served next to " + names.WidgetFile} {
+	for _, want := range []string{srv.URL + "/" + names.LoaderFile + "?token=t", "HTTP 404", "serve " + names.LoaderFile + " next to " + names.WidgetFile} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("widget shows %q, want it to mention %q", msg, want)
 		}
