@@ -555,6 +555,9 @@ func fillJS(src string, build ...string) (string, error) {
 		"__START_FAILED__", names.StartFailedTitle,
 		"__SIMD_PROBE__", jsBytes(names.SIMDProbe),
 	}, build...)
+	for _, b := range names.Boundary {
+		pairs = append(pairs, b[0], b[1])
+	}
 	if err := checkPlaceholders(src, pairs); err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ package loader
 
 import (
 	"errors"
+	"github.com/gorerun/loader/names"
 	"slices"
 
 	"github.com/gorerun/loader/wasmjs"
@@ -35,11 +36,11 @@ func embed(p *page, args []wasmjs.Value) any {
 
 func embedWith(p *page, r *propReader, early *earlyFetch) any {
 	h := readHostProps(r, early)
-	initial := r.object("traits")
-	onEvent := r.function("onEvent")
-	onFailure := r.function("onFailure")
-	onHandle := r.function("onHandle")
-	h.glue.options = r.get("options")
+	initial := r.object(names.PropTraits)
+	onEvent := r.function(names.PropOnEvent)
+	onFailure := r.function(names.PropOnFailure)
+	onHandle := r.function(names.PropOnHandle)
+	h.glue.options = r.get(names.PropOptions)
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
 	}
@@ -58,10 +59,10 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 	starter := &embedStarter{glue: h.glue, onHandle: func(handle any) { onHandle.Invoke(handle) }}
 	var funcs wasmjs.Funcs
 	controller := map[string]any{
-		"set": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+		names.ControllerSet: funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
 			return errorOrNil(setTrait(model, args))
 		}),
-		"post": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+		names.ControllerPost: funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
 			return errorOrNil(postMessage(model, args))
 		}),
 	}

@@ -28,7 +28,7 @@ func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, repor
 	if err != nil {
 		return nil, err
 	}
-	resp, _ := load.Get("response")
+	resp, _ := load.Get(names.LoadResponse)
 	if resp.IsNullish() && url == "" {
 		return nil, errNoAdjacentURL
 	}
@@ -36,11 +36,11 @@ func (c markerCompiler) compile(ctx wasmjs.Context, url string, early any, repor
 	if err != nil {
 		return nil, err
 	}
-	counter, _ := load.Get("counter")
+	counter, _ := load.Get(names.LoadCounter)
 	if err := countBytes(ctx, counter, head, report); err != nil {
 		return nil, &fetchError{URL: url, Err: err}
 	}
-	compiling, _ := load.Get("module")
+	compiling, _ := load.Get(names.LoadModule)
 	m, err := adoptCompile(ctx, compiling, resp, head, url, report)
 	if err != nil {
 		return nil, err
@@ -172,9 +172,9 @@ func countBytes(ctx wasmjs.Context, counter wasmjs.Value, head responseHead, rep
 				return
 			case <-tick.C:
 			}
-			r, err := counter.Get("received")
+			r, err := counter.Get(names.CountReceived)
 			received, _ := r.AsNumber()
-			done, _ := counter.Get("done")
+			done, _ := counter.Get(names.CountDone)
 			switch {
 			case err != nil || done.Truthy():
 				// An error here is the body's, and the compile reports it.

@@ -15,12 +15,12 @@ func Main() {
 	p := newPage(jsClock{}, logError, logInfo)
 	var funcs wasmjs.Funcs // the API lives as long as the page
 	api, err := wasmjs.ValueOf(map[string]any{
-		"render": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return render(p, args) }),
-		"embed":  funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return embed(p, args) }),
-		"stats":  funcs.Func(func(wasmjs.Value, []wasmjs.Value) any { return stats(p) }),
+		names.APIRender: funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return render(p, args) }),
+		names.APIEmbed:  funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any { return embed(p, args) }),
+		names.APIStats:  funcs.Func(func(wasmjs.Value, []wasmjs.Value) any { return stats(p) }),
 		// setMaxRunningViewers(n) sets how many Viewers of the page run at
 		// once and returns the budget; without n it only returns it.
-		"setMaxRunningViewers": funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
+		names.APISetMaxRunningViewers: funcs.Func(func(_ wasmjs.Value, args []wasmjs.Value) any {
 			if n, ok := wasmjs.Arg(args, 0).AsNumber(); ok && n >= 1 {
 				p.setMaxRunning(int(n))
 			}
@@ -74,8 +74,8 @@ func hostCall(name string, args []wasmjs.Value, fn func(r *propReader, early *ea
 }
 
 func renderWith(p *page, r *propReader, early *earlyFetch) any {
-	m := r.object("model")
-	relay := r.function("relayMessage")
+	m := r.object(names.PropModel)
+	relay := r.function(names.PropRelayMessage)
 	h := readHostProps(r, early)
 	if r.err != nil {
 		return wasmjs.ErrorValue(r.err)
@@ -100,16 +100,16 @@ type hostProps struct {
 
 func readHostProps(r *propReader, early *earlyFetch) hostProps {
 	h := hostProps{
-		el:     r.object("el"),
-		signal: r.get("signal"),
-		glue:   glueFactory{create: r.function("createGlue"), version: r.str("viewerVersion")},
+		el:     r.object(names.PropEl),
+		signal: r.get(names.PropSignal),
+		glue:   glueFactory{create: r.function(names.PropCreateGlue), version: r.str(names.PropViewerVersion)},
 		src: viewerSource{
-			url:      r.str("viewerURL"),
-			compiler: markerCompiler{loadViewer: r.function("loadViewer")},
+			url:      r.str(names.PropViewerURL),
+			compiler: markerCompiler{loadViewer: r.function(names.PropLoadViewer)},
 			early:    early,
 		},
 	}
-	h.glue.initTakesObject, _ = r.get("glueInitTakesObject").AsBool()
+	h.glue.initTakesObject, _ = r.get(names.PropGlueInitTakesObject).AsBool()
 	return h
 }
 
@@ -175,13 +175,13 @@ func (r *propReader) str(name string) string {
 
 // earlyFetchOf returns the early download in render props, or nil.
 func earlyFetchOf(props wasmjs.Value) *earlyFetch {
-	v, err := props.Get("early")
+	v, err := props.Get(names.PropEarly)
 	if err != nil || v.Type() != wasmjs.TypeObject {
 		return nil
 	}
 	r := propReader{props: v}
-	response := r.get("response")
-	abort := r.function("abort")
+	response := r.get(names.EarlyResponse)
+	abort := r.function(names.EarlyAbort)
 	if r.err != nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"github.com/gorerun/loader/names"
 	"slices"
 	"strings"
 
@@ -9,7 +10,7 @@ import (
 )
 
 // traits are the synced traits the widget follows.
-var traits = []string{"_width", "_height", "_url", "_panel_states", "_theme", "_fallback_token"}
+var traits = names.Traits
 
 // handle handles one item of the inbox.
 func (w *widget) handle(it item) {
@@ -17,7 +18,7 @@ func (w *widget) handle(it item) {
 		w.handleControl(it)
 		return
 	}
-	if it.trait == "_width" || it.trait == "_height" {
+	if it.trait == names.TraitWidth || it.trait == names.TraitHeight {
 		w.resize()
 		return
 	}
@@ -54,11 +55,11 @@ func (w *widget) handle(it item) {
 
 func (w *widget) traitChanged(name string) error {
 	switch name {
-	case "_url":
+	case names.TraitURL:
 		return w.syncURL()
-	case "_panel_states":
+	case names.TraitPanelStates:
 		w.applyPanelStates()
-	case "_theme", "_fallback_token":
+	case names.TraitTheme, names.TraitFallbackToken:
 		if w.currentOptions() != w.opts {
 			return w.restart()
 		}
@@ -144,10 +145,10 @@ func opens(event, id string) bool {
 // currentOptions reads the traits that become Viewer start options.
 func (w *widget) currentOptions() viewerOptions {
 	var o viewerOptions
-	if token := w.trait("_fallback_token"); token.Type == fieldString {
+	if token := w.trait(names.TraitFallbackToken); token.Type == fieldString {
 		o.fallbackToken, o.hasToken = token.Str, true
 	}
-	if theme := w.trait("_theme"); theme.Type == fieldString {
+	if theme := w.trait(names.TraitTheme); theme.Type == fieldString {
 		o.theme = theme.Str
 	}
 	return o
@@ -165,7 +166,7 @@ func (w *widget) trait(name string) field {
 }
 
 func (w *widget) resize() {
-	w.ui.resize(lengthOf(w.trait("_width")), lengthOf(w.trait("_height")))
+	w.ui.resize(lengthOf(w.trait(names.TraitWidth)), lengthOf(w.trait(names.TraitHeight)))
 }
 
 func lengthOf(f field) length {
@@ -181,11 +182,11 @@ func lengthOf(f field) length {
 // panelStates reads _panel_states as panel → state ("" for the default),
 // reporting invalid entries.
 func (w *widget) panelStates() map[string]string {
-	v := w.trait("_panel_states")
+	v := w.trait(names.TraitPanelStates)
 	states := map[string]string{}
 	if v.Obj == nil {
 		if v.Type != fieldNull && v.Type != fieldMissing {
-			w.report(errors.New("_panel_states is " + describeField(v) + ", want an object or null"))
+			w.report(errors.New(names.TraitPanelStates + " is " + describeField(v) + ", want an object or null"))
 		}
 		return states
 	}
@@ -216,7 +217,7 @@ func (w *widget) applyPanelStates() {
 // syncURL makes the Viewer's open URL match _url.
 func (w *widget) syncURL() error {
 	want := ""
-	if u := w.trait("_url"); u.Type == fieldString {
+	if u := w.trait(names.TraitURL); u.Type == fieldString {
 		want = u.Str
 	}
 	return w.switchURL(want)

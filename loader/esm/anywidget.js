@@ -21,7 +21,10 @@ async function render({ model, el, signal }) {
     const url = viewerURL();
     const loader = await loaderAPI(url);
     rt = loader.rt;
-    const failed = loader.api.render({ model, el, signal: lifetime.signal, relayMessage, ...moduleProps(url, loader.early) });
+    const failed = loader.api.__API_RENDER__({
+      __PROP_MODEL__: model, __PROP_EL__: el, __PROP_SIGNAL__: lifetime.signal, __PROP_RELAY_MESSAGE__: relayMessage,
+      ...moduleProps(url, loader.early),
+    });
     if (failed instanceof Error) throw failed;
     rt.views.add(el);
   } catch (e) {

@@ -64,7 +64,7 @@ function startEarlyFetch(url) {
   const controller = new AbortController();
   const load = loadViewer(url, controller.signal);
   load.catch(() => {}); // the Go side reports failures
-  return { response: load, abort: () => controller.abort() };
+  return { __EARLY_RESPONSE__: load, __EARLY_ABORT__: () => controller.abort() };
 }
 
 // loadViewer fetches the Viewer from url ("": inlined) and starts
@@ -86,30 +86,30 @@ function startEarlyFetch(url) {
 // itself.
 async function loadViewer(url, signal) {
   const response = await (url ? fetchViewer(url, { signal }) : inlinedViewer(signal));
-  if (!(response instanceof Response) || !response.ok) return { response, counter: null, module: null };
+  if (!(response instanceof Response) || !response.ok) return { __LOAD_RESPONSE__: response, __LOAD_COUNTER__: null, __LOAD_MODULE__: null };
   const counter = response.url && response.headers.get("__LINK_HEADER__") !== "local" ? countBody(response.clone()) : null;
   const module = inlineCompiles.get(response) ?? WebAssembly.compileStreaming(response);
   module.catch(() => {});
-  return { response, counter, module };
+  return { __LOAD_RESPONSE__: response, __LOAD_COUNTER__: counter, __LOAD_MODULE__: module };
 }
 
 // countBody reads response's body to its end and counts its bytes in the
 // object it returns, {received, done}, here in JavaScript: the Go side
 // reads the count on its own ticker, not a crossing a chunk.
 function countBody(response) {
-  const count = { received: 0, done: false };
+  const count = { __COUNT_RECEIVED__: 0, __COUNT_DONE__: false };
   (async () => {
     try {
       const reader = response.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        count.received += value.byteLength;
+        count.__COUNT_RECEIVED__ += value.byteLength;
       }
     } catch {
       // The compile reads the same bytes and reports the failure.
     } finally {
-      count.done = true;
+      count.__COUNT_DONE__ = true;
     }
   })();
   return count;
@@ -227,8 +227,8 @@ async function loaderAPI(url, loader = "") {
 // module instance knows, and the Viewer's URL with its early download.
 function moduleProps(url, early) {
   return {
-    viewerURL: url, loadViewer, createGlue, viewerVersion: VIEWER_VERSION,
-    glueInitTakesObject: GLUE_INIT_TAKES_OBJECT, early,
+    __PROP_VIEWER_URL__: url, __PROP_LOAD_VIEWER__: loadViewer, __PROP_CREATE_GLUE__: createGlue,
+    __PROP_VIEWER_VERSION__: VIEWER_VERSION, __PROP_GLUE_INIT_TAKES_OBJECT__: GLUE_INIT_TAKES_OBJECT, __PROP_EARLY__: early,
   };
 }
 

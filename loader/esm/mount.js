@@ -15,7 +15,7 @@ export async function mount(element, options = {}) {
     ...rest } = options;
   signal?.throwIfAborted();
   // The budget is the loader's: it boots from where the options say.
-  if (maxRunningViewers !== undefined) await (await runtime(pagePlace(rest)).api).setMaxRunningViewers(maxRunningViewers);
+  if (maxRunningViewers !== undefined) await (await runtime(pagePlace(rest)).api).__API_SET_MAX_RUNNING_VIEWERS__(maxRunningViewers);
   const viewer = new WebViewer();
   const destroy = () => viewer.destroy();
   signal?.addEventListener("abort", destroy, { once: true });
@@ -43,5 +43,5 @@ export async function mount(element, options = {}) {
  * and it resumes with its data when scrolled to or clicked.
  */
 export async function setMaxRunningViewers(n) {
-  return (await runtime().api).setMaxRunningViewers(n);
+  return (await runtime().api).__API_SET_MAX_RUNNING_VIEWERS__(n);
 }

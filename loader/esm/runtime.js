@@ -159,7 +159,7 @@ async function boot(rt, place) {
 // answer the kernel.
 function exit(rt, reason) {
   if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
-  rt.early?.abort();
+  rt.early?.__EARLY_ABORT__();
   quiet(rt.go);
   console.error("rerun loader: the Go runtime stopped", reason ?? "");
   for (const el of rt.views) {
@@ -205,7 +205,7 @@ function runtime(place) {
     runtimes.set(BUILD_ID, rt);
     rt.api.then(() => { rt.ready = true; }, () => {
       if (runtimes.get(BUILD_ID) === rt) runtimes.delete(BUILD_ID);
-      rt.early?.abort();
+      rt.early?.__EARLY_ABORT__();
     });
   }
   return rt;

@@ -98,15 +98,16 @@ export class WebViewer {
     try {
       const { rt, api, early } = await loaderAPI(url, place.loader);
       if (life.signal.aborted) {
-        early?.abort();
+        early?.__EARLY_ABORT__();
         return;
       }
-      const ctl = api.embed({
-        el: host, signal: life.signal, ...moduleProps(url, early), options, onEvent, onFailure,
-        onHandle: (handle) => { if (!life.signal.aborted) this.#handle = handle; },
-        traits: {
-          _width: width ?? "640px", _height: height ?? "360px", _theme: theme, _fallback_token: fallback_token,
-          _panel_states: panel_state_overrides, _url: undefined,
+      const ctl = api.__API_EMBED__({
+        __PROP_EL__: host, __PROP_SIGNAL__: life.signal, ...moduleProps(url, early), __PROP_OPTIONS__: options,
+        __PROP_ON_EVENT__: onEvent, __PROP_ON_FAILURE__: onFailure,
+        __PROP_ON_HANDLE__: (handle) => { if (!life.signal.aborted) this.#handle = handle; },
+        __PROP_TRAITS__: {
+          __TRAIT_WIDTH__: width ?? "640px", __TRAIT_HEIGHT__: height ?? "360px", __TRAIT_THEME__: theme,
+          __TRAIT_FALLBACK_TOKEN__: fallback_token, __TRAIT_PANEL_STATES__: panel_state_overrides, __TRAIT_URL__: undefined,
         },
       });
       if (ctl instanceof Error) throw ctl;
@@ -206,7 +207,7 @@ export class WebViewer {
   #post(what, content, bytes) {
     const ctl = this.#controller(what);
     const data = bytes === undefined ? {} : binaryOf(bytes, "the data");
-    const failed = ctl.post(content, data.bytes ?? null, data.bytes?.byteLength ?? -1, data.problem ?? "");
+    const failed = ctl.__CONTROLLER_POST__(content, data.bytes ?? null, data.bytes?.byteLength ?? -1, data.problem ?? "");
     if (failed instanceof Error) throw failed;
   }
 
@@ -214,7 +215,7 @@ export class WebViewer {
   // failed Viewer too, whose Retry then starts with it.
   #set(what, trait, value) {
     if (!this.#ctl) throw new Error(`cannot ${what}: the Rerun Viewer is ${this.#state === "starting" ? "still starting (await start())" : "stopped"}`);
-    const failed = this.#ctl.set(trait, value);
+    const failed = this.#ctl.__CONTROLLER_SET__(trait, value);
     if (failed instanceof Error) throw failed;
   }
 
@@ -244,18 +245,18 @@ export class WebViewer {
 
   /** Apply a theme ("dark", "light" or "system"); the Viewer restarts with its data. */
   setTheme(theme) {
-    this.#set("set the theme", "_theme", theme);
+    this.#set("set the theme", "__TRAIT_THEME__", theme);
   }
 
   /** Resize: px numbers, CSS lengths or "auto". */
   setSize(width, height) {
-    this.#set("resize", "_width", width);
-    this.#set("resize", "_height", height);
+    this.#set("resize", "__TRAIT_WIDTH__", width);
+    this.#set("resize", "__TRAIT_HEIGHT__", height);
   }
 
   /** Apply panel states: {top, blueprint, selection, time: "hidden" | "collapsed" | "expanded" | null}. */
   setPanelStates(states) {
-    this.#set("set the panel states", "_panel_states", states);
+    this.#set("set the panel states", "__TRAIT_PANEL_STATES__", states);
     this.#panels = states ?? undefined;
   }
 
