@@ -137,7 +137,7 @@ func TestPageReplayBudget(t *testing.T) {
 	var widgets []*widget
 	for range fit + 1 {
 		w := &widget{page: tp.page}
-		w.keepForReplay(kindRRD, fakeBytes{"x", each})
+		w.keepForReplay("", kindRRD, fakeBytes{"x", each})
 		widgets = append(widgets, w)
 	}
 	for i, w := range widgets {

@@ -274,6 +274,33 @@ func TestMessagesBeforeReadyAreDeliveredInOrder(t *testing.T) {
 	tp.waitGone(t)
 }
 
+// TestRestartReplaysChannels: a page's channels are opened again on a
+// restart, in order, sent their data again and, if the page closed them,
+// closed again (a closed channel is the end of its stream to the Viewer).
+func TestRestartReplaysChannels(t *testing.T) {
+	tp := newTestPage()
+	w := tp.mount(t, map[string]field{"_theme": str("dark")}, nil)
+	tp.compiler.next(t).finish(fakeModule{}, nil)
+	w.waitReady(t)
+	w.model.deliver(map[string]any{"type": "open_channel", "channel": "a", "name": "first"}, nil)
+	w.model.deliver(map[string]any{"type": "open_channel", "channel": "b", "name": "second"}, nil)
+	w.model.deliver(map[string]any{"type": "rrd", "channel": "a"}, &fakeBytes{"one", 100})
+	w.model.deliver(map[string]any{"type": "rrd"}, &fakeBytes{"own", 100})
+	w.model.deliver(map[string]any{"type": "table", "channel": "b"}, &fakeBytes{"two", 100})
+	w.model.deliver(map[string]any{"type": "close_channel", "channel": "a"}, nil)
+	w.model.set("_theme", str("light"))
+	want := []string{`start theme="dark"`, "open channel a first", "open channel b second", "rrd @a one", "rrd own", "table @b two",
+		"close channel a", "close viewer", `start theme="light"`,
+		"open channel a first", "open channel b second", "rrd @a one", "rrd own", "table @b two", "close channel a",
+		"recording rec-1", "time_ctrl frame 42 false"}
+	waitFor(t, "the replay", func() bool { return len(w.starter.calls()) >= len(want) })
+	if got := w.starter.calls(); !slices.Equal(got, want) {
+		t.Errorf("Viewer calls\n got %q\nwant %q", got, want)
+	}
+	w.cancel()
+	tp.waitGone(t)
+}
+
 func TestRestartReplaysRecordings(t *testing.T) {
 	tp := newTestPage()
 	w := tp.mount(t, map[string]field{"_theme": str("dark")}, nil)

@@ -490,9 +490,12 @@ func (v *fakeViewer) opens() {
 	}
 }
 
-func (v *fakeViewer) sendData(kind messageKind, data payload) error {
+func (v *fakeViewer) sendData(channel string, kind messageKind, data payload) error {
 	if v.sendBug {
 		panic("viewer bug")
+	}
+	if channel != "" {
+		kind += messageKind(" @" + channel)
 	}
 	v.s.record(fmt.Sprintf("%s %s", kind, data.(fakeBytes).name))
 	v.opens()
@@ -515,7 +518,15 @@ func (v *fakeViewer) openURL(url string, follow bool) error {
 	v.opens()
 	return nil
 }
-func (v *fakeViewer) closeURL(url string) error      { v.s.record("close " + url); return nil }
+func (v *fakeViewer) closeURL(url string) error { v.s.record("close " + url); return nil }
+func (v *fakeViewer) openChannel(channel, name string) error {
+	v.s.record("open channel " + channel + " " + name)
+	return nil
+}
+func (v *fakeViewer) closeChannel(channel string) error {
+	v.s.record("close channel " + channel)
+	return nil
+}
 func (v *fakeViewer) setRecordingID(id string) error { v.s.record("recording " + id); return nil }
 func (v *fakeViewer) setCredentials(token, email string) error {
 	v.s.record("credentials " + email)

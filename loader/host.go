@@ -99,7 +99,11 @@ type viewerStarter interface {
 
 // viewer is one running Viewer.
 type viewer interface {
-	sendData(kind messageKind, data payload) error
+	// sendData sends a recording's or table's bytes to a channel: the
+	// widget's own ("") or one the page opened.
+	sendData(channel string, kind messageKind, data payload) error
+	openChannel(channel, name string) error
+	closeChannel(channel string) error
 	timeCtrl(timeline *string, t *float64, play bool) error
 	// openURL opens a recording or server URL; follow opens an HTTP
 	// recording in following mode.

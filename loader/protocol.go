@@ -20,6 +20,14 @@ const (
 	kindSetCredentials messageKind = "set_credentials"
 )
 
+// The messages a web page's WebViewer adds for its channels
+// (open_channel()): each is a stream of its own in the Viewer, which
+// close_channel ends.
+const (
+	kindOpenChannel  messageKind = "open_channel"
+	kindCloseChannel messageKind = "close_channel"
+)
+
 // kernelMessage is a decoded kernel → widget message. Which fields are set
 // depends on Kind.
 type kernelMessage struct {
@@ -44,6 +52,11 @@ type kernelMessage struct {
 
 	// AccessToken and Email are set_credentials' fields.
 	AccessToken, Email string
+
+	// Channel is the page's channel that rrd, table, open_channel and
+	// close_channel are for ("": the widget's own), and Name the name
+	// open_channel gives it.
+	Channel, Name string
 }
 
 // needsBuffer reports whether the message carries its payload in
@@ -121,8 +134,8 @@ type fieldRule struct {
 
 // messageRules are the fields of each message type (docs/protocol.md, "Messages").
 var messageRules = map[messageKind][]fieldRule{
-	kindRRD:   nil,
-	kindTable: nil,
+	kindRRD:   {channelRule(true)},
+	kindTable: {channelRule(true)},
 	kindTimeCtrl: {
 		{name: "timeline", typ: fieldString, optional: true, set: func(m *kernelMessage, f field) { m.Timeline = &f.Str }},
 		{name: "time", typ: fieldNumber, optional: true, set: func(m *kernelMessage, f field) { m.Time = &f.Num }},
@@ -145,6 +158,18 @@ var messageRules = map[messageKind][]fieldRule{
 		{name: "access_token", typ: fieldString, set: func(m *kernelMessage, f field) { m.AccessToken = f.Str }},
 		{name: "email", typ: fieldString, set: func(m *kernelMessage, f field) { m.Email = f.Str }},
 	},
+	kindOpenChannel: {
+		channelRule(false),
+		{name: "name", typ: fieldString, optional: true, set: func(m *kernelMessage, f field) { m.Name = f.Str }},
+	},
+	kindCloseChannel: {channelRule(false)},
+}
+
+// channelRule is the channel field, optional in the data messages (which
+// go to the widget's own channel without it).
+func channelRule(optional bool) fieldRule {
+	return fieldRule{name: "channel", typ: fieldString, optional: optional, nonEmpty: !optional,
+		set: func(m *kernelMessage, f field) { m.Channel = f.Str }}
 }
 
 // decodeMessage checks a message's content against the protocol and

@@ -135,14 +135,16 @@ var protocolFields = map[messageKind]map[string]struct {
 	typ      fieldType
 	nullable bool
 }{
-	kindRRD:            {},
-	kindTable:          {},
+	kindRRD:            {"channel": {fieldString, true}},
+	kindTable:          {"channel": {fieldString, true}},
 	kindTimeCtrl:       {"timeline": {fieldString, true}, "time": {fieldNumber, true}, "play": {fieldBool, true}},
 	kindRecordingID:    {"recording_id": {fieldString, false}},
 	kindPartitionURL:   {"partition_url": {fieldString, true}},
 	kindOpenURL:        {"url": {fieldString, false}, "follow_if_http": {fieldBool, true}},
 	kindCloseURL:       {"url": {fieldString, false}},
 	kindSetCredentials: {"access_token": {fieldString, false}, "email": {fieldString, false}},
+	kindOpenChannel:    {"channel": {fieldString, false}, "name": {fieldString, true}},
+	kindCloseChannel:   {"channel": {fieldString, false}},
 }
 
 // FuzzDecodeMessage gives every field of a message a value of a fuzzed
@@ -150,16 +152,18 @@ var protocolFields = map[messageKind]map[string]struct {
 // of the type it needs, and those values in the Message; a field of the
 // wrong type is rejected, naming the field.
 func FuzzDecodeMessage(f *testing.F) {
-	kinds := []messageKind{kindRRD, kindTable, kindTimeCtrl, kindRecordingID, kindPartitionURL, kindOpenURL, kindCloseURL, kindSetCredentials}
-	names := []string{"timeline", "time", "play", "recording_id", "partition_url", "url", "follow_if_http", "access_token", "email"}
+	kinds := []messageKind{kindRRD, kindTable, kindTimeCtrl, kindRecordingID, kindPartitionURL, kindOpenURL, kindCloseURL, kindSetCredentials,
+		kindOpenChannel, kindCloseChannel}
+	names := []string{"timeline", "time", "play", "recording_id", "partition_url", "url", "follow_if_http", "access_token", "email",
+		"channel", "name"}
 	slotOf := map[fieldType]uint32{fieldMissing: 0, fieldNull: 1, fieldString: 2, fieldNumber: 3, fieldBool: 4, fieldOther: 5}
 	// Seeds: each kind with every field of its type, then with one field
 	// at a time absent, null or of each other type.
 	for k, kind := range kinds {
-		right := uint32(0)
+		right := uint64(0)
 		for i, name := range names {
 			if want, ok := protocolFields[kind][name]; ok {
-				right |= slotOf[want.typ] << (3 * i)
+				right |= uint64(slotOf[want.typ]) << (3 * i)
 			}
 		}
 		f.Add(uint8(k), "", "x", 1.5, true, right)
@@ -167,13 +171,13 @@ func FuzzDecodeMessage(f *testing.F) {
 			if _, ok := protocolFields[kind][name]; !ok {
 				continue
 			}
-			for slot := range uint32(6) {
+			for slot := range uint64(6) {
 				f.Add(uint8(k), "", "x", 1.5, true, right&^(7<<(3*i))|slot<<(3*i))
 			}
 		}
 	}
-	f.Add(uint8(255), "launch", "", 0.0, false, uint32(0))
-	f.Fuzz(func(t *testing.T, kind uint8, typ, s string, n float64, b bool, shape uint32) {
+	f.Add(uint8(255), "launch", "", 0.0, false, uint64(0))
+	f.Fuzz(func(t *testing.T, kind uint8, typ, s string, n float64, b bool, shape uint64) {
 		if int(kind) < len(kinds) {
 			typ = string(kinds[kind])
 		}
@@ -248,6 +252,10 @@ func FuzzDecodeMessage(f *testing.F) {
 				got = m.AccessToken
 			case "email":
 				got = m.Email
+			case "channel":
+				got = m.Channel
+			case "name":
+				got = m.Name
 			}
 			var want any
 			switch v.Type {

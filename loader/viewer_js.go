@@ -289,7 +289,7 @@ func (v *webViewer) get(method string, args ...any) (wasmjs.Value, error) {
 	return v.invoke(method, args...)
 }
 
-func (v *webViewer) sendData(kind messageKind, data payload) error {
+func (v *webViewer) sendData(channel string, kind messageKind, data payload) error {
 	b, ok := data.(bytes)
 	if !ok {
 		return errors.New("the Viewer takes bytes only")
@@ -298,8 +298,17 @@ func (v *webViewer) sendData(kind messageKind, data payload) error {
 	if kind == kindTable {
 		method = "send_table_to_channel"
 	}
-	return v.call(method, v.channelName, b.u8)
+	if channel == "" {
+		return v.call(method, v.channelName, b.u8)
+	}
+	return v.call(method, channel, b.u8)
 }
+
+func (v *webViewer) openChannel(channel, name string) error {
+	return v.call("open_channel", channel, name)
+}
+
+func (v *webViewer) closeChannel(channel string) error { return v.call("close_channel", channel) }
 
 // openURL calls add_receiver as this Viewer declares it: with
 // follow_if_http before 0.35, with the URL alone from then on.

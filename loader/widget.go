@@ -48,7 +48,9 @@ type widget struct {
 	// opened are the URLs open_url opened and close_url did not close,
 	// in order: a restart opens them again.
 	opened []openedURL
-	replay replayLog
+	// channels are the page's channels, in the order it opened them.
+	channels []pageChannel
+	replay   replayLog
 
 	// held are the kernel's messages and trait changes that arrived while
 	// suspended, lost or restoring, handled in order once it runs.

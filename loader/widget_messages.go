@@ -87,11 +87,24 @@ func (w *widget) dispatch(msg message) error {
 	v := w.viewer
 	switch m.Kind {
 	case kindRRD, kindTable:
-		if err := v.sendData(m.Kind, data); err != nil {
+		if err := v.sendData(m.Channel, m.Kind, data); err != nil {
 			return err
 		}
-		w.keepForReplay(m.Kind, data)
+		w.keepForReplay(m.Channel, m.Kind, data)
 		return nil
+	case kindOpenChannel:
+		if err := v.openChannel(m.Channel, m.Name); err != nil {
+			return err
+		}
+		w.channels = append(w.channels, pageChannel{id: m.Channel, name: m.Name})
+		return nil
+	case kindCloseChannel:
+		for i := range w.channels {
+			if w.channels[i].id == m.Channel {
+				w.channels[i].closed = true
+			}
+		}
+		return v.closeChannel(m.Channel)
 	case kindTimeCtrl:
 		return v.timeCtrl(m.Timeline, m.Time, m.Play)
 	case kindRecordingID:
@@ -117,6 +130,13 @@ func (w *widget) dispatch(msg message) error {
 type openedURL struct {
 	url    string
 	follow bool
+}
+
+// pageChannel is a channel a web page's WebViewer opened: a restarted
+// Viewer opens it again, is sent its data again and sees it closed again.
+type pageChannel struct {
+	id, name string
+	closed   bool
 }
 
 // forget drops url from the URLs to open again after a restart.

@@ -124,8 +124,21 @@ func (w *widget) revive(why string) bool {
 			w.report(err)
 		}
 	}
+	for _, c := range w.channels {
+		if err := w.viewer.openChannel(c.id, c.name); err != nil {
+			w.report(err)
+		}
+	}
 	for _, e := range w.replay.entries {
-		if err := w.viewer.sendData(e.kind, e.data); err != nil {
+		if err := w.viewer.sendData(e.channel, e.kind, e.data); err != nil {
+			w.report(err)
+		}
+	}
+	for _, c := range w.channels {
+		if !c.closed {
+			continue
+		}
+		if err := w.viewer.closeChannel(c.id); err != nil {
 			w.report(err)
 		}
 	}
@@ -307,12 +320,13 @@ type replayLog struct {
 }
 
 type replayEntry struct {
-	kind messageKind
-	data payload
+	channel string
+	kind    messageKind
+	data    payload
 }
 
 // keepForReplay adds data to the replay log while the budgets allow.
-func (w *widget) keepForReplay(kind messageKind, data payload) {
+func (w *widget) keepForReplay(channel string, kind messageKind, data payload) {
 	r := &w.replay
 	n := data.size()
 	if r.dropped > 0 || r.size+n > replayBudget || !w.page.reserveReplay(n) {
@@ -323,6 +337,6 @@ func (w *widget) keepForReplay(kind messageKind, data payload) {
 		r.entries, r.size = nil, 0
 		return
 	}
-	r.entries = append(r.entries, replayEntry{kind, data})
+	r.entries = append(r.entries, replayEntry{channel, kind, data})
 	r.size += n
 }

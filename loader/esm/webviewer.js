@@ -262,12 +262,14 @@ export class WebViewer {
 
   /**
    * Open a channel to push .rrd bytes and tables through, as upstream's
-   * open_channel. What it sends goes the way send() and sendTable() go,
-   * into the Viewer's own channel, so it is kept for a restart or a
-   * suspend (within the replay budget) like the rest of the Viewer's data.
+   * open_channel: a stream of its own in the Viewer, which close() ends.
+   * It goes through the loader like send(), so a restarted or resumed
+   * Viewer gets the channel again, with what it sent (within the replay
+   * budget), closed again if it was.
    */
   open_channel(channel_name = "rerun-io/web-viewer") {
-    this.#controller(`open channel ${channel_name}`);
+    const channel = crypto.randomUUID();
+    this.#post(`open channel ${channel_name}`, { type: "open_channel", channel, name: channel_name });
     let closed = false;
     const viewer = this;
     return {
@@ -275,12 +277,14 @@ export class WebViewer {
         return !closed && viewer.ready;
       },
       send_rrd(bytes) {
-        if (this.ready) viewer.send(bytes);
+        if (this.ready) viewer.#post("send data", { type: "rrd", channel }, bytes);
       },
       send_table(bytes) {
-        if (this.ready) viewer.sendTable(bytes);
+        if (this.ready) viewer.#post("send a table", { type: "table", channel }, bytes);
       },
       close() {
+        if (!this.ready) return;
+        viewer.#post(`close channel ${channel_name}`, { type: "close_channel", channel });
         closed = true;
       },
     };

@@ -84,8 +84,9 @@ type Callback<K extends keyof WebViewerEvents> = WebViewerEvents[K] extends void
   : (value: WebViewerEvents[K]) => void;
 
 /**
- * A channel of open_channel(). What it sends goes into the Viewer's own
- * channel, as send() does: it is kept for a restart or a resume.
+ * A channel of open_channel(): a stream of its own in the Viewer, which
+ * close() ends. A restarted or resumed Viewer gets it again, with what it
+ * sent (within the replay budget).
  */
 export interface LogChannel {
   readonly ready: boolean;
