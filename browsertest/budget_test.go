@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // viewerStates classifies every widget of the page: running (a canvas

@@ -13,8 +13,9 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/internal/npmlock"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/names"
 )
 
@@ -61,7 +62,7 @@ func TestViteProductionBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fixtures, err := headless.FixtureDir()
+	fixtures, err := testpage.FixtureDir()
 	if err != nil {
 		t.Fatal(err)
 	}

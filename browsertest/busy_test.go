@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // busyJobs are the CPU-bound jobs a busy machine runs beside the browser.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/names"
 )
 

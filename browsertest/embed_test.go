@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/names"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/internal/standin"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"

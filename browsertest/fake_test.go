@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // The tests here drive the stand-in Viewer of internal/standin, which

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // inlineBodies are marker-function bodies as rerun-notebook writes them

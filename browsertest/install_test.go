@@ -19,8 +19,8 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/install"
-	"github.com/gorerun/loader/internal/headless"
 	"github.com/gorerun/loader/internal/pynotebook"
 	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"

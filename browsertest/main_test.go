@@ -1,6 +1,6 @@
 // Package browsertest holds the end-to-end tests: widget.js, the element
 // and mount() driving the real Viewer (and a stand-in) in headless
-// Chromium through internal/headless.
+// Chromium through package headless.
 package browsertest
 
 import (
@@ -19,9 +19,10 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
-	"github.com/gorerun/loader/internal/hostpage"
+	"github.com/gorerun/loader/headless"
+	"github.com/gorerun/loader/hostpage"
 	"github.com/gorerun/loader/internal/standin"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
@@ -236,11 +237,11 @@ func standalone(url string) string {
 func slowMIMEURL(t testing.TB) string { return must(t, serveSlowMIME) + "/widget.js" }
 
 var servePages = sync.OnceValues(func() (*httptest.Server, error) {
-	fixtures, err := headless.FixtureDir()
+	fixtures, err := testpage.FixtureDir()
 	if err != nil {
 		return nil, err
 	}
-	srv := headless.PageServer(map[string]http.Handler{
+	srv := testpage.Server(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
 		// A page that shows <rerun-viewer> from the asset origin in
 		// ?assets= under the strict policy the README gives.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // viewerEvent waits for the widget to forward a viewer event matching the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // compileMS returns how long the last fetch and compile of the Viewer took

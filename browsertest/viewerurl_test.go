@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/names"
 )
 
@@ -29,7 +29,7 @@ const (
 
 func fixture(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := headless.FixtureDir()
+	dir, err := testpage.FixtureDir()
 	if err != nil {
 		t.Fatal(err)
 	}

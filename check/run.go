@@ -17,7 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/names"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // TestStoppedSaysWhy checks the message of a run that ended early, for

@@ -20,7 +20,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // verdicts are a report's testcases and their statuses, in order.

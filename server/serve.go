@@ -56,6 +56,9 @@ func Listen(opts ServeOptions) (*Listener, error) {
 	return l, nil
 }
 
+// PublicURL is the base URL the Listener's assets are reachable at.
+func (l *Listener) PublicURL() string { return l.public }
+
 // Close releases the address of a Listener that will not serve.
 func (l *Listener) Close() error { return l.ln.Close() }
 
@@ -67,9 +70,6 @@ func (l *Listener) Serve(ctx context.Context, h http.Handler, out io.Writer) err
 	fmt.Fprintf(out, "Serving rerun notebook assets at %s\n", l.base)
 	fmt.Fprintf(out, "RERUN_NOTEBOOK_ASSET=%s/%s\n", l.public, names.WidgetFile)
 	fmt.Fprintf(out, "Web pages: <script type=\"module\" src=\"%s/%s\"></script> <rerun-viewer src=\"….rrd\"></rerun-viewer>\n", l.public, names.ElementFile)
-	if hh, ok := h.(*Handler); ok && hh.cfg.DemoRecording != "" {
-		fmt.Fprintf(out, "Demo pages: %s/ (<rerun-viewer>), %s/mount.html (mount()), %s/notebook.html (the notebook widget)\n", l.public, l.public, l.public)
-	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l.ln) }()

@@ -5,14 +5,10 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
-	"mime"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/names"
 )
 
@@ -31,9 +26,6 @@ type Config struct {
 	// AllowOrigins lists the origins allowed to fetch the bundle, as
 	// ParseOrigins returns them; empty means every origin ("*").
 	AllowOrigins []string
-	// DemoRecording, when set, makes / a page that shows the Viewer
-	// through widget.js with this .rrd file loaded.
-	DemoRecording string
 	// Log, when set, is told when a rebuilt bundle is served from then on,
 	// or why a changed folder is not.
 	Log io.Writer
@@ -83,12 +75,6 @@ func New(cfg Config) (*Handler, error) {
 	b, err := loadBuild(cfg.Dir)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.DemoRecording != "" {
-		if _, err := os.Stat(cfg.DemoRecording); err != nil {
-			b.close()
-			return nil, fmt.Errorf("demo recording: %w", err)
-		}
 	}
 	cfg.AllowOrigins = slices.Clone(cfg.AllowOrigins)
 	for i, o := range cfg.AllowOrigins {
@@ -197,9 +183,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer b.release()
 	route, ok := b.routes[r.URL.Path]
 	if !ok {
-		if h.serveDemo(w, r) {
-			return
-		}
 		http.NotFound(w, r)
 		return
 	}
@@ -299,37 +282,3 @@ func (w *codingWriter) ReadFrom(src io.Reader) (int64, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *codingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// serveDemo serves the demo pages, host.js and the recording when
-// configured, under the strict Content-Security-Policy they are written
-// for.
-func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) bool {
-	if h.cfg.DemoRecording == "" {
-		return false
-	}
-	w.Header().Set("Content-Security-Policy", hostpage.ContentSecurityPolicy())
-	switch name := strings.TrimPrefix(r.URL.Path, "/"); name {
-	case "host.js":
-		serveBytes(w, r, "text/javascript; charset=utf-8", hostpage.HostJS)
-	case "recording.rrd":
-		w.Header().Set("Content-Type", "application/octet-stream")
-		http.ServeFile(w, r, h.cfg.DemoRecording)
-	default:
-		if name == "" {
-			name = "index.html"
-		}
-		b, err := fs.ReadFile(hostpage.Demo, name)
-		if err != nil {
-			w.Header().Del("Content-Security-Policy")
-			return false
-		}
-		serveBytes(w, r, mime.TypeByExtension(path.Ext(name)), b)
-	}
-	return true
-}
-
-func serveBytes(w http.ResponseWriter, r *http.Request, ctype string, b []byte) {
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-}

@@ -333,35 +333,6 @@ func TestAllowedOrigins(t *testing.T) {
 	}
 }
 
-func TestDemoPage(t *testing.T) {
-	rec := filepath.Join(t.TempDir(), "demo.rrd")
-	os.WriteFile(rec, []byte("RRF2demo"), 0o644)
-	h := newHandler(t, Config{Dir: bundle(t, "0.33.0"), DemoRecording: rec})
-	for path, want := range map[string]string{
-		"/":              `<rerun-viewer id="viewer" src="recording.rrd"`,
-		"/mount.html":    `src="mount.js"`,
-		"/mount.js":      `from "./widget.js"`,
-		"/notebook.html": `src="notebook.js"`,
-		"/demo.css":      "body {",
-		"/host.js":       "export class Model",
-		"/recording.rrd": "RRF2demo",
-	} {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
-		if w.Code != 200 || !strings.Contains(w.Body.String(), want) {
-			t.Errorf("%s: %d %q", path, w.Code, w.Body.String())
-		}
-		if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
-			t.Errorf("%s: Content-Security-Policy %q, want the strict demo policy", path, csp)
-		}
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", "/rerun-viewer.js", nil))
-	if w.Code != 200 || w.Header().Get("Content-Security-Policy") != "" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") {
-		t.Errorf("/rerun-viewer.js: %d, %q", w.Code, w.Header())
-	}
-}
-
 func TestNewRejectsAnIncompleteBundle(t *testing.T) {
 	dir := bundle(t, "0.33.0")
 	os.Remove(filepath.Join(dir, "re_viewer_bg.wasm.br"))
@@ -377,9 +348,6 @@ func TestNewRejectsAnIncompleteBundle(t *testing.T) {
 	os.Remove(filepath.Join(dir, assets.ManifestFile))
 	if _, err := New(Config{Dir: dir}); err == nil || !strings.Contains(err.Error(), "loader build") {
 		t.Errorf("New without a manifest = %v", err)
-	}
-	if _, err := New(Config{Dir: bundle(t, "0.33.0"), DemoRecording: "/no/such.rrd"}); err == nil {
-		t.Error("New accepted a missing demo recording")
 	}
 }
 

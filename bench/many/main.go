@@ -28,7 +28,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
@@ -108,7 +109,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixtures, err := headless.FixtureDir()
+	fixtures, err := testpage.FixtureDir()
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +142,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 		return nil, err
 	}
 	defer br.Close()
-	pages := headless.PageServer(map[string]http.Handler{
+	pages := testpage.Server(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
 		"/many.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/javascript")

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 	"github.com/gorerun/loader/names"
 )
 

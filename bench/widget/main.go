@@ -20,7 +20,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/internal/upstream"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
@@ -77,7 +78,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixtures, err := headless.FixtureDir()
+	fixtures, err := testpage.FixtureDir()
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
+	"github.com/gorerun/loader/internal/testpage"
 )
 
 // variant is one loader under test.
@@ -147,7 +148,7 @@ func measure(b *headless.Browser, v *variant, fixtures string, set settings) (sa
 	sent := &byteCounter{h: v.handler}
 	assetSrv := httptest.NewServer(sent)
 	defer assetSrv.Close()
-	pages := headless.PageServer(map[string]http.Handler{
+	pages := testpage.Server(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(fixtures))),
 		"/inline.js": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

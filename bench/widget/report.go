@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // environment is where the bench ran.

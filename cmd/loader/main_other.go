@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/gorerun/loader/assets"
 	"github.com/gorerun/loader/check"
+	"github.com/gorerun/loader/hostpage"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
@@ -175,10 +177,17 @@ func defineServe(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 				return err
 			}
 		}
-		h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, DemoRecording: *recording, Log: stderr,
+		h, err := server.New(server.Config{Dir: *dir, AllowOrigins: origins, Log: stderr,
 			Link: link, PublicURL: *publicURL})
 		if err != nil {
 			return &check.UsageError{Err: err}
+		}
+		var served http.Handler = h
+		if *recording != "" {
+			if served, err = hostpage.WithDemo(h, *recording); err != nil {
+				return &check.UsageError{Err: err}
+			}
+			fmt.Fprintf(stdout, "Demo pages: %[1]s/ (<rerun-viewer>), %[1]s/mount.html (mount()), %[1]s/notebook.html (the notebook widget)\n", ln.PublicURL())
 		}
 		if best != nil {
 			ctx, cancel := context.WithCancel(ctx)
@@ -197,7 +206,7 @@ func defineServe(fs *flag.FlagSet, stdout, stderr io.Writer) func(context.Contex
 				fmt.Fprintln(stderr, "Now serving the quality-11 build: smaller downloads from here on")
 			}()
 		}
-		return ln.Serve(ctx, h, stdout)
+		return ln.Serve(ctx, served, stdout)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/check"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
 )
 
 // traits are a notebook widget's, as rerun-notebook sets them.

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/gorerun/loader/assets"
-	"github.com/gorerun/loader/internal/headless"
+	"github.com/gorerun/loader/headless"
+	"github.com/gorerun/loader/internal/testpage"
 	"github.com/gorerun/loader/names"
 	"github.com/gorerun/loader/server"
 )
@@ -64,13 +65,13 @@ func newMatrix(ctx context.Context, log io.Writer) (*matrix, error) {
 	if m.cache, err = assets.CacheDir(); err != nil {
 		return nil, err
 	}
-	if m.fixtures, err = headless.FixtureDir(); err != nil {
+	if m.fixtures, err = testpage.FixtureDir(); err != nil {
 		return nil, err
 	}
 	if m.browser, err = headless.Launch(ctx); err != nil {
 		return nil, err
 	}
-	m.pages = headless.PageServer(map[string]http.Handler{
+	m.pages = testpage.Server(map[string]http.Handler{
 		"/rrd/{name}": http.StripPrefix("/rrd/", http.FileServer(http.Dir(m.fixtures))),
 	})
 	return m, nil

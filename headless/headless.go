@@ -1,22 +1,18 @@
 // Package headless drives the real Rerun Viewer in headless Chromium: it
 // launches Chromium with the flags a closed, GPU-less machine needs, opens
-// cold tabs that record their console, serves the anywidget-style host page
-// and the kit of page-side helpers, and measures what a page costs. The
-// `loader check` command, the end-to-end tests and the benchmarks share it.
+// cold tabs that record their console, drives widgets on the
+// anywidget-style host page, and measures what a page costs. The
+// `loader check` command ships it; the end-to-end tests and the benchmarks
+// share it, with their pages and fixtures from internal/testpage.
 package headless
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
-	goruntime "runtime"
 	"slices"
 	"sync"
 	"time"
@@ -27,7 +23,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gorerun/loader/internal/hostpage"
 	"github.com/gorerun/loader/names"
 )
 
@@ -271,52 +266,6 @@ func (t *Tab) Screenshot() ([]byte, error) {
 // ScreenshotOf captures the first element matching a CSS selector as PNG.
 func (t *Tab) ScreenshotOf(selector string) ([]byte, error) {
 	return chromedp.Run(t.Ctx, chromedp.Screenshot(chromedp.CSS(selector)))
-}
-
-// testkit holds the JavaScript that tests and benchmarks run in pages,
-// served under /testkit/.
-//
-//go:embed testkit
-var testkit embed.FS
-
-// PageServer serves the host page, host.js and the test kit from its own
-// origin, plus routes (URL pattern → handler).
-func PageServer(routes map[string]http.Handler) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.Handle("/testkit/", http.FileServerFS(testkit))
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(hostpage.TestPage)
-	})
-	mux.HandleFunc("/host.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(hostpage.HostJS)
-	})
-	for pattern, h := range routes {
-		mux.Handle(pattern, h)
-	}
-	return httptest.NewServer(mux)
-}
-
-// FixtureDir is the folder of real recordings shared with other projects:
-// $RRD_FIXTURES, or shared/fixtures/rrd next to the checkout.
-func FixtureDir() (string, error) {
-	dirs := []string{os.Getenv("RRD_FIXTURES")}
-	// This file is internal/headless/headless.go of the checkout, which
-	// tests and benchmarks always build from source.
-	if _, file, _, ok := goruntime.Caller(0); ok {
-		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-		dirs = append(dirs, filepath.Join(root, "..", "shared", "fixtures", "rrd"))
-	}
-	for _, dir := range dirs {
-		if dir == "" {
-			continue
-		}
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			return filepath.Abs(dir)
-		}
-	}
-	return "", errors.New("no RRD fixtures found (set RRD_FIXTURES or keep ../shared next to the checkout)")
 }
 
 // JS renders v as a JavaScript literal (JSON is a subset).

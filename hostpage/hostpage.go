@@ -4,9 +4,16 @@
 package hostpage
 
 import (
+	"bytes"
 	"embed"
+	"fmt"
 	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path"
 	"strings"
+	"time"
 )
 
 // HostJS is the anywidget host module.
@@ -45,4 +52,42 @@ func ContentSecurityPolicy(assetOrigins ...string) string {
 	sources := strings.TrimSpace("'self' " + strings.Join(assetOrigins, " "))
 	return "default-src 'none'; script-src " + sources + " 'wasm-unsafe-eval'; connect-src " + sources +
 		"; style-src 'self'; img-src 'self' data: blob:"
+}
+
+// WithDemo returns next with the demo pages in front of it: /, the pages
+// of Demo, host.js and /recording.rrd (the file recording), each under
+// ContentSecurityPolicy; every other path goes to next. It fails when
+// recording cannot be read.
+func WithDemo(next http.Handler, recording string) (http.Handler, error) {
+	if _, err := os.Stat(recording); err != nil {
+		return nil, fmt.Errorf("demo recording: %w", err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name == "" {
+			name = "index.html"
+		}
+		var body []byte
+		switch name {
+		case "host.js":
+			body = HostJS
+		case "recording.rrd":
+		default:
+			b, err := fs.ReadFile(Demo, name)
+			if err != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			body = b
+		}
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy())
+		w.Header().Set("Cache-Control", "no-cache")
+		if body == nil {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			http.ServeFile(w, r, recording)
+			return
+		}
+		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	}), nil
 }
