@@ -465,7 +465,11 @@ func composeWidget(buildID string, viewer *viewerPackage, viewerSum, viewerURL, 
 	if !regexp.MustCompile(`^[0-9A-Za-z.+-]+$`).MatchString(viewer.version) {
 		return nil, fmt.Errorf("viewer version %q is not a version", viewer.version)
 	}
-	src, err := fillJS(esm.Widget(),
+	own, err := esm.Widget()
+	if err != nil {
+		return nil, err
+	}
+	src, err := fillJS(own,
 		"__BUILD_ID__", buildID,
 		"__VIEWER_VERSION__", viewer.version,
 		"__VIEWER_SHA256__", viewerSum,

@@ -115,3 +115,17 @@ func TestViteProductionBuild(t *testing.T) {
 		t.Errorf("Wasm requests %v, want the Viewer's and the loader's, as Vite emitted them under /assets/", reqs)
 	}
 }
+
+// TestLoaderJavaScriptChecks runs tsc over the loader's JavaScript modules
+// (loader/esm/jsconfig.json: checkJs, not strict): every name resolves to
+// an import, a declaration or globals.d.ts, and every call fits what it
+// calls. The build joins those modules; this keeps them followable.
+func TestLoaderJavaScriptChecks(t *testing.T) {
+	t.Parallel()
+	tools := must(t, installVite)
+	tsc := exec.Command("node", filepath.Join(tools, tscCLI), "-p", "jsconfig.json")
+	tsc.Dir = filepath.Join("..", "loader", "esm")
+	if out, err := tsc.CombinedOutput(); err != nil {
+		t.Errorf("tsc on loader/esm: %v\n%s", err, out)
+	}
+}

@@ -1,5 +1,7 @@
 // anywidget's hooks: initialize boots the loader early, render hands the
 // widget to the Go side.
+import { binaryOf, showError } from "./runtime.js";
+import { viewerURL, prepare, loaderAPI, moduleProps } from "./early.js";
 
 function initialize() {
   // Start the Viewer's load and the boot early, in a task of their own:

@@ -1,5 +1,6 @@
 // The early download of the Viewer, started while the Go loader boots, and
 // inline mode's Viewer kept in Cache Storage across pages.
+import { BUILD_ID, VIEWER_VERSION, VIEWER_SHA256, VIEWER_CACHE, VIEWER_CACHE_KEY, VIEWER_URL, GLUE_INIT_TAKES_OBJECT, createGlue, runtimes, loaderLocated, runtime } from "./runtime.js";
 
 // adjacentViewerURL returns the Viewer next to this module, written as a
 // literal new URL(…, import.meta.url) so that bundlers see the asset, copy
@@ -18,7 +19,7 @@ function adjacentViewerURL() {
 // else the URL baked in by --viewer-url, else next to this module. "" when
 // the module has no http(s) directory (a blob: or data: URL, as in inline
 // mode): the marker function may inline the Viewer.
-function viewerURL(option) {
+export function viewerURL(option) {
   if (option) return option;
   if (VIEWER_URL) return VIEWER_URL;
   return nextToModule(adjacentViewerURL());
@@ -27,14 +28,14 @@ function viewerURL(option) {
 // nextToModule returns url, a file resolved next to this module, with the
 // module's query (access tokens and signed URLs live there) unless a
 // bundler gave the file one of its own; "" unless it is http(s).
-function nextToModule(url) {
+export function nextToModule(url) {
   if (!/^https?:/i.test(url)) return "";
   return withQueryOf(url, import.meta.url);
 }
 
 // beside returns the file named name in the folder of url, with url's
 // query, or "" unless url is http(s).
-function beside(url, name) {
+export function beside(url, name) {
   if (!/^https?:/i.test(url)) return "";
   return withQueryOf(new URL("./" + name, url).href, url);
 }
@@ -198,7 +199,7 @@ async function keepViewer(cache, bytes, headers) {
 // takes the main thread for a while before it first waits (the loader
 // Wasm is decoded and handed to the compiler), so the download is under
 // way meanwhile. loader is the page's URL of the Go loader, or "".
-function prepare(url, loader = "") {
+export function prepare(url, loader = "") {
   let rt = runtimes.get(BUILD_ID);
   if (rt && (rt.ready || rt.early !== undefined)) return rt;
   // A browser without Wasm SIMD cannot run the Viewer, nor can a module
@@ -214,7 +215,7 @@ function prepare(url, loader = "") {
 // loaderAPI returns the page's Go loader API and, to the first Viewer on
 // the page only, the early load: only that Viewer waits for the boot, and
 // the load started for it is its own.
-async function loaderAPI(url, loader = "") {
+export async function loaderAPI(url, loader = "") {
   const rt = prepare(url, loader);
   const early = rt.earlyClaimed ? null : rt.early;
   rt.earlyClaimed = true;
@@ -225,7 +226,7 @@ async function loaderAPI(url, loader = "") {
 
 // moduleProps are the props of every render and embed: what only this
 // module instance knows, and the Viewer's URL with its early download.
-function moduleProps(url, early) {
+export function moduleProps(url, early) {
   return {
     __PROP_VIEWER_URL__: url, __PROP_LOAD_VIEWER__: loadViewer, __PROP_CREATE_GLUE__: createGlue,
     __PROP_VIEWER_VERSION__: VIEWER_VERSION, __PROP_GLUE_INIT_TAKES_OBJECT__: GLUE_INIT_TAKES_OBJECT, __PROP_EARLY__: early,

@@ -1,3 +1,5 @@
+import { runtime } from "./runtime.js";
+import { WebViewer, pagePlace } from "./webviewer.js";
 /**
  * mount starts a Viewer in element and resolves to its WebViewer once it
  * runs. options: recording (a URL or an array of URLs), width and height
@@ -27,7 +29,7 @@ export async function mount(element, options = {}) {
   } catch (e) {
     // The element shows the failure, with a Retry button when another try
     // may cure it: error.viewer is the WebViewer, for its ready event.
-    if (e instanceof Error) e.viewer = viewer;
+    if (e instanceof Error) /** @type {any} */ (e).viewer = viewer;
     throw e;
   }
   signal?.throwIfAborted();

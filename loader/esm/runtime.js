@@ -3,27 +3,28 @@
 // module compiles and fetches nothing: the loader boots at the first
 // initialize or render on the page, once per build, and is shared by every
 // widget and every module instance of the same build.
-// fetchViewer and loaderSource are defined ahead of this code, outside the
-// minified part.
-const BUILD_ID = "__BUILD_ID__";
-const VIEWER_VERSION = "__VIEWER_VERSION__";
+// fetchViewer and loaderSource are defined ahead of the joined modules,
+// outside the minified part (globals.d.ts declares them).
+import { beside, nextToModule } from "./early.js";
+export const BUILD_ID = "__BUILD_ID__";
+export const VIEWER_VERSION = "__VIEWER_VERSION__";
 const VIEWER_FILE = "__VIEWER_FILE__";
 // The Viewer Wasm's SHA-256. A Viewer inlined in this module (rerun-
 // notebook's inline mode) is kept in Cache Storage under it, so that the
 // next page skips decoding it and V8 can cache its compiled code there.
-const VIEWER_SHA256 = "__VIEWER_SHA256__";
-const VIEWER_CACHE = "rerun-viewer";
+export const VIEWER_SHA256 = "__VIEWER_SHA256__";
+export const VIEWER_CACHE = "rerun-viewer";
 // Only a key: nothing is ever fetched from it.
-const VIEWER_CACHE_KEY = "https://rerun-viewer.invalid/sha256/" + VIEWER_SHA256 + "/" + VIEWER_FILE;
+export const VIEWER_CACHE_KEY = "https://rerun-viewer.invalid/sha256/" + VIEWER_SHA256 + "/" + VIEWER_FILE;
 // The Viewer's URL baked in by `loader build --viewer-url`, or "": next to
 // this module.
-const VIEWER_URL = __VIEWER_URL__;
+export const VIEWER_URL = __VIEWER_URL__;
 // Whether the glue's init takes {module_or_path} (detected at build time).
-const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
+export const GLUE_INIT_TAKES_OBJECT = __GLUE_INIT_OBJECT__;
 
 // The Viewer's wasm-bindgen glue as a factory: each call returns a fresh
 // glue instance with its own Wasm memory.
-const createGlue = __GLUE__;
+export const createGlue = __GLUE__;
 
 // Go's wasm_exec.js, run only when the first loader boots.
 function installGo() {
@@ -31,7 +32,7 @@ function installGo() {
   return globalThis.Go;
 }
 
-const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
+export const runtimes = (globalThis[Symbol.for("__RUNTIME_REGISTRY__")] ??= new Map());
 
 // instantiateLoader compiles and instantiates the Go loader Wasm. Where
 // it comes from is all that the two builds of this module differ in:
@@ -95,14 +96,14 @@ async function fetchLoader(urls) {
 
 // loaderLocated reports whether this module knows where its Go loader may
 // be.
-function loaderLocated(place) {
+export function loaderLocated(place) {
   return loaderSource().gzip !== undefined || loaderURLs(place).length > 0;
 }
 
 // binaryOf returns {bytes}, a Uint8Array over exactly the bytes of data
 // (a typed array or DataView keeps its window; an ArrayBuffer is whole),
 // or {problem}, what is wrong with it, naming it what.
-function binaryOf(data, what) {
+export function binaryOf(data, what) {
   try {
     if (ArrayBuffer.isView(data)) {
       if (!data.buffer.detached) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -180,7 +181,7 @@ function quiet(go) {
   go._resume = () => {};
 }
 
-function showError(el, text) {
+export function showError(el, text) {
   try {
     const box = document.createElement("pre");
     box.className = "rerun-loader-error";
@@ -197,7 +198,7 @@ function showError(el, text) {
 // the Viewer's early load (undefined: not started, null: none),
 // earlyClaimed: whether a Viewer took it, views:
 // the elements of its live widgets, go: the Go instance}.
-function runtime(place) {
+export function runtime(place) {
   let rt = runtimes.get(BUILD_ID);
   if (!rt) {
     rt = { ready: false, early: undefined, earlyClaimed: false, views: new Set() };

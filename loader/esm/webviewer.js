@@ -1,8 +1,12 @@
+import { VIEWER_VERSION, binaryOf, showError } from "./runtime.js";
+import { viewerURL, loaderAPI, moduleProps } from "./early.js";
+
 // pagePlace returns where a page's start options say the Viewer and the
 // Go loader are, as absolute URLs: viewer (the option, else beside
 // base_url, else the build's own rule) and loader ("": found by the
 // rules of loaderURLs).
-function pagePlace({ viewer, base_url, loader } = {}) {
+/** @param {{viewer?: string, base_url?: string, loader?: string}} [options] */
+export function pagePlace({ viewer, base_url, loader } = {}) {
   return {
     viewer: viewerURL(viewer ? String(new URL(viewer, document.baseURI)) :
       base_url ? String(new URL("./__VIEWER_FILE__", new URL(base_url, document.baseURI))) : ""),
