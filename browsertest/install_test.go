@@ -125,8 +125,12 @@ var offline = []string{"npm_config_registry=http://127.0.0.1:9/", "npm_config_fe
 // given; want is the exit status.
 func pipLoader(t *testing.T, env *pynotebook.Env, cache string, extra ...string) func(want int, args ...string) string {
 	t.Helper()
-	if err := env.PipInstall(context.Background(), releasedLoader(t).wheel); err != nil {
+	wheel := releasedLoader(t).wheel
+	if err := env.PipInstall(context.Background(), wheel); err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(wheel); err == nil {
+		t.Logf("$ pip install --no-index %s\n(%d bytes)", filepath.Base(wheel), fi.Size())
 	}
 	script := filepath.Join(filepath.Dir(env.Python), names.PythonScript)
 	work := t.TempDir()
