@@ -18,7 +18,8 @@ import (
 //   - traits: the initial _width, _height, _theme, _fallback_token,
 //     _panel_states and _url;
 //   - options: more WebHandle options (WebViewer.start's), passed on;
-//   - onEvent(content): "ready", then each Viewer event as its JSON text;
+//   - onEvent(content): "ready", then each Viewer event as its JSON text,
+//     and each lifecycle event (names.LifecycleEvents) as its name;
 //   - onFailure(title, detail): the widget failed (it shows why itself);
 //   - onHandle(handle): the running Viewer's WebHandle, after every start
 //     and restart, and null when it stops, so that the page calls its
@@ -78,7 +79,7 @@ func embedWith(p *page, r *propReader, early *earlyFetch) any {
 			src:     h.src,
 			simd:    simdSupported,
 			lifecycle: func(event string) {
-				onEvent.Invoke(`{"type":"` + event + `"}`)
+				onEvent.Invoke(event)
 			},
 		}
 	})

@@ -1,6 +1,8 @@
 import { VIEWER_VERSION, binaryOf, showError } from "./runtime.js";
 import { viewerURL, loaderAPI, moduleProps } from "./early.js";
 
+const LIFECYCLE_EVENTS = __LIFECYCLE_EVENTS__;
+
 // pagePlace returns where a page's start options say the Viewer and the
 // Go loader are, as absolute URLs: viewer (the option, else beside
 // base_url, else the build's own rule) and loader ("": found by the
@@ -80,11 +82,14 @@ export class WebViewer {
         this.#dispatch("ready");
         return;
       }
-      let event;
-      try {
-        event = JSON.parse(content);
-      } catch {
-        return;
+      // A lifecycle event is its name; a Viewer event the Viewer's JSON.
+      let event = { type: content };
+      if (!LIFECYCLE_EVENTS.includes(content)) {
+        try {
+          event = JSON.parse(content);
+        } catch {
+          return;
+        }
       }
       // Back from a lost context (which failed it): it runs again.
       if (event.type === "__EVENT_RESTORED__" || event.type === "__EVENT_RESUMED__") this.#state = "ready";
