@@ -314,8 +314,10 @@ export class WebViewer {
     return this.#call("get the active recording", "get_active_recording_id") ?? null;
   }
 
+  // Through the loader, as the kernel's recording_id: a resumed Viewer
+  // switches to it too.
   set_active_recording_id(value) {
-    this.#call("set the active recording", "set_active_recording_id", value);
+    this.#post("set the active recording", { type: "recording_id", recording_id: value });
   }
 
   get_playing(recording_id) {
@@ -347,7 +349,7 @@ export class WebViewer {
   }
 
   set_credentials(access_token, email) {
-    this.#call("set credentials", "set_credentials", access_token, email);
+    this.#post("set credentials", { type: "set_credentials", access_token, email });
   }
 
   /**
